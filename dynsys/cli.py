@@ -1,0 +1,84 @@
+"""The ``dynsys`` command.
+
+Each sub-command lives in its own module under :mod:`dynsys.commands`, which
+provides ``register(subparsers)``; this module only assembles them, fixes up
+negative numbers after flags, and turns every :class:`~dynsys.errors.DynsysError`
+into one line ``error: <message>`` on stderr with exit status 2 (never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import re
+import sys
+from collections.abc import Sequence
+
+from dynsys import __version__
+from dynsys.errors import DynsysError
+
+__all__ = ["build_parser", "main"]
+
+_NEGATIVE_VALUE = re.compile(r"^-(\d|\.\d|inf\b)")
+
+
+def _join_negative_values(argv: Sequence[str]) -> list[str]:
+    """Let values that start with '-' follow a flag: ``--x0 -1.2,-0.6`` -> ``--x0=-1.2,-0.6``.
+
+    argparse only accepts plain negative numbers after a flag; lists (``-1,-2``) and
+    ranges (``-20:0``) would be taken for options.
+    """
+    out: list[str] = []
+    it = iter(argv)
+    for token in it:
+        if token.startswith("--") and "=" not in token and len(token) > 2:
+            out.append(token)
+            continue
+        if out and out[-1].startswith("--") and "=" not in out[-1] and _NEGATIVE_VALUE.match(token):
+            out[-1] = f"{out[-1]}={token}"
+            continue
+        out.append(token)
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command of :mod:`dynsys.commands`."""
+    from dynsys import commands
+
+    parser = argparse.ArgumentParser(
+        prog="dynsys",
+        description="Analyse dynamical systems: equilibria, stability, phase planes, "
+        "continuation, noise, Hopfield networks, LaTeX and figures.",
+    )
+    parser.add_argument("--version", action="version", version=f"dynsys {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"dynsys.commands.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 success, 2 bad input or failure)."""
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(_join_negative_values(args_in))
+    try:
+        status = args.func(args)
+    except DynsysError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return int(status or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Option helpers shared by the CLI's sub-commands.
+
+Every command that prints results takes ``--format`` (with ``--json`` short for
+``--format json``); ``--set NAME=VALUE`` overrides parameters; ranges are
+``LO:HI`` and regions ``x=LO:HI,y=LO:HI`` (negative numbers work everywhere).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from dynsys._io import to_jsonable, write_text
+from dynsys.errors import ModelError
+from dynsys.model import load_model
+
+__all__ = [
+    "add_format",
+    "add_model",
+    "add_set",
+    "emit",
+    "emit_json",
+    "load_with_params",
+    "parse_assignments",
+    "parse_float",
+    "parse_range",
+    "parse_region",
+]
+
+
+def add_model(parser: argparse.ArgumentParser) -> None:
+    """The positional MODEL argument: a built-in name or a .py/.ode path."""
+    parser.add_argument("model", metavar="MODEL", help="built-in model name, or a .py/.ode file")
+
+
+def add_set(parser: argparse.ArgumentParser) -> None:
+    """``--set NAME=VALUE`` (repeatable, or comma-separated)."""
+    parser.add_argument(
+        "--set", dest="set", action="append", default=[], metavar="NAME=VALUE",
+        help="override a parameter (repeatable; or NAME=VALUE,NAME=VALUE)",
+    )
+
+
+def add_format(
+    parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("text", "json"),
+) -> None:
+    """``--format {choices}`` with ``--json`` as shorthand for ``--format json``."""
+    parser.add_argument("--format", choices=choices, default="text", help="output format")
+    parser.add_argument(
+        "--json", dest="format", action="store_const", const="json",
+        help="shorthand for --format json",
+    )
+    parser.add_argument("--out", metavar="FILE", help="write the output to FILE instead of stdout")
+
+
+def parse_float(text: str, what: str) -> float:
+    """A finite float, or ModelError naming ``what``."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise ModelError(f"{what} must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise ModelError(f"{what} must be finite, got {text!r}")
+    return value
+
+
+def parse_assignments(items: list[str]) -> dict[str, float]:
+    """Parse ``["a=1", "b=2,c=-3"]`` into ``{"a": 1.0, "b": 2.0, "c": -3.0}``."""
+    out: dict[str, float] = {}
+    for item in items:
+        for part in filter(None, (p.strip() for p in item.split(","))):
+            name, sep, value = part.partition("=")
+            name = name.strip()
+            if not sep or not name.isidentifier():
+                raise ModelError(f"--set expects NAME=VALUE, got {part!r}")
+            out[name] = parse_float(value.strip(), f"value of {name!r}")
+    return out
+
+
+def parse_range(text: str, what: str = "--range") -> tuple[float, float]:
+    """Parse ``LO:HI`` (``-20:0`` works) into a pair with LO < HI."""
+    lo, sep, hi = text.partition(":")
+    if not sep:
+        raise ModelError(f"{what} expects LO:HI, got {text!r}")
+    low, high = parse_float(lo, f"{what} lower bound"), parse_float(hi, f"{what} upper bound")
+    if not low < high:
+        raise ModelError(f"{what} needs LO < HI, got {text!r}")
+    return low, high
+
+
+def parse_region(text: str, what: str = "--region") -> dict[str, tuple[float, float]]:
+    """Parse ``x=LO:HI,y=LO:HI`` into ``{"x": (LO, HI), "y": (LO, HI)}``."""
+    out: dict[str, tuple[float, float]] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, rng = part.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise ModelError(f"{what} expects NAME=LO:HI[,NAME=LO:HI], got {part!r}")
+        out[name.strip()] = parse_range(rng, f"{what} for {name.strip()!r}")
+    if not out:
+        raise ModelError(f"{what} is empty")
+    return out
+
+
+def load_with_params(args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
+    """Load ``args.model`` and validate ``args.set`` against its parameters."""
+    model = load_model(args.model)
+    params = parse_assignments(getattr(args, "set", []) or [])
+    names = tuple(model.param_names)
+    for key in params:
+        if key not in names:
+            raise ModelError(
+                f"--set {key}: {key!r} is not a parameter of {model.name} "
+                f"(parameters: {', '.join(names) or 'none'})"
+            )
+    return model, params
+
+
+def emit(args: argparse.Namespace, text: str) -> None:
+    """Print ``text`` to stdout, or write it atomically to ``--out``."""
+    if not text.endswith("\n"):
+        text += "\n"
+    out = getattr(args, "out", None)
+    if out:
+        write_text(Path(out), text)
+    else:
+        sys.stdout.write(text)
+
+
+def emit_json(args: argparse.Namespace, obj: Any) -> None:
+    """Emit ``obj`` as indented JSON (numpy values and NaN handled)."""
+    emit(args, json.dumps(to_jsonable(obj), indent=2, allow_nan=False))

@@ -1,0 +1,71 @@
+"""``dynsys show MODEL [--latex | --ode] [--format text|json|latex|ode]``: print a model."""
+
+from __future__ import annotations
+
+import argparse
+
+from dynsys.commands._common import add_format, add_model, emit, emit_json
+from dynsys.model import Model, load_model
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("show", help="print a model's equations, parameters and region")
+    add_model(p)
+    add_format(p, ("text", "json", "latex", "ode"))
+    p.add_argument("--latex", dest="format", action="store_const", const="latex",
+                   help="shorthand for --format latex")
+    p.add_argument("--ode", dest="format", action="store_const", const="ode",
+                   help="shorthand for --format ode (XPPAUT text)")
+    p.set_defaults(func=run)
+
+
+def _describe(model: Model) -> dict:
+    return {
+        "model": model.name,
+        "description": model.description,
+        "states": list(model.state_names),
+        "equations": {s.name: str(e) for s, e in model.equations.items()},
+        "params": dict(model.params),
+        "noise": {k: str(v) for k, v in model.noise.items()},
+        "region": {k: list(v) for k, v in (model.region or {}).items()},
+        "init": dict(model.init),
+        "autonomous": model.is_autonomous,
+        "smooth": model.is_smooth,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    model = load_model(args.model)
+    if not isinstance(model, Model):  # e.g. a Hopfield network: it describes itself
+        describe = getattr(model, "describe", None)
+        info = describe() if describe else {"model": model.name}
+        if args.format == "json":
+            emit_json(args, info)
+        elif args.format == "latex" and hasattr(model, "latex"):
+            emit(args, model.latex())
+        else:
+            emit(args, "\n".join(f"{k}: {v}" for k, v in info.items()))
+        return 0
+    if args.format == "json":
+        emit_json(args, _describe(model))
+    elif args.format == "latex":
+        emit(args, model.latex())
+    elif args.format == "ode":
+        emit(args, model.to_ode())
+    else:
+        info = _describe(model)
+        lines = [f"model {model.name}" + (f": {model.description}" if model.description else "")]
+        lines += [f"  d{s}/dt = {e}" for s, e in info["equations"].items()]
+        lines += [f"  noise on {k}: {v}" for k, v in info["noise"].items()]
+        lines.append("  params: " + (", ".join(f"{k}={v:g}" for k, v in model.params.items())
+                                     or "none"))
+        if model.region:
+            lines.append("  region: " + ", ".join(f"{k} in [{lo:g}, {hi:g}]"
+                                                  for k, (lo, hi) in model.region.items()))
+        if model.init:
+            lines.append("  init: " + ", ".join(f"{k}={v:g}" for k, v in model.init.items()))
+        flags = [("autonomous" if model.is_autonomous else "time-dependent"),
+                 ("smooth" if model.is_smooth else "non-smooth")]
+        lines.append("  " + ", ".join(flags))
+        emit(args, "\n".join(lines))
+    return 0
