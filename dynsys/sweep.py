@@ -1,0 +1,173 @@
+"""Sweeps over any :class:`concurrent.futures.Executor`, with identical numbers everywhere.
+
+A sweep is cut into FIXED tasks (for a capacity curve: one number of patterns and a
+fixed chunk of trials), each with its own seed, a
+:class:`numpy.random.SeedSequence` whose ``spawn_key`` names the task::
+
+    SeedSequence(seed, spawn_key=(a, b)) == SeedSequence(seed).spawn(a + 1)[a].spawn(b + 1)[b]
+
+(so a task's seed never depends on how many tasks or workers there are). Tasks run
+with BLAS pinned to one thread (``threadpoolctl``), and their results are put back in
+task order. Hence a sweep gives identical results in-process (the default), on a
+:class:`~concurrent.futures.ProcessPoolExecutor` (``--workers N``) and on a Dask
+cluster (``distributed.Client(address).get_executor()``, ``--scheduler tcp://HOST:PORT``).
+
+Example
+-------
+>>> from dynsys.sweep import run_tasks, task_seed
+>>> run_tasks(pow, [(2, 3), (3, 2)])
+[8, 9]
+>>> task_seed(7, 2, 0).spawn_key
+(2, 0)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from typing import Any, TypeVar
+
+import numpy as np
+
+from dynsys.errors import ModelError
+
+__all__ = [
+    "SerialExecutor",
+    "executor_from",
+    "pinned_call",
+    "run_tasks",
+    "task_seed",
+]
+
+T = TypeVar("T")
+
+_BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+             "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def task_seed(seed: int | None, *key: int) -> np.random.SeedSequence:
+    """The seed of task ``key``: ``SeedSequence(seed, spawn_key=key)``.
+
+    Equal to the ``key``-th nested child of ``SeedSequence(seed).spawn(...)``, and
+    independent of the number of tasks and workers. ``seed=None`` is refused: a sweep
+    must be reproducible.
+    """
+    if seed is None:
+        raise ModelError("a sweep needs an integer seed (for reproducible task seeds)")
+    return np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key))
+
+
+def pinned_call(fn: Callable[..., T], *args: Any) -> T:
+    """Call ``fn(*args)`` with BLAS/OpenMP thread pools limited to one thread.
+
+    One thread makes every matrix product bit-for-bit reproducible whatever runs the
+    task, and avoids oversubscription when several tasks share a machine.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        return fn(*args)
+    with threadpool_limits(limits=1):
+        return fn(*args)
+
+
+class SerialExecutor(Executor):
+    """An Executor that runs each task at submission, in the calling process."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+def _pin_env() -> None:  # process-pool initializer: before any BLAS call in the worker
+    for name in _BLAS_ENV:
+        os.environ[name] = "1"
+
+
+@contextlib.contextmanager
+def executor_from(workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
+    """The executor the CLI's ``--workers K`` / ``--scheduler ADDR`` ask for.
+
+    Neither: a :class:`SerialExecutor`; ``workers``: a ``ProcessPoolExecutor`` with
+    that many processes; ``scheduler``: a Dask ``distributed.Client(scheduler)``'s
+    executor (needs the ``cluster`` extra). The executor is shut down on exit.
+    """
+    if workers is not None and scheduler is not None:
+        raise ModelError("give either --workers or --scheduler, not both")
+    if scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ModelError(
+                "--scheduler needs dask.distributed: pip install 'dynsys[cluster]'"
+            ) from None
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            msg = f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
+            raise ModelError(msg) from None
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+        return
+    if workers is not None:
+        if int(workers) != workers or workers < 1:
+            raise ModelError(f"--workers must be a positive integer, got {workers}")
+        with ProcessPoolExecutor(max_workers=int(workers), initializer=_pin_env) as pool:
+            yield pool
+        return
+    yield SerialExecutor()
+
+
+def run_tasks(
+    fn: Callable[..., T], tasks: Sequence[tuple[Any, ...]], executor: Executor | None = None,
+    *, progress: bool = False, desc: str = "sweep",
+) -> list[T]:
+    """Run ``fn(*args)`` for every ``args`` in ``tasks`` and return results in task order.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level (picklable) function; called with BLAS pinned to one thread.
+    tasks : sequence of argument tuples
+    executor : Executor or None
+        Any ``concurrent.futures.Executor``; ``None`` runs in-process.
+    progress : bool
+        Show a tqdm progress bar on stderr (the CLI does; the library default is off).
+
+    Returns
+    -------
+    list
+        ``[fn(*tasks[0]), fn(*tasks[1]), ...]``, whatever order the tasks finished in.
+    """
+    executor = executor or SerialExecutor()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(tasks), desc=desc, file=sys.stderr, leave=False)
+    try:
+        results: list[Any] = [None] * len(tasks)
+        if isinstance(executor, SerialExecutor):  # run one by one, so the bar moves
+            for i, args in enumerate(tasks):
+                results[i] = pinned_call(fn, *args)
+                if bar is not None:
+                    bar.update(1)
+            return results
+        futures = {executor.submit(pinned_call, fn, *args): i for i, args in enumerate(tasks)}
+        for fut in as_completed(futures):
+            results[futures[fut]] = fut.result()
+            if bar is not None:
+                bar.update(1)
+        return results
+    finally:
+        if bar is not None:
+            bar.close()
