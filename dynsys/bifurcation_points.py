@@ -1,0 +1,227 @@
+"""Precise location of codimension-one bifurcation points of equilibria.
+
+* A **fold** (limit point) is located by Newton's method on Govaerts' minimally
+  augmented system ``F(x, alpha) = 0, g(x, alpha) = 0``, where ``g`` is the last
+  component of the solution of the bordered system
+  ``[[F_x, b], [c^T, 0]] [v; g] = [0; 1]``; ``g`` vanishes exactly where ``F_x`` is
+  singular and its gradient is ``-w^T (F_x)_z v`` with ``w`` from the transposed system.
+* A **Hopf point** is located by Newton's method on the standard augmented system
+  ``F = 0, F_x q_r + omega q_i = 0, F_x q_i - omega q_r = 0`` with two normalisation
+  conditions fixing the length and phase of ``q = q_r + i q_i`` (3n + 2 unknowns).
+* A **branch point** is located by the Illinois (regula falsi) method on the
+  determinant of the augmented Jacobian along the chord between two branch points,
+  each trial point corrected back onto the branch.
+
+The same bordered-system function ``g`` defines fold curves in two parameters
+(:mod:`dynsys.codim2`).
+
+References
+----------
+Govaerts, W. (2000). Numerical Methods for Bifurcations of Dynamical Equilibria. SIAM.
+Kuznetsov, Y. A. (2004). Elements of Applied Bifurcation Theory, 3rd ed., Springer,
+Chapter 10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dynsys._types import FloatArray
+from dynsys.errors import ConvergenceError
+from dynsys.normal_forms import Derivatives
+
+__all__ = ["BorderedFold", "illinois", "locate_fold", "locate_hopf", "newton"]
+
+
+def newton(fun: Callable[[FloatArray], tuple[FloatArray, FloatArray]], z0: FloatArray, *,
+           tol: float = 1e-11, max_iter: int = 20, what: str = "Newton") -> tuple[FloatArray,
+                                                                             float, int]:
+    """Newton's method for a square system; ``fun(z) -> (residual, jacobian)``.
+
+    Returns ``(z, residual norm, iterations)``; raises ConvergenceError (with the
+    residual history) when the residual does not fall below ``tol``.
+    """
+    z = np.array(z0, dtype=np.float64)
+    history: list[float] = []
+    for it in range(max_iter + 1):
+        r, jm = fun(z)
+        res = float(np.max(np.abs(r))) if r.size else 0.0
+        history.append(res)
+        if not np.isfinite(res):
+            break
+        if res <= tol:
+            return z, res, it
+        if it == max_iter:
+            break
+        try:
+            dz = np.linalg.solve(jm, -r)
+        except np.linalg.LinAlgError:
+            break
+        z = z + dz
+        # A step that no longer moves the iterate: accept at round-off level.
+        if np.max(np.abs(dz)) <= 1e-15 * (1.0 + np.max(np.abs(z))) and res <= 1e3 * tol:
+            return z, res, it + 1
+    raise ConvergenceError(
+        f"{what} did not converge (residual {history[-1]:.3g} after {len(history) - 1} "
+        "iterations)", last_iterate=z, history=tuple(history))
+
+
+def illinois(fun: Callable[[float], float], a: float, b: float, fa: float, fb: float, *,
+             xtol: float = 1e-13, max_iter: int = 100) -> float:
+    """Root of ``fun`` in [a, b] (``fa``, ``fb`` of opposite sign) by the Illinois method."""
+    side = 0
+    for _ in range(max_iter):
+        if fb == fa:
+            break
+        c = (a * fb - b * fa) / (fb - fa)
+        fc = fun(c)
+        if fc == 0.0 or abs(b - a) <= xtol * (1.0 + abs(a) + abs(b)):
+            return c
+        if fc * fb < 0:
+            a, fa = b, fb
+            b, fb = c, fc
+            side = 0
+        else:
+            b, fb = c, fc
+            if side == 1:
+                fa *= 0.5
+            side = 1
+    return b
+
+
+@dataclass
+class BorderedFold:
+    """The minimally augmented fold system of a System, in some of its parameters.
+
+    Unknowns ``u = (x, p[free[0]], p[free[1]], ...)``; ``fj(u)`` returns
+    ``([F; g], d[F; g]/du)``. The bordering vectors ``b`` and ``c`` are updated with
+    :meth:`rebord` to keep the bordered matrix well conditioned.
+    """
+
+    deriv: Derivatives
+    p_base: FloatArray
+    free: tuple[int, ...]
+    b: FloatArray
+    c: FloatArray
+
+    def params(self, u: FloatArray) -> FloatArray:
+        """The full parameter vector at ``u``."""
+        p = self.p_base.copy()
+        n = self.deriv.n
+        for j, k in enumerate(self.free):
+            p[k] = u[n + j]
+        return p
+
+    def vectors(self, jac: FloatArray) -> tuple[FloatArray, FloatArray, float]:
+        """``(v, w, g)`` from the bordered system and its transpose."""
+        n = jac.shape[0]
+        m = np.zeros((n + 1, n + 1))
+        m[:n, :n] = jac
+        m[:n, n] = self.b
+        m[n, :n] = self.c
+        rhs = np.zeros(n + 1)
+        rhs[n] = 1.0
+        sol = np.linalg.solve(m, rhs)
+        solt = np.linalg.solve(m.T, rhs)
+        return sol[:n], solt[:n], float(sol[n])
+
+    def fj(self, u: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Residual ``[F; g]`` and its Jacobian in ``u``."""
+        d = self.deriv
+        n = d.n
+        x, p = u[:n], self.params(u)
+        jac = d.fx(x, p)
+        v, w, g = self.vectors(jac)
+        hxx = d.hxx(x, p)
+        hxp = d.hxp(x, p)
+        fp = d.fp(x, p)
+        k = list(self.free)
+        out = np.empty((n + 1, n + len(k)))
+        out[:n, :n] = jac
+        out[:n, n:] = fp[:, k]
+        out[n, :n] = -np.einsum("i,ilj,l->j", w, hxx, v)
+        out[n, n:] = -np.einsum("i,ilk,l->k", w, hxp[:, :, k], v)
+        return np.concatenate([d.f(x, p), [g]]), out
+
+    def rebord(self, u: FloatArray) -> None:
+        """Replace b, c by the current (normalised) left and right null vector estimates."""
+        n = self.deriv.n
+        jac = self.deriv.fx(u[:n], self.params(u))
+        v, w, _ = self.vectors(jac)
+        if np.all(np.isfinite(v)) and np.all(np.isfinite(w)):
+            self.c = v / np.linalg.norm(v)
+            self.b = w / np.linalg.norm(w)
+
+
+def _null_guess(jac: FloatArray) -> tuple[FloatArray, FloatArray]:
+    u, _, vt = np.linalg.svd(jac)
+    return vt[-1], u[:, -1]
+
+
+def locate_fold(deriv: Derivatives, x0: FloatArray, p: FloatArray, k: int, *,
+                tol: float = 1e-11) -> tuple[FloatArray, float, float, int]:
+    """Newton on the minimally augmented fold system in ``(x, p[k])``.
+
+    Returns ``(x, alpha, residual, iterations)``; raises ConvergenceError.
+    """
+    n = deriv.n
+    q, pv = _null_guess(deriv.fx(x0, p))
+    system = BorderedFold(deriv, np.array(p, dtype=np.float64), (k,), b=pv, c=q)
+    z, res, it = newton(system.fj, np.concatenate([x0, [p[k]]]), tol=tol, what="fold location")
+    return z[:n], float(z[n]), res, it
+
+
+def locate_hopf(deriv: Derivatives, x0: FloatArray, p: FloatArray, k: int, q0: Any,
+                omega0: float, *, tol: float = 1e-11) -> tuple[FloatArray, float, float, float,
+                                                               int]:
+    """Newton on the standard augmented Hopf system in ``(x, p[k], q_r, q_i, omega)``.
+
+    ``q0`` is an estimate of the critical eigenvector, ``omega0`` of the frequency.
+    Returns ``(x, alpha, omega, residual, iterations)``; raises ConvergenceError.
+    """
+    n = deriv.n
+    q0 = np.asarray(q0, dtype=complex)
+    q0 = q0 / np.linalg.norm(q0)
+    cr, ci = q0.real.copy(), q0.imag.copy()
+    pb = np.array(p, dtype=np.float64)
+    eye = np.eye(n)
+
+    def fun(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        x, qr, qi, om = z[:n], z[n + 1:2 * n + 1], z[2 * n + 1:3 * n + 1], z[3 * n + 1]
+        pp = pb.copy()
+        pp[k] = z[n]
+        jac = deriv.fx(x, pp)
+        hxx = deriv.hxx(x, pp)
+        hxp = deriv.hxp(x, pp)[:, :, k]
+        r = np.concatenate([
+            deriv.f(x, pp), jac @ qr + om * qi, jac @ qi - om * qr,
+            [cr @ qr + ci @ qi - 1.0, cr @ qi - ci @ qr],
+        ])
+        jm = np.zeros((3 * n + 2, 3 * n + 2))
+        jm[:n, :n] = jac
+        jm[:n, n] = deriv.fp(x, pp)[:, k]
+        rows = slice(n, 2 * n)
+        jm[rows, :n] = np.einsum("ilj,l->ij", hxx, qr)
+        jm[rows, n] = hxp @ qr
+        jm[rows, n + 1:2 * n + 1] = jac
+        jm[rows, 2 * n + 1:3 * n + 1] = om * eye
+        jm[rows, 3 * n + 1] = qi
+        rows = slice(2 * n, 3 * n)
+        jm[rows, :n] = np.einsum("ilj,l->ij", hxx, qi)
+        jm[rows, n] = hxp @ qi
+        jm[rows, n + 1:2 * n + 1] = -om * eye
+        jm[rows, 2 * n + 1:3 * n + 1] = jac
+        jm[rows, 3 * n + 1] = -qr
+        jm[3 * n, n + 1:2 * n + 1] = cr
+        jm[3 * n, 2 * n + 1:3 * n + 1] = ci
+        jm[3 * n + 1, n + 1:2 * n + 1] = -ci
+        jm[3 * n + 1, 2 * n + 1:3 * n + 1] = cr
+        return r, jm
+
+    z0 = np.concatenate([x0, [pb[k]], cr, ci, [omega0]])
+    z, res, it = newton(fun, z0, tol=tol, what="Hopf location")
+    return z[:n], float(z[n]), abs(float(z[3 * n + 1])), res, it
