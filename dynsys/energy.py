@@ -56,13 +56,16 @@ A. L. Yuille and A. Rangarajan, "The concave-convex procedure", Neural Computati
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.hopfield import Activation, HopfieldNetwork
 from dynsys.system import resolve_params
 
-__all__ = ["antiderivative", "classic_energy", "energy"]
+__all__ = ["EnergyLandscape", "antiderivative", "classic_energy", "energy", "energy_landscape"]
 
 
 def antiderivative(net: HopfieldNetwork, h: ArrayLike, params: ParamsLike = None) -> FloatArray:
@@ -101,3 +104,61 @@ def classic_energy(net: HopfieldNetwork, x: ArrayLike) -> FloatArray:
     """The classic Hopfield energy ``-x^T W x / 2`` (equal to L at sign fixed points)."""
     xs = np.asarray(x, dtype=np.float64)
     return -0.5 * np.sum(xs * net.field(xs), axis=-1)
+
+
+@dataclass(frozen=True, eq=False)
+class EnergyLandscape:
+    """``L`` over the plane of overlaps ``(m1, m2)`` with two stored patterns.
+
+    ``energy[i, j]`` belongs to ``(m1[j], m2[i])``; NaN where the state leaves the box.
+    """
+
+    m1: FloatArray
+    m2: FloatArray
+    energy: FloatArray
+    patterns: tuple[str, str]
+    pattern_overlap: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready grid (NaN -> null)."""
+        return {"m1": self.m1, "m2": self.m2, "energy": self.energy,
+                "patterns": list(self.patterns), "pattern_overlap": self.pattern_overlap}
+
+
+def energy_landscape(
+    net: HopfieldNetwork, i: int = 0, j: int = 1, *, points: int = 81,
+    params: ParamsLike = None,
+) -> EnergyLandscape:
+    """The energy over the overlap plane of patterns ``i`` and ``j`` (Figure 19).
+
+    The state at ``(m1, m2)`` is the one in the span of ``p = p_i`` and ``q = p_j`` with
+    those overlaps, ``x = a p + b q`` where ``[[1, m], [m, 1]] [a, b] = [m1, m2]`` and
+    ``m = p . q / N`` (the shortest state with these overlaps). It is dropped (NaN)
+    where ``max |x_k| > 1``, outside the box ``[-1, 1]^N`` that the dynamics keep.
+    Needs ``|m| < 1`` (distinct, non-opposite patterns).
+
+    Examples
+    --------
+    >>> from dynsys.hopfield import HopfieldNetwork
+    >>> land = energy_landscape(HopfieldNetwork.from_names(["x", "smiley"]), points=5)
+    >>> land.energy.shape
+    (5, 5)
+    """
+    from dynsys.errors import ModelError
+
+    if net.n_patterns < 2 or not (0 <= i < net.n_patterns and 0 <= j < net.n_patterns) or i == j:
+        raise ModelError("the energy landscape needs two distinct stored patterns i and j")
+    p, q = net.patterns[i], net.patterns[j]
+    m = float(p @ q) / net.n
+    if abs(m) >= 1 - 1e-12:
+        raise ModelError(f"patterns {i} and {j} are equal or opposite (overlap {m:g})")
+    grid = np.linspace(-1.0, 1.0, int(points))
+    m1, m2 = np.meshgrid(grid, grid)
+    det = 1.0 - m * m
+    a = (m1 - m * m2) / det
+    b = (m2 - m * m1) / det
+    x = a[..., None] * p + b[..., None] * q
+    values = np.asarray(energy(net, x, params), dtype=np.float64)
+    values[np.max(np.abs(x), axis=-1) > 1.0 + 1e-12] = np.nan
+    names = (net.pattern_names[i], net.pattern_names[j])
+    return EnergyLandscape(grid, grid.copy(), values, names, m)

@@ -1,0 +1,251 @@
+"""``dynsys hopfield recall|capacity|scaling|fixed-points``: Hopfield networks from the CLI.
+
+Defaults are the reference report's protocol: continuous-time Euler-Maruyama with
+f = sign, sigma = 0.1, dt = 0.1, the diagonal kept, run to t = 20.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from dynsys._io import save_figure
+from dynsys.commands._common import add_format, emit, emit_json, parse_float
+from dynsys.errors import ModelError
+
+_RULES = ("euler", "synchronous", "asynchronous")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _add_protocol(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("protocol (defaults: the report's)")
+    g.add_argument("--rule", choices=_RULES, default="euler", help="update rule (euler)")
+    g.add_argument("--activation", choices=("sign", "tanh"), default="sign",
+                   help="f (sign, with sign(0) = 0)")
+    g.add_argument("--beta", default="1", help="gain of tanh (1)")
+    g.add_argument("--sigma", default="0.1", help="noise amplitude (0.1)")
+    g.add_argument("--dt", default="0.1", help="Euler time step (0.1)")
+    g.add_argument("--t-end", dest="t_end", default="20", help="final time (20)")
+    g.add_argument("--zero-diagonal", action="store_true", help="remove self-connections")
+
+
+def _protocol(args: argparse.Namespace) -> Any:
+    from dynsys.capacity import RecallProtocol
+
+    return RecallProtocol(
+        rule=args.rule, activation=args.activation, beta=parse_float(args.beta, "--beta"),
+        sigma=parse_float(args.sigma, "--sigma"), dt=parse_float(args.dt, "--dt"),
+        t_end=parse_float(args.t_end, "--t-end"), zero_diagonal=args.zero_diagonal,
+    )
+
+
+def _add_executor(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=_positive_int, metavar="K",
+                   help="run tasks on K local processes")
+    g.add_argument("--scheduler", metavar="ADDR",
+                   help="run tasks on a Dask cluster (e.g. tcp://127.0.0.1:8786)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    hp = sub.add_parser("hopfield", help="Hopfield networks: recall, capacity, scaling")
+    hsub = hp.add_subparsers(dest="hopfield_command", metavar="ACTION", required=True)
+
+    p = hsub.add_parser("recall", help="recall a stored pattern from a corrupted copy")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--patterns", default="x,smiley",
+                   help="built-in 8x8 patterns to store (x,smiley)")
+    g.add_argument("--random", type=_positive_int, metavar="P",
+                   help="store P random patterns instead")
+    p.add_argument("--n", type=_positive_int, default=64, help="units for --random (64)")
+    p.add_argument("--probe", default=None,
+                   help="pattern to recall (name or index; default the first)")
+    p.add_argument("--flip", default="0.3", help="fraction of bits flipped (0.3)")
+    p.add_argument("--seed", type=int, default=0)
+    _add_protocol(p)
+    add_format(p)
+    p.add_argument("--plot", metavar="FILE", help="save snapshots, overlaps and energy")
+    p.set_defaults(func=run_recall)
+
+    p = hsub.add_parser("capacity", help="recall probability vs number of stored patterns")
+    p.add_argument("--n", type=_positive_int, default=64, help="units (64)")
+    p.add_argument("--max-patterns", dest="max_patterns", type=_positive_int, default=16)
+    p.add_argument("--trials", type=_positive_int, default=1000)
+    p.add_argument("--flip", default="0.3", help="fraction of bits flipped (0.3)")
+    p.add_argument("--seed", type=int, default=0)
+    _add_protocol(p)
+    _add_executor(p)
+    add_format(p, ("text", "json", "csv"))
+    p.add_argument("--plot", metavar="FILE", help="save the capacity curve")
+    p.set_defaults(func=run_capacity)
+
+    p = hsub.add_parser("scaling", help="finite-size scaling: recall vs alpha = P/N")
+    p.add_argument("--sizes", default="64,128,256,512,1024,2048", help="N values")
+    p.add_argument("--alphas", default=None, help="loads P/N (default 0.02,0.04,...,0.2)")
+    p.add_argument("--trials", type=_positive_int, default=100)
+    p.add_argument("--flip", default="0.1")
+    p.add_argument("--seed", type=int, default=0)
+    _add_protocol(p)
+    _add_executor(p)
+    add_format(p)
+    p.add_argument("--plot", metavar="FILE", help="save the scaling figure")
+    p.set_defaults(func=run_scaling)
+
+    p = hsub.add_parser("fixed-points", help="fixed points, energies and stability")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--patterns", default="x,smiley")
+    g.add_argument("--random", type=_positive_int, metavar="P")
+    p.add_argument("--n", type=_positive_int, default=64)
+    p.add_argument("--activation", choices=("sign", "tanh"), default="sign")
+    p.add_argument("--beta", default="4", help="gain of tanh (4)")
+    p.add_argument("--zero-diagonal", action="store_true")
+    p.add_argument("--starts", type=_positive_int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    add_format(p)
+    p.set_defaults(func=run_fixed_points)
+
+
+def _network(args: argparse.Namespace, **kw: Any) -> Any:
+    from dynsys.hopfield import HopfieldNetwork
+    from dynsys.patterns import random_patterns
+
+    if args.random is not None:
+        return HopfieldNetwork(random_patterns(args.random, args.n, rng=args.seed), **kw)
+    names = [s.strip() for s in args.patterns.split(",") if s.strip()]
+    if not names:
+        raise ModelError("--patterns is empty")
+    return HopfieldNetwork.from_names(names, **kw)
+
+
+def run_recall(args: argparse.Namespace) -> int:
+    from dynsys.recall import recall
+
+    net = _network(args)
+    flip = parse_float(args.flip, "--flip")
+    target: int | str = 0
+    if args.probe is not None:
+        target = int(args.probe) if args.probe.strip().isdigit() else args.probe.strip().lower()
+    res = recall(net, target, flip, protocol=_protocol(args), rng=args.seed)
+    if args.plot:
+        from dynsys.plots.hopfield import plot_recall
+
+        save_figure(plot_recall(res), args.plot)
+    if args.format == "json":
+        emit_json(args, res)
+        return 0
+    lines = [
+        f"network: N={net.n}, patterns={', '.join(net.pattern_names)}",
+        f"protocol: {res.protocol.rule.value}, f={res.protocol.activation.value}, "
+        f"sigma={res.protocol.sigma:g}, dt={res.protocol.dt:g}, t_end={res.protocol.t_end:g}",
+        f"probe: {res.target} with {res.flipped_bits} of {net.n} bits flipped (seed {args.seed})",
+        f"exact recall (sign(x(T)) == pattern): {'yes' if res.exact else 'no'}",
+        f"final overlap: {res.overlap:.4f} ({'>=' if res.overlap_ok else '<'} 0.9)",
+        f"pattern is a fixed point of sign(Wx): {'yes' if res.fixed else 'no'}",
+        "final overlaps: " + ", ".join(f"{n}={m:+.3f}" for n, m in
+                                       zip(res.pattern_names, res.overlaps[-1], strict=True)),
+        f"energy: {res.energy[0]:.4f} -> {res.energy[-1]:.4f}",
+    ]
+    emit(args, "\n".join(lines))
+    return 0
+
+
+def run_capacity(args: argparse.Namespace) -> int:
+    from dynsys.capacity import capacity_curve
+    from dynsys.sweep import executor_from
+
+    flip = parse_float(args.flip, "--flip")
+    proto = _protocol(args)
+    with executor_from(args.workers, args.scheduler) as ex:
+        curve = capacity_curve(args.n, args.max_patterns, trials=args.trials, flip=flip,
+                               protocol=proto, seed=args.seed, executor=ex, progress=True)
+    if args.plot:
+        from dynsys.plots.hopfield import plot_capacity
+
+        save_figure(plot_capacity(curve), args.plot)
+    if args.format == "json":
+        emit_json(args, curve)
+        return 0
+    if args.format == "csv":
+        rows = ["patterns,recall,overlap_recall,fixed_recall,ci_low,ci_high,trials"]
+        rows += [f"{p.patterns},{p.recall:.6g},{p.overlap_recall:.6g},{p.fixed_recall:.6g},"
+                 f"{p.ci_low:.6g},{p.ci_high:.6g},{p.trials}" for p in curve.points]
+        emit(args, "\n".join(rows))
+        return 0
+    d = curve.to_dict()
+    lines = [
+        f"capacity curve: N={curve.n}, flip={curve.flip:g} ({d['flipped_bits']} bits), "
+        f"{curve.trials} trials per point, seed {curve.seed}",
+        f"protocol: {proto.rule.value}, f={proto.activation.value}, sigma={proto.sigma:g}, "
+        f"dt={proto.dt:g}, t_end={proto.t_end:g}, "
+        f"diagonal {'zeroed' if proto.zero_diagonal else 'kept'}",
+        f"{'P':>4} {'exact':>7} {'95% CI (Wilson)':>17} {'m>=0.9':>7} {'fixed pt':>8}",
+    ]
+    lines += [f"{p.patterns:>4} {p.recall:>7.3f}   [{p.ci_low:.3f}, {p.ci_high:.3f}] "
+              f"{p.overlap_recall:>7.3f} {p.fixed_recall:>8.3f}" for p in curve.points]
+    lines.append(f"largest P with exact recall >= 0.5: {curve.capacity} "
+                 f"(0.138 N = {0.138 * curve.n:.1f})")
+    emit(args, "\n".join(lines))
+    return 0
+
+
+def _int_list(text: str, what: str) -> list[int]:
+    try:
+        out = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise ModelError(f"{what} expects integers separated by commas, got {text!r}") from None
+    if not out or min(out) < 2:
+        raise ModelError(f"{what} needs integers >= 2, got {text!r}")
+    return out
+
+
+def run_scaling(args: argparse.Namespace) -> int:
+    from dynsys.capacity import scaling_curves
+    from dynsys.sweep import executor_from
+
+    sizes = _int_list(args.sizes, "--sizes")
+    alphas = None
+    if args.alphas:
+        alphas = [parse_float(a, "--alphas") for a in args.alphas.split(",") if a.strip()]
+    with executor_from(args.workers, args.scheduler) as ex:
+        res = scaling_curves(sizes, alphas, trials=args.trials,
+                             flip=parse_float(args.flip, "--flip"), protocol=_protocol(args),
+                             seed=args.seed, executor=ex, progress=True)
+    if args.plot:
+        from dynsys.plots.hopfield import plot_scaling
+
+        save_figure(plot_scaling(res), args.plot)
+    if args.format == "json":
+        emit_json(args, res)
+        return 0
+    lines = []
+    for c in res.curves:
+        lines.append(f"N={c.n}: " + ", ".join(f"a={p.patterns / c.n:.3f}:{p.recall:.2f}"
+                                             for p in c.points))
+    emit(args, "\n".join(lines))
+    return 0
+
+
+def run_fixed_points(args: argparse.Namespace) -> int:
+    from dynsys.hopfield_attractors import find_fixed_points
+
+    net = _network(args, activation=args.activation, beta=parse_float(args.beta, "--beta"),
+                   zero_diagonal=args.zero_diagonal)
+    res = find_fixed_points(net, starts=args.starts, rng=args.seed)
+    if args.format == "json":
+        emit_json(args, res)
+        return 0
+    lines = [f"{'label':<28} {'kind':<12} {'stable':<7} {'energy':>10}  method"]
+    lines += [f"{p.label:<28} {p.kind.value:<12} {p.stable!s:<7} {p.energy:>10.4f}  {p.method}"
+              + (f" (returned {p.returned_fraction:.2f})" if p.returned_fraction is not None
+                 else "") for p in res.points]
+    emit(args, "\n".join(lines))
+    return 0
