@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from scipy import integrate, optimize, stats
+from scipy import integrate, stats
 
 from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, FloatArray, ParamsLike, RngLike, as_rng
@@ -196,32 +196,16 @@ def _as_model(model: Any) -> Model:
 def _critical_points(model: Model, params: dict[str, float],
                      region: tuple[float, float]) -> tuple[list[float], list[float]]:
     """Stable and unstable equilibria of a 1-D model in ``region`` (the analyzer's job)."""
+    from dynsys.equilibria import find_equilibria
+
     system = compile_model(model)
-    try:
-        from dynsys.equilibria import find_equilibria
-    except ImportError:  # interim until the analyzer lands: sign changes + Brent
-        found = _interim_roots(system, params, region)
-    else:
-        found = [
-            (float(np.asarray(eq.state).ravel()[0]),
-             float(np.real(np.asarray(eq.eigenvalues).ravel()[0])))
-            for eq in find_equilibria(system, params, region={model.state_names[0]: region})
-        ]
+    found = [
+        (float(np.asarray(eq.state).ravel()[0]), float(np.real(np.asarray(eq.eigenvalues)[0])))
+        for eq in find_equilibria(system, params, region={model.state_names[0]: region})
+    ]
     stable = sorted(x for x, slope in found if slope < 0)
     unstable = sorted(x for x, slope in found if slope > 0)
     return stable, unstable
-
-
-def _interim_roots(system: Any, params: dict[str, float],
-                   region: tuple[float, float]) -> list[tuple[float, float]]:
-    grid = np.linspace(region[0], region[1], 4001)
-    f = system.rhs(grid[:, None], params)[:, 0]
-    roots = [float(g) for g, v in zip(grid, f, strict=True) if v == 0.0]
-    for a, b, fa, fb in zip(grid[:-1], grid[1:], f[:-1], f[1:], strict=True):
-        if fa * fb < 0:
-            roots.append(optimize.brentq(lambda r: system.rhs([r], params)[0], a, b,
-                                         xtol=1e-14))
-    return [(r, float(system.jac([r], params)[0, 0])) for r in sorted(roots)]
 
 
 def _closed_form(model: Model, params: dict[str, float]) -> sp.Expr | None:
@@ -471,15 +455,8 @@ class SwitchingStatistics:
 def _em_chunk(system: Any, x: FloatArray, pvec: FloatArray, sigma: float, dt: float,
               steps: int, rng: np.random.Generator) -> FloatArray:
     """``steps`` Euler-Maruyama steps of a batch ``x (R, 1)``; returns ``(R, steps)``."""
-    try:
-        from dynsys.simulate import simulate
-    except ImportError:  # interim until dynsys.simulate lands
-        out = np.empty((x.shape[0], steps))
-        noise = rng.standard_normal((steps, x.shape[0], 1)) * (sigma * math.sqrt(dt))
-        for k in range(steps):
-            x = x + dt * system.rhs(x, pvec) + noise[k]
-            out[:, k] = x[:, 0]
-        return out
+    from dynsys.simulate import simulate
+
     traj = simulate(system, x, steps * dt, dt=dt, params=pvec, sigma=sigma, rng=rng,
                     method="euler")
     states = np.asarray(traj.states)[:, :, 0]
