@@ -571,7 +571,7 @@ def find_equilibria(
             starts = sobol.random(max(1, k0 // 2))
         used += len(starts)
         z, status = _newton(fz, jz, starts, known, tol=tol_abs, max_iter=max_iter)
-        tag = "" if round_ == 0 else " (deflated rounds)"
+        tag = "" if round_ == 0 else " (deflated starts, all known roots repelled)"
         for code, reason in _REASONS.items():
             if np.any(status == code):
                 fails[reason + tag] += int(np.sum(status == code))

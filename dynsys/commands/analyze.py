@@ -1,0 +1,77 @@
+"""``dynsys analyze MODEL``: every equilibrium in the region, classified.
+
+``dynsys analyze MODEL [--set NAME=VALUE ...] [--region x=LO:HI,y=LO:HI]
+[--format text|json|latex] [--plot FILE]``. ``--plot`` draws the flux (1-D) or the
+phase plane (2-D). The JSON is :meth:`dynsys.equilibria.Equilibria.to_dict`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from dynsys._io import save_figure
+from dynsys.commands._common import (
+    add_format,
+    add_model,
+    add_set,
+    emit,
+    emit_json,
+    load_with_params,
+    parse_region,
+)
+from dynsys.errors import ModelError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("analyze", help="find and classify all equilibria in a region")
+    add_model(p)
+    add_set(p)
+    p.add_argument("--region", metavar="x=LO:HI,...",
+                   help="the box to search (default: the model's region, or inferred)")
+    add_format(p, ("text", "json", "latex"))
+    p.add_argument("--plot", metavar="FILE", help="also draw the flux (1-D) or phase plane (2-D)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the quasi-random starts (0)")
+    p.add_argument("--precision", type=int, default=4, help="decimals in LaTeX output (4)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dynsys.equilibria import find_equilibria
+    from dynsys.system import compile
+
+    model, params = load_with_params(args)
+    region = parse_region(args.region) if args.region else None
+    system = compile(model)
+    eq = find_equilibria(system, params, region, rng=args.seed)
+    if args.plot:
+        _plot(system, params, eq, args.plot)
+    if args.format == "json":
+        emit_json(args, eq.to_dict())
+    elif args.format == "latex":
+        from dynsys.latex import evaluated_jacobians_latex, jacobian_latex
+
+        parts = [eq.to_latex(args.precision)]
+        if hasattr(system, "model"):
+            parts.append(jacobian_latex(system.model))
+        parts.append(evaluated_jacobians_latex(eq, args.precision))
+        emit(args, "\n\n".join(p for p in parts if p))
+    else:
+        emit(args, eq.summary())
+    return 0
+
+
+def _plot(system: object, params: dict, eq: object, path: str) -> None:
+    n = system.n  # type: ignore[attr-defined]
+    if n == 1:
+        from dynsys.flux import flux
+        from dynsys.plots.basics import plot_flux
+
+        fig = plot_flux(flux(system, params, eq.region, equilibria=eq))  # type: ignore[attr-defined]
+    elif n == 2:
+        from dynsys.phase_plane import phase_plane
+        from dynsys.plots.phase import plot_phase_plane
+
+        fig = plot_phase_plane(phase_plane(system, params, eq.region))  # type: ignore[attr-defined]
+    else:
+        raise ModelError(f"--plot draws 1-D and 2-D models only; {system.name} has {n} states")  # type: ignore[attr-defined]
+    save_figure(fig, path)
