@@ -144,7 +144,8 @@ class Trajectory:
     sigma : ndarray (n,) or (runs, n)
         Noise amplitude of each state (zeros when noiseless).
     seed : int or None
-        The integer seed of the noise (None when a Generator was passed in).
+        The integer seed of the noise (None when a Generator was passed in, or for a
+        noiseless run without a seed).
     trials : int
         Noise realisations per initial condition.
     diagnostics : mapping
@@ -265,9 +266,11 @@ def _noise(system: Any, sigma: Any, ps: FloatArray, n: int, runs: int) -> FloatA
     return values
 
 
-def _seeded(rng: RngLike) -> tuple[np.random.Generator, int | None]:
+def _seeded(rng: RngLike, noisy: bool) -> tuple[np.random.Generator, int | None]:
     if isinstance(rng, np.random.Generator):
         return rng, None
+    if rng is None and not noisy:  # nothing random happens: no seed to record
+        return np.random.default_rng(0), None
     if rng is None:
         # a fresh 63-bit seed (exact in JSON readers that use int64), recorded for replay
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
@@ -321,7 +324,7 @@ def simulate(
     rng : Generator or int, optional
         A Generator continues its stream (successive calls with one Generator, each
         starting where the last ended, reproduce one long call); an int is a seed and is
-        recorded in the Trajectory; None draws a fresh seed and records it.
+        recorded in the Trajectory; None draws a fresh seed and records it (noisy runs).
     method : "euler", "rk45", "dop853", "lsoda", "radau", "bdf", Euler() or Adaptive(...)
         Integration method. Adaptive methods refuse noise.
     save_every : int, default 1
@@ -367,7 +370,13 @@ def simulate(
     t0 = float(t0)
     if not math.isfinite(t0):
         raise ModelError(f"t0 must be finite, got {t0!r}")
-    span = _positive(float(t_end) - t0, f"t_end - t0 (t_end={t_end!r}, t0={t0:g})")
+    try:
+        end = float(t_end)
+    except (TypeError, ValueError):
+        raise ModelError(f"t_end must be a number, got {t_end!r}") from None
+    if not math.isfinite(end) or end <= t0:
+        raise ModelError(f"t_end must be finite and greater than t0 = {t0:g}, got {t_end!r}")
+    span = end - t0
     ratio = span / dt
     steps = round(ratio)
     if steps < 1 or abs(ratio - steps) > 1e-6 * max(1.0, ratio):
@@ -399,7 +408,7 @@ def simulate(
             f"method {meth.name!r} integrates ODEs and cannot add noise (sigma = "
             f"{sig.tolist()}); use method='euler' (Euler-Maruyama) or pass sigma=0"
         )
-    gen, seed = _seeded(rng)
+    gen, seed = _seeded(rng, noisy)
 
     saved = np.arange(0, steps + 1, save_every)
     if saved.size * n * runs * 8 > _MAX_STORED_BYTES:

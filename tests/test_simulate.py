@@ -239,7 +239,7 @@ def test_per_initial_condition_parameters():
     [
         (dict(x0=[1.0, 2.0, 3.0]), "x0 must have shape"),
         (dict(dt=-0.1), "dt must be positive"),
-        (dict(t_end=0.0), "t_end - t0"),
+        (dict(t_end=0.0), "t_end must be finite and greater"),
         (dict(t_end=1.05, dt=0.1), "whole number of steps"),
         (dict(params={"J": 1.0}), "'J' is not a parameter"),
         (dict(method="heun"), "unknown method 'heun'"),

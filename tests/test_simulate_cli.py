@@ -1,0 +1,97 @@
+"""`dynsys simulate`: formats, defaults, negative values, figures, errors."""
+
+import json
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from dynsys.cli import main
+from dynsys.model import load_model
+from dynsys.plots.timeseries import plot_timeseries
+from dynsys.simulate import simulate
+
+
+def run(capsys, *argv):
+    status = main(["simulate", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_text_summary_defaults_to_the_model_init_and_total(capsys):
+    status, out, _ = run(capsys, "mutual_excitation")
+    assert status == 0
+    assert "euler, dt = 0.1, 200 steps, t = 0 -> 20" in out
+    assert "(45, 45) -> (49.9977, 49.9977)" in out
+
+
+def test_json_has_the_documented_keys(capsys):
+    status, out, _ = run(capsys, "self_excitation", "--x0", "59", "--x0", "61", "--t-end", "2",
+                         "--json")
+    assert status == 0
+    data = json.loads(out)
+    assert {"model", "params", "t", "trajectories", "state_names", "method", "dt", "sigma",
+            "seed"} <= set(data)
+    assert data["model"] == "self_excitation" and data["params"] == {"w": 0.05, "I": -3.0}
+    assert len(data["t"]) == 21 and np.shape(data["trajectories"]) == (2, 21, 1)
+    assert round(data["trajectories"][0][-1][0], 4) == 33.6544
+
+
+def test_csv_negative_x0_set_and_noise_with_seed(capsys, tmp_path):
+    argv = ["fitzhugh_nagumo", "--x0", "-1.2,-0.6", "--t-end", "1", "--set", "I=-0.5",
+            "--sigma", "0.1", "--trials", "2", "--seed", "4", "--format", "csv"]
+    status, out, _ = run(capsys, *argv)
+    assert status == 0
+    lines = out.strip().splitlines()
+    assert lines[0] == "run,t,v,w" and len(lines) == 1 + 2 * 11
+    assert lines[1] == "0,0.0,-1.2,-0.6"
+    tr = simulate(load_model("fitzhugh_nagumo"), [-1.2, -0.6], 1.0, params={"I": -0.5},
+                  sigma=0.1, trials=2, rng=4)
+    last = [float(v) for v in lines[-1].split(",")]
+    assert last[0] == 1 and last[2:] == pytest.approx(tr.final[1].tolist(), rel=1e-15)
+    target = tmp_path / "out.csv"
+    assert main(["simulate", *argv, "--out", str(target)]) == 0
+    assert target.read_text().strip().splitlines() == lines
+
+
+def test_rk45_and_plot_file(capsys, tmp_path):
+    fig_path = tmp_path / "ts.png"
+    status, out, _ = run(capsys, "mutual_excitation", "--x0", "45,45", "--x0", "5,5",
+                         "--method", "rk45", "--t-end", "10", "--plot", str(fig_path))
+    assert status == 0 and "rk45" in out
+    assert fig_path.stat().st_size > 1000
+    assert fig_path.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["mutual_excitation", "--x0", "1,2,3"], "3 value(s); 2 needed"),
+        (["mutual_excitation", "--dt", "-0.1"], "dt must be positive"),
+        (["mutual_excitation", "--t-end", "0"], "t_end must be finite and greater"),
+        (["mutual_excitation", "--t-end", "-5"], "t_end must be finite and greater"),
+        (["mutual_excitation", "--set", "J=1"], "'J' is not a parameter"),
+        (["mutual_excitation", "--method", "rk45", "--sigma", "1"], "cannot add noise"),
+        (["mutual_excitation", "--x0", "a,b"], "must be a number"),
+        (["mutual_excitation", "--trials", "0"], "trials must be a positive integer"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, argv, message):
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_plot_timeseries_panels_and_given_axes():
+    tr = simulate(load_model("mutual_excitation"), [[45.0, 45.0], [5.0, 5.0]], 2.0,
+                  sigma=1.0, trials=3, rng=0)
+    fig = plot_timeseries(tr)
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    assert len(fig.axes[0].lines) == 6 and fig.axes[1].get_ylabel() == "y (spikes/s)"
+    assert len(fig.axes[0].get_legend().get_texts()) == 2
+    fig2 = Figure()
+    ax = fig2.add_subplot()
+    assert plot_timeseries(tr, ax=ax, states=["y"], unit=None) is fig2
+    assert ax.get_ylabel() == "y" and len(ax.lines) == 6
+    few = plot_timeseries(tr, max_runs=2)
+    assert "2 of 6 runs shown" in few.axes[0].get_title()
