@@ -373,7 +373,12 @@ def _on_hyperplane(fj: FJ, u: FloatArray, v: FloatArray, idx: int, value: float
 
 
 def _sign_changes(g: FloatArray) -> list[int]:
-    s = np.sign(g)
+    """Indices i where g changes sign between i and i + 1 (an exact zero counts once)."""
+    s = np.sign(np.nan_to_num(g))
+    for i in range(1, len(s)):  # a zero takes the sign before it, so it is seen once
+        if s[i] == 0:
+            s[i] = s[i - 1]
+    if len(s) and s[0] == 0:
+        nz = np.nonzero(s)[0]
+        s[: nz[0] if len(nz) else len(s)] = s[nz[0]] if len(nz) else 1.0
     return [int(i) for i in np.nonzero(s[:-1] * s[1:] < 0)[0]]
-
-

@@ -89,7 +89,7 @@ class SpecialPoint:
     type : PointType
         fold, hopf, branch_point, cusp or bogdanov_takens.
     params : mapping name -> float
-        The continued parameter(s) at the point.
+        All parameter values at the point (the continued ones first).
     state : mapping name -> float
         The equilibrium.
     data : mapping
@@ -99,6 +99,8 @@ class SpecialPoint:
         ``transversality``; hopf ``omega``, ``l1`` and ``criticality``.
     index : int
         The point is between ``index`` and ``index + 1`` on its branch.
+    varied : tuple of str
+        The continued parameter(s).
     """
 
     type: PointType
@@ -106,17 +108,19 @@ class SpecialPoint:
     state: Mapping[str, float]
     data: Mapping[str, Any] = field(default_factory=dict)
     index: int = -1
+    varied: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``{"type", "params", "state", ...data}``."""
         out: dict[str, Any] = {"type": self.type.value, "params": dict(self.params),
-                               "state": dict(self.state)}
+                               "state": dict(self.state), "varied": list(self.varied)}
         out.update({k: v for k, v in self.data.items() if k not in out})
         return out
 
     def describe(self) -> str:
         """One line: type, parameters, state and main coefficients."""
-        pars = ", ".join(f"{k} = {v:.10g}" for k, v in self.params.items())
+        pars = ", ".join(f"{k} = {v:.10g}" for k, v in self.params.items()
+                         if not self.varied or k in self.varied)
         st = ", ".join(f"{k} = {v:.6g}" for k, v in self.state.items())
         extra = []
         d = self.data
@@ -329,6 +333,15 @@ def _state_dict(names: tuple[str, ...], x: FloatArray) -> dict[str, float]:
     return {nm: float(v) for nm, v in zip(names, x, strict=True)}
 
 
+def _full_params(names: Any, p_base: FloatArray, varied: Mapping[str, float]
+                 ) -> dict[str, float]:
+    """All parameter values, the varied ones first."""
+    out = {k: float(v) for k, v in varied.items()}
+    for nm, v in zip(names, p_base, strict=True):
+        out.setdefault(nm, float(v))
+    return out
+
+
 def _locate_points(system: Any, param: str, k: int, p_base: FloatArray, us: FloatArray,
                    ts: FloatArray, jacs: FloatArray, ev: ComplexArray, fj: FJ,
                    locate: bool) -> list[SpecialPoint]:
@@ -336,6 +349,9 @@ def _locate_points(system: Any, param: str, k: int, p_base: FloatArray, us: Floa
     names = tuple(system.state_names)
     found: list[SpecialPoint] = []
     deriv = derivatives(system) if locate else None
+
+    def allp(varied: Mapping[str, float]) -> dict[str, float]:
+        return _full_params(system.param_names, p_base, varied)
 
     def interp(i: int, g: FloatArray) -> tuple[FloatArray, float]:
         w = g[i] / (g[i] - g[i + 1])
@@ -359,8 +375,8 @@ def _locate_points(system: Any, param: str, k: int, p_base: FloatArray, us: Floa
                             "exact_derivatives": deriv.exact}
             except (ConvergenceError, ModelError, np.linalg.LinAlgError):
                 pass
-        found.append(SpecialPoint(PointType.FOLD, {param: a_val}, _state_dict(names, x),
-                                  data, index=i))
+        found.append(SpecialPoint(PointType.FOLD, allp({param: a_val}),
+                                  _state_dict(names, x), data, index=i, varied=(param,)))
     # Hopf points
     if n >= 2:
         gh = _hopf_test(ev)
@@ -390,8 +406,8 @@ def _locate_points(system: Any, param: str, k: int, p_base: FloatArray, us: Floa
                                 "exact_derivatives": deriv.exact}
                 except (ConvergenceError, ModelError, np.linalg.LinAlgError):
                     pass
-            found.append(SpecialPoint(PointType.HOPF, {param: a_val}, _state_dict(names, x),
-                                      data, index=i))
+            found.append(SpecialPoint(PointType.HOPF, allp({param: a_val}),
+                                      _state_dict(names, x), data, index=i, varied=(param,)))
     # branch points
     fp_col = None
     if len(us) > 1:
@@ -402,7 +418,9 @@ def _locate_points(system: Any, param: str, k: int, p_base: FloatArray, us: Floa
                               ts[:, None, :]], axis=1)
         det = np.linalg.det(aug)
         for i in _sign_changes(det):
-            found.append(_locate_branch_point(fj, us[i], us[i + 1], n, param, names, i))
+            bp = _locate_branch_point(fj, us[i], us[i + 1], n, param, names, i)
+            found.append(SpecialPoint(bp.type, allp(bp.params), bp.state, bp.data,
+                                      index=i, varied=(param,)))
     found.sort(key=lambda sp: sp.index)
     return found
 
