@@ -92,12 +92,15 @@ def _pin_env() -> None:  # process-pool initializer: before any BLAS call in the
 
 
 @contextlib.contextmanager
-def executor_from(workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
+def executor_from(
+    workers: int | None = None, scheduler: str | None = None, *, timeout: float = 10.0,
+) -> Iterator[Executor]:
     """The executor the CLI's ``--workers K`` / ``--scheduler ADDR`` ask for.
 
     Neither: a :class:`SerialExecutor`; ``workers``: a ``ProcessPoolExecutor`` with
     that many processes; ``scheduler``: a Dask ``distributed.Client(scheduler)``'s
-    executor (needs the ``cluster`` extra). The executor is shut down on exit.
+    executor (needs the ``cluster`` extra; ``timeout`` seconds to connect). The executor
+    is shut down on exit.
     """
     if workers is not None and scheduler is not None:
         raise ModelError("give either --workers or --scheduler, not both")
@@ -109,7 +112,7 @@ def executor_from(workers: int | None = None, scheduler: str | None = None) -> I
                 "--scheduler needs dask.distributed: pip install 'dynsys[cluster]'"
             ) from None
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=f"{float(timeout)}s")
         except (OSError, TimeoutError) as exc:
             msg = f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
             raise ModelError(msg) from None
