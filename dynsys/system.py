@@ -720,6 +720,13 @@ def compile(model: Model) -> CompiledSystem:
     ``modules="numpy"`` and common-subexpression elimination, once per model.
     Non-smooth functions differentiate to 0 almost everywhere (never ``DiracDelta``).
 
+    For the simulation hot loop, ``compile`` also generates in-place evaluators
+    (:meth:`CompiledSystem.rhs_kernel`, :meth:`CompiledSystem.euler_kernel`): Python
+    source printed from the CSE'd sympy trees (never from user text) that calls numpy
+    ufuncs with ``out=`` into buffers preallocated per batch size, on the transposed
+    layout ``(n, batch)``, with parameter-only subexpressions hoisted out of the loop.
+    A model using a function the generator does not know keeps the lambdify path.
+
     Parameters
     ----------
     model : Model
