@@ -646,6 +646,8 @@ def _compile_cached(model: Model) -> CompiledSystem:
     jac = model.jacobian()
     dfdp = model.dfdp()
     noise_exprs = [model.noise.get(name, sp.S.Zero) for name in model.state_names]
+    rhs = _lambdify(args, list(model.rhs))
+    defaults = [float(v) for v in model.params.values()]
     return CompiledSystem(
         model=model,
         name=model.name,
@@ -655,12 +657,12 @@ def _compile_cached(model: Model) -> CompiledSystem:
         region=model.region,
         is_smooth=model.is_smooth,
         is_autonomous=model.is_autonomous,
-        _rhs=_lambdify(args, list(model.rhs)),
+        _rhs=rhs,
         _jac=_lambdify(args, list(jac)),
         _dfdp=_lambdify(args, list(dfdp)),
         _noise=_lambdify(pars, noise_exprs),
         _aux=_lambdify(args, list(model.aux.values())) if model.aux else None,
-        **_inplace_factory(states, pars, list(model.rhs), model.name),
+        **_inplace_factory(states, pars, list(model.rhs), model.name, rhs, defaults),
     )
 
 
@@ -692,19 +694,41 @@ def _exec_factory(source: str, name: str) -> Callable[..., Any]:
 
 def _inplace_factory(
     states: list[sp.Symbol], pars: list[sp.Symbol], exprs: list[sp.Expr], name: str,
+    rhs: Callable[..., Any], defaults: list[float],
 ) -> dict[str, Any]:
     """Generate and compile the in-place kernel factories; {} when unsupported."""
     try:
         source = _InplaceWriter(states, pars).write(exprs)
         h = sp.Dummy("h", real=True)
         euler = _InplaceWriter(states, [*pars, h]).write(_euler_map(states, exprs, h))
-    except (_Unsupported, RecursionError):
+        fast, step = _exec_factory(source, name), _exec_factory(euler, name)
+        if not _agrees(fast, step, rhs, len(states), defaults):
+            return {}
+    except Exception:  # any gap in the generator falls back to the lambdify path
         return {}
-    return {
-        "_inplace": _exec_factory(source, name),
-        "_inplace_source": source,
-        "_euler": _exec_factory(euler, name),
-    }
+    return {"_inplace": fast, "_inplace_source": source, "_euler": step}
+
+
+def _agrees(
+    fast: Callable[..., Any], step: Callable[..., Any], rhs: Callable[..., Any], n: int,
+    defaults: list[float],
+) -> bool:
+    """Self-check of the generated kernels against lambdify on a few random states."""
+    x = np.random.default_rng(12345).uniform(-2.0, 2.0, size=(n, 8))
+    dt = 0.01
+    with np.errstate(all="ignore"):
+        ref = np.empty_like(x)
+        for k, v in enumerate(rhs(*x, *defaults, 0.5)):
+            ref[k] = v
+        out, nxt = np.empty_like(x), np.empty_like(x)
+        fast(*defaults, 8)(x, 0.5, out)
+        step(*defaults, dt, 8)(x, 0.5, nxt)
+    ok = np.isfinite(ref)
+    scale = np.maximum(np.abs(ref), 1.0)
+    if not np.array_equal(ok, np.isfinite(out)):
+        return False
+    good = np.all(np.abs(out - ref)[ok] <= 1e-9 * scale[ok])
+    return bool(good and np.all(np.abs(nxt - (x + dt * ref))[ok] <= 1e-9 * scale[ok]))
 
 
 _NUMPY_NAMES = (

@@ -108,3 +108,23 @@ def test_jacobian_agrees_with_central_differences(name):
         np.testing.assert_allclose(jac, fd, rtol=1e-6, atol=1e-6 * scale)
 
     check()
+
+
+def test_generated_kernels_are_self_checked_at_compile_time():
+    from dynsys.system import _agrees
+
+    m = load_model("mutual_excitation")
+    sys = compile(m)
+    defaults = list(sys.default_params)
+
+    def wrong(*args):
+        good = sys._inplace(*args)
+
+        def kernel(x, t, out):
+            good(x, t, out)
+            out[0] += 1e-6
+
+        return kernel
+
+    assert _agrees(sys._inplace, sys._euler, sys._rhs, 2, defaults)
+    assert not _agrees(wrong, sys._euler, sys._rhs, 2, defaults)
