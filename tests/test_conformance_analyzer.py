@@ -1,0 +1,66 @@
+"""Conformance: the analyzer on every smooth, autonomous built-in model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from dynsys._io import to_jsonable
+from dynsys.equilibria import find_equilibria
+from dynsys.latex import check_structure
+from dynsys.model import Model, load_model, model_names
+from dynsys.stability import classify
+from dynsys.system import compile
+
+
+def _models() -> list[str]:
+    out = []
+    for name in model_names():
+        m = load_model(name)
+        if isinstance(m, Model) and m.is_smooth and m.is_autonomous and m.n <= 4:
+            out.append(name)
+    return out
+
+
+@pytest.mark.parametrize("name", _models())
+def test_analyzer_conformance(name: str) -> None:
+    model = load_model(name)
+    assert model.region is not None, f"{name} should declare its region"
+    sys_ = compile(model)
+    eq = find_equilibria(model, rng=0)
+    assert len(eq) >= 1
+    lo = np.array([model.region[s][0] for s in model.state_names])
+    hi = np.array([model.region[s][1] for s in model.state_names])
+    scale = max(1.0, float(np.max(np.abs(sys_.rhs(np.linspace(lo, hi, 7))))))
+    for e in eq:
+        assert e.residual < 1e-10 * scale
+        assert np.all(e.state >= lo - 1e-9 * (hi - lo)) and np.all(e.state <= hi + 1e-9 * (hi - lo))
+        assert np.allclose(e.jacobian, sys_.jac(e.state))
+        for k in range(model.n):
+            v = e.eigenvectors[:, k]
+            assert np.allclose(e.jacobian @ v, e.eigenvalues[k] * v, atol=1e-9)
+        assert np.all(np.diff(e.eigenvalues.real) <= 1e-9)  # documented order
+        assert classify(e.eigenvalues, jacobian=e.jacobian if model.n == 2 else None) is e.kind
+        if model.n == 2:
+            assert e.trace == pytest.approx(float(np.sum(e.eigenvalues).real), abs=1e-9)
+            assert e.det == pytest.approx(float(np.prod(e.eigenvalues).real), rel=1e-9, abs=1e-9)
+    # distinct points
+    states = eq.states
+    for i in range(len(states)):
+        for j in range(i):
+            assert np.max(np.abs(states[i] - states[j]) / (hi - lo)) > 1e-7
+    # determinism, JSON, LaTeX
+    again = find_equilibria(model, rng=0)
+    assert np.array_equal(again.states, eq.states)
+    d = json.loads(json.dumps(to_jsonable(eq.to_dict()), allow_nan=False))
+    assert d["model"] == model.name and len(d["equilibria"]) == len(eq)
+    assert check_structure(eq.to_latex()) == []
+    if model.n == 2:
+        from dynsys.phase_plane import nullclines
+
+        for nc in nullclines(model, points=201):
+            assert nc.branches
+            for br in nc.branches:
+                assert np.max(np.abs(sys_.rhs(br)[:, nc.index])) < 1e-8 * max(1.0, scale)
