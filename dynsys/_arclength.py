@@ -231,6 +231,9 @@ def _trace(fj: FJ, u0: FloatArray, t0: FloatArray, s: ContinuationSettings,
         if stop is not None:
             reason, w = stop
             out.reason = reason
+            if w is not None and float(np.linalg.norm(w - u)) <= 1e-12 * (1 + float(
+                    np.linalg.norm(u))):
+                w = None  # the previous point already lies on the bound
             if w is not None:
                 try:
                     _, dw = fj(w)

@@ -72,8 +72,12 @@ class BifurcationDiagram:
         """Number of equilibria at parameter ``value`` (crossings of the branches)."""
         total = 0
         for br in self.branches:
-            s = np.where(br.values >= value, 1, -1)  # a point exactly on value is "above"
-            total += int(np.sum(s[:-1] != s[1:]))
+            d = br.values - value
+            s = np.where(np.abs(d) <= 1e-12 * (1 + abs(value)), 0, np.sign(d))
+            # a point exactly on the value (e.g. a branch end on the bound) counts once
+            total += int(np.sum(s[:-1] * s[1:] < 0)) + int(np.sum(s == 0))
+            if br.closed and s[0] == 0:
+                total -= 1  # first and last point of a closed branch coincide
         return total
 
     def to_dict(self) -> dict[str, Any]:
