@@ -338,3 +338,31 @@ def test_cli_recall_and_fixed_points(capsys, tmp_path):
     assert main(["hopfield", "recall", "--patterns", "x,dog"]) == 2
     assert "unknown pattern" in capsys.readouterr().err
     assert main(["hopfield", "recall", "--flip", "-0.1"]) == 2
+
+
+def test_generic_find_equilibria_agrees_on_a_small_tanh_network():
+    from dynsys.equilibria import find_equilibria
+
+    net = HopfieldNetwork(random_patterns(2, 16, rng=3), activation="tanh", beta=3.0)
+    generic = find_equilibria(net, rng=0)
+    ours = find_fixed_points(net, starts=40, rng=0)
+    assert len(generic) == len(ours) == 9
+    for e in generic:
+        match = [p for p in ours if np.max(np.abs(p.state - e.state)) < 1e-8]
+        assert len(match) == 1 and match[0].kind is e.kind
+
+
+def test_network_conformance():
+    """The System checks that apply to a network (shapes, dtype, region, noise)."""
+    for net in (load_model("hopfield"), two().replace(activation="tanh", beta=2.0)):
+        x = np.random.default_rng(0).uniform(-1, 1, (2, 3, net.n))
+        m = len(net.param_names)
+        assert net.rhs(x).shape == (2, 3, net.n) and net.rhs(x).dtype == np.float64
+        assert net.jac(x).shape == (2, 3, net.n, net.n)
+        assert net.dfdp(x).shape == (2, 3, net.n, m)
+        assert net.noise_amplitude().shape == (net.n,)
+        assert net.default_params.shape == (m,)
+        assert set(net.region) == set(net.state_names) and len(net.state_names) == net.n
+        # every stored pattern is (for sign, exactly) a fixed point of the 2-pattern net
+        if not net.is_smooth:
+            assert np.all(np.abs(net.rhs(net.patterns)) == 0)

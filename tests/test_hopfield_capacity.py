@@ -130,3 +130,13 @@ def test_cli_capacity_json_and_errors(capsys, tmp_path):
 def test_recall_trials_counts_are_consistent():
     c = recall_trials(64, 12, 0.3, 50, rng=np.random.SeedSequence(3))
     assert 0 <= c["exact"] <= c["overlap"] + 50 and c["exact"] <= 50
+
+
+def test_cli_error_correction(capsys):
+    from dynsys.cli import main
+
+    assert main(["hopfield", "error-correction", "--flips", "0,0.5", "--trials", "10",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [p["flipped_bits"] for p in out["points"]] == [0, 32]
+    assert out["points"][0]["recall"] == 1.0
