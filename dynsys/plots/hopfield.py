@@ -136,8 +136,9 @@ def plot_energy_landscape(landscape: Any, *, ax: Axes | None = None) -> Figure:
     cs = ax.contourf(landscape.m1, landscape.m2, landscape.energy, levels=30, cmap="viridis")
     fig.colorbar(cs, ax=ax, label="energy L")
     a, b = landscape.patterns
-    ax.plot([1, -1, 0, 0], [0, 0, 1, -1], "o", color="white", mec="black", ms=5,
-            label="stored patterns")
+    m = landscape.pattern_overlap  # +-p sits at (+-1, +-m), +-q at (+-m, +-1)
+    ax.plot([1, -1, m, -m], [m, -m, 1, -1], "o", color="white", mec="black", ms=5,
+            clip_on=False, label="stored patterns and negatives")
     ax.set_xlabel(f"overlap with {a}")
     ax.set_ylabel(f"overlap with {b}")
     ax.set_aspect("equal")
