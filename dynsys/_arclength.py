@@ -19,6 +19,7 @@ SIAM Classics in Applied Mathematics 45.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,12 +40,16 @@ class ContinuationSettings:
 
     Parameters
     ----------
-    ds0 : float, default 0.05
-        First step (arclength in the joint (state, parameter) space).
+    ds0 : float, optional
+        First step (arclength in the joint (state, parameter) space). Default
+        ``ds_max / 10``.
     ds_min : float, default 1e-8
         The smallest step; a branch stops (and says so) when a step fails at it.
-    ds_max : float, default 1.0
-        The largest step.
+    ds_max : float, optional
+        The largest step. Default (None): automatic, 1/100 of the problem's scale for
+        branches of equilibria and 1/250 for two-parameter curves, where the scale is
+        the diagonal of the box spanned by the parameter bounds and the state region
+        (a state without a region contributes ``2 max(1, |x0|)``).
     max_steps : int, default 2000
         Maximum number of steps in each direction.
     newton_tol : float, default 1e-10
@@ -68,11 +73,13 @@ class ContinuationSettings:
     --------
     >>> ContinuationSettings(ds_max=0.5).ds_max
     0.5
+    >>> ContinuationSettings().resolved(100.0, 0.01).ds_max
+    1.0
     """
 
-    ds0: float = 0.05
+    ds0: float | None = None
     ds_min: float = 1e-8
-    ds_max: float = 1.0
+    ds_max: float | None = None
     max_steps: int = 2000
     newton_tol: float = 1e-10
     max_newton_iter: int = 6
@@ -83,10 +90,14 @@ class ContinuationSettings:
     def __post_init__(self) -> None:
         for name in ("ds0", "ds_min", "ds_max", "newton_tol", "grow"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            if value is None and name in ("ds0", "ds_max"):
+                continue
+            if isinstance(value, bool) or not (
+                    isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise ModelError(f"ContinuationSettings.{name} must be a positive number, "
                                  f"got {value!r}")
-        if not self.ds_min <= self.ds0 <= self.ds_max:
+        chain = [v for v in (self.ds_min, self.ds0, self.ds_max) if v is not None]
+        if chain != sorted(chain):
             raise ModelError(
                 "ContinuationSettings needs ds_min <= ds0 <= ds_max, got "
                 f"ds_min={self.ds_min}, ds0={self.ds0}, ds_max={self.ds_max}")
@@ -100,6 +111,27 @@ class ContinuationSettings:
         if not -1 < self.min_cos < 1:
             raise ModelError(f"ContinuationSettings.min_cos must be in (-1, 1), got "
                              f"{self.min_cos}")
+
+    def resolved(self, scale: float, fraction: float) -> ContinuationSettings:
+        """Concrete settings: automatic ``ds_max = fraction * scale``, ``ds0 = ds_max / 10``."""
+        ds_max = self.ds_max
+        if ds_max is None:
+            ds_max = max(fraction * scale, self.ds_min, self.ds0 or 0.0)
+        ds0 = self.ds0 if self.ds0 is not None else max(ds_max / 10, self.ds_min)
+        return dataclasses.replace(self, ds_max=float(ds_max), ds0=float(ds0))
+
+
+def _scale(pbounds: list[tuple[float, float]], xlo: FloatArray, xhi: FloatArray,
+           x0: FloatArray, p0: FloatArray) -> float:
+    """Diagonal of the (state, parameter) box of a problem (see ContinuationSettings)."""
+    parts = []
+    for (lo, hi), p in zip(pbounds, p0, strict=True):
+        width = hi - lo
+        parts.append(width if math.isfinite(width) and width < 1e100 else 2 * max(1.0, abs(p)))
+    for lo, hi, x in zip(xlo, xhi, x0, strict=True):
+        width = hi - lo
+        parts.append(width if math.isfinite(width) else 2 * max(1.0, abs(x)))
+    return float(math.sqrt(sum(w * w for w in parts)))
 
 
 # ============================================================== the tracing kernel

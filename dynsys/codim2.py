@@ -44,6 +44,7 @@ from dynsys._arclength import (
     _make_boundary,
     _param_index,
     _resolve_region,
+    _scale,
     _sign_changes,
     _tangent,
     _trace_both,
@@ -342,6 +343,7 @@ def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any
         bf.b, bf.c = b_start.copy(), c_start.copy()
 
     xlo, xhi = _resolve_region(system, region)
+    settings = settings.resolved(_scale(pb, xlo, xhi, x0, p0[list(ks)]), 1 / 250)
     boundary = _make_boundary(bf.fj, n, ks, pb, xlo, xhi, tuple(system.state_names),
                               tuple(params))
     us, _, ds, its, start_idx, reasons, closed = _trace_both(
@@ -536,6 +538,7 @@ def continue_hopf(
             hs.ell = ell_start.copy()
 
         xlo, xhi = _resolve_region(system, region)
+        settings = settings.resolved(_scale(pb, xlo, xhi, x0, p0[list(ks)]), 1 / 250)
         boundary = _make_boundary(hs.fj, n, ks, pb, xlo, xhi, tuple(system.state_names),
                                   tuple(params))
         us, _, ds, its, start_idx, reasons, closed = _trace_both(

@@ -47,6 +47,7 @@ from dynsys._arclength import (
     _make_boundary,
     _param_index,
     _resolve_region,
+    _scale,
     _sign_changes,
     _tangent,
     _trace_both,
@@ -573,6 +574,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
     if t0[n] < 0 or (t0[n] == 0 and t0[0] < 0):
         t0 = -t0
     xlo, xhi = _resolve_region(system, region)
+    settings = settings.resolved(_scale([(lo, hi)], xlo, xhi, x0, [alpha0]), 0.01)
     boundary = _make_boundary(fj, n, (k,), [(lo, hi)], xlo, xhi, tuple(system.state_names),
                               (param,))
     us, ts, ds, its, start_idx, reasons, closed = _trace_both(fj, u0, t0, settings, boundary)
