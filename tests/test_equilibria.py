@@ -117,6 +117,8 @@ def test_region_inference_and_errors() -> None:
         find_equilibria(m, region={"x": (1, 0)})
     with pytest.raises(ModelError, match="not a parameter"):
         find_equilibria(m, {"nope": 1.0})
+    se = load_model("self_excitation")
+    assert infer_region(se, dict(se.params)) == {"r": (0.0, 120.0)}
     # tau-scaled rate form: (-E + S) / tau
     wc = load_model("wilson_cowan")
     box = infer_region(wc, dict(wc.params))
