@@ -469,8 +469,9 @@ def _euler(
     x_next = np.empty_like(x)
     store = np.empty((n_saved, *x.shape))
     store[0] = x
-    z = np.empty((runs, n))
+    z = np.empty((runs, n))  # the documented draw: one (runs, n) array per step
     z_view = z.T if transposed else z
+    noise_buf = np.empty_like(x)  # contiguous: strided in-place ops are slow
     scale = sig * math.sqrt(dt)
     scale = (scale.T if scale.ndim == 2 else scale[:, None]) if transposed else scale
     checkpoint, ck_step = x.copy(), 0
@@ -480,8 +481,8 @@ def _euler(
             step(x, t0 + k * dt, x_next)
             if noisy:
                 gen.standard_normal(out=z)
-                np.multiply(z_view, scale, out=z_view)
-                np.add(x_next, z_view, out=x_next)
+                np.multiply(z_view, scale, out=noise_buf)
+                np.add(x_next, noise_buf, out=x_next)
             x, x_next = x_next, x
             done = k + 1
             if done % save_every == 0:
@@ -525,8 +526,7 @@ def _locate(
             step(x, t0 + k * dt, x_next)
             if replay is not None:
                 replay.standard_normal(out=z)
-                np.multiply(z_view, scale, out=z_view)
-                np.add(x_next, z_view, out=x_next)
+                np.add(x_next, z_view * scale, out=x_next)
             k += 1
             finite = np.isfinite(x_next)
             if not finite.all():
