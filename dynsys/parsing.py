@@ -30,6 +30,7 @@ statement                                meaning
                                          :class:`IgnoredOptionWarning`
 ``# dynsys: region z=-1:1``              region of further states (XPP has no option
                                          for a third state; the comment keeps XPP happy)
+``# dynsys: description text``           the Model's description
 ``done``                                 end of the model; the rest is not read
 =======================================  =============================================
 
@@ -181,6 +182,7 @@ class _Source:
     options: list[tuple[int, str, str]] = field(default_factory=list)
     regions: list[tuple[int, str, str]] = field(default_factory=list)
     names: dict[str, tuple[str, int]] = field(default_factory=dict)
+    description: str = ""
 
     def declare(self, name: str, kind: str, line: int) -> None:
         if not _IDENT_RE.match(name):
@@ -331,6 +333,9 @@ def _read(text: str | bytes) -> _Source:
 
 def _read_directive(src: _Source, line: int, body: str) -> None:
     word, _, rest = body.partition(" ")
+    if word.lower() == "description":
+        src.description = " ".join([src.description, rest.strip()]).strip()
+        return
     if word.lower() != "region":
         warnings.warn(f"line {line}: ignoring unknown '# dynsys:' directive {_clip(word)!r}",
                       IgnoredOptionWarning, stacklevel=4)
@@ -748,7 +753,7 @@ def parse_ode(text: str | bytes, *, name: str = "model") -> Model:
 
     options, region = _options(src, b, list(src.equations))
     return Model(equations, params, name=name, noise=noise, region=region or None,
-                 init=init, aux=aux, options=options)
+                 init=init, aux=aux, options=options, description=src.description)
 
 
 def _options(src: _Source, b: _Builder, states: list[str]
@@ -778,7 +783,8 @@ def _options(src: _Source, b: _Builder, states: list[str]
                     raise _fail(line, f"option {key!r} must be positive, got {value!r}")
                 options[key] = number
             elif axis[key[0]] is None:
-                _warn(f"line {line}: ignoring XPP option '{key}' (no state on that axis)")
+                if f"{key[0]}p" not in raw:  # else already said with xp/yp
+                    _warn(f"line {line}: ignoring XPP option '{key}' (no state on that axis)")
             else:
                 bounds.setdefault(key[0], {})[key[1:]] = number
             continue
@@ -846,7 +852,7 @@ def _check_writable(expr: sp.Expr, where: str, names: set[str]) -> None:
             continue
         if isinstance(node, sp.Add | sp.Mul | sp.Pow):
             continue
-        if isinstance(node, sp.Function) and type(node) in _PRINTABLE:
+        if type(node) in _PRINTABLE:
             continue
         kind = type(node).__name__
         raise ModelError(f"{where} uses {kind}, which has no .ode form "
@@ -888,9 +894,9 @@ def format_ode(model: Model) -> str:
         _check_writable(expr, where, names)
         return printer.doprint(expr)
 
-    head = f"# {model.name}" + (f": {' '.join(model.description.split())}"
-                                if model.description else "")
-    lines = [head]
+    lines = [f"# {model.name}"]
+    if model.description:
+        lines.append(f"# dynsys: description {' '.join(model.description.split())}")
     chunk: list[str] = []
     for nm, value in model.params.items():
         chunk.append(f"{nm}={float(value)!r}")

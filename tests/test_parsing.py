@@ -1,0 +1,329 @@
+"""The XPPAUT .ode reader and writer (dynsys.parsing): semantics, traps, errors, CLI."""
+
+import warnings
+
+import pytest
+import sympy as sp
+
+from dynsys.cli import main
+from dynsys.errors import ModelError
+from dynsys.model import Model, heav, load_model, symbols, time_symbol
+from dynsys.parsing import IgnoredOptionWarning, format_ode, parse_ode
+
+x, y, a, b, v, w, I, t = symbols("x y a b v w I t")
+
+FHN = """\
+# FitzHugh-Nagumo, as an XPPAUT user writes it
+dv/dt = v - v^3/3 - w + I
+w' = eps*(v + a - b*w)
+par I=0.5, a=0.7
+param b=0.8 eps=0.08
+v(0)=-1
+init w=1
+@ dt=0.05, total=200
+@ xp=v, yp=w, xlo=-2.5, xhi=2.5, ylo=-1.5, yhi=2.5
+done
+"""
+
+
+def rhs(text, state=0):
+    return parse_ode(text).rhs[state]
+
+
+# --------------------------------------------------------------------------- precedence
+def test_power_traps():
+    assert rhs("x' = -x^2") == -(x**2)
+    assert rhs("x' = a-b^2\npar a=1, b=2") == a - b**2
+    assert rhs("x' = 2^-1 + x") == sp.Rational(1, 2) + x
+    assert rhs("x' = x**3 - x^3") == 0
+    assert rhs("v' = v - v^3/3") == v - v**3 / 3
+    assert rhs("x' = 2^3^2 + 0*x") == 512  # right-associative, as in mathematics
+
+
+def test_sympy_names_are_ordinary_real_symbols():
+    m = parse_ode("x' = -x + I + E*N + S + gamma + beta + Q + O + zeta\n"
+                  "par I=1, E=2, N=3, S=4, gamma=5, beta=6, Q=7, O=8, zeta=9")
+    names = {s.name for s in m.rhs[0].free_symbols}
+    assert names == {"x", "I", "E", "N", "S", "gamma", "beta", "Q", "O", "zeta"}
+    assert all(s.is_real and isinstance(s, sp.Symbol) for s in m.rhs[0].free_symbols)
+    assert not m.rhs[0].has(sp.I, sp.E, sp.EulerGamma)
+    i_sym = next(s for s in m.rhs[0].free_symbols if s.name == "I")
+    assert i_sym.is_real and i_sym == I
+    assert m.params["I"] == 1.0
+
+
+def test_pi_is_the_number_unless_declared():
+    assert rhs("x' = pi*x") == sp.pi * x
+    m = parse_ode("x' = pi*x\npar pi=2")
+    assert m.rhs[0] == sp.Symbol("pi", real=True) * x
+    assert m.params["pi"] == 2.0
+
+
+def test_python_keywords_are_names():
+    m = parse_ode("x' = -lambda*x + in\npar lambda=2, in=1")
+    assert m.param_names == ("lambda", "in")
+    assert m.rhs[0].subs({x: 1, sp.Symbol("lambda", real=True): 2,
+                          sp.Symbol("in", real=True): 1}) == -1
+    assert parse_ode(m.to_ode()) == m
+
+
+# --------------------------------------------------------------------------- statements
+def test_fitzhugh_nagumo_ode_matches_builtin():
+    ref = load_model("fitzhugh_nagumo")
+    m = parse_ode(FHN, name="fitzhugh_nagumo")
+    assert m.equations == ref.equations
+    assert m.params == ref.params
+    assert m.region == ref.region and m.init == ref.init
+    assert dict(m.options) == dict(ref.options)
+    assert m == ref.replace(description="")
+
+
+def test_functions_numbers_derived_and_fixed_quantities_are_inlined():
+    text = """
+    number c=3, half=1/2
+    f(s) = 50/(1 + exp(-s))
+    g(p, q) = p*q + c
+    !w2 = 2*w1
+    u = w2*y + I
+    x' = -x + f(u) + g(x, y)*half
+    y' = -y + f(w1*x + I)
+    par w1=0.4, I=-10
+    """
+    m = parse_ode(text)
+    w1 = sp.Symbol("w1", real=True)
+    f = lambda s: 50 / (1 + sp.exp(-s))  # noqa: E731
+    assert m.rhs[0] == -x + f(2 * w1 * y + I) + (x * y + 3) / 2
+    assert m.rhs[1] == -y + f(w1 * x + I)
+    assert m.param_names == ("w1", "I")  # numbers and derived parameters are not params
+
+
+def test_noise_from_wiener_terms_and_round_trip():
+    m = parse_ode("wiener w1, w2\nx' = -x + sigma*w1\ny' = (w2*s - y)/tau\n"
+                  "par sigma=0.5, s=2, tau=4")
+    sig, s_, tau = symbols("sigma s tau")
+    assert m.rhs == (-x, -y / tau)
+    assert m.noise["x"] == sig and m.noise["y"] == s_ / tau
+    text = m.to_ode()
+    assert "wiener" in text
+    assert parse_ode(text) == m
+
+
+def test_two_wieners_on_one_state_combine():
+    m = parse_ode("wiener u1 u2\nx' = -x + 3*u1 + 4*u2")
+    assert m.noise["x"] == 5
+
+
+def test_bad_noise_is_rejected():
+    with pytest.raises(ModelError, match=r"additive.*'x'"):
+        parse_ode("wiener w\nx' = -x + x*w")
+    with pytest.raises(ModelError, match=r"additive.*'t'"):
+        parse_ode("wiener w\nx' = -x + t*w")
+    with pytest.raises(ModelError, match="'w' feeds both 'x' and 'y'"):
+        parse_ode("wiener w\nx' = -x + w\ny' = -y + w")
+    with pytest.raises(ModelError, match=r"line 2.*'w'"):
+        parse_ode("wiener w\nx' = sin(w)")
+
+
+def test_time_dependent_pulse():
+    m = parse_ode("x' = -x + I + A*heav(t - 5)*heav(10 - t)\npar I=0, A=2")
+    assert not m.is_autonomous and not m.is_smooth
+    A = sp.Symbol("A", real=True)
+    assert m.rhs[0] == -x + I + A * heav(time_symbol - 5) * heav(10 - time_symbol)
+    assert m.rhs[0].subs({x: 0, I: 0, A: 2, time_symbol: 5}) == 2  # heav(0) = 1
+    assert parse_ode(m.to_ode()) == m
+
+
+def test_nonsmooth_functions_round_trip():
+    m = parse_ode("x' = abs(x) + sign(y) + min(x, y) + max(x, 1, y) + heav(x)\ny' = atan2(y, x)")
+    assert m.rhs[0].has(sp.Abs, sp.sign, sp.Min, sp.Max, sp.Heaviside)
+    text = m.to_ode()
+    for word in ("abs(", "sign(", "min(", "max(", "heav(", "atan2("):
+        assert word in text
+    assert parse_ode(text) == m
+
+
+def test_aux_init_and_options():
+    with pytest.warns(IgnoredOptionWarning) as record:
+        m = parse_ode("x' = -x\naux double = 2*x\ninit x=3\n"
+                      "@ dt=0.01, total=5, meth=rk4, bound=1000, xlo=0\n")
+    messages = " ".join(str(r.message) for r in record)
+    assert "'meth'" in messages and "'bound'" in messages and "xlo" in messages
+    assert m.aux["double"] == 2 * x
+    assert m.init == {"x": 3.0}
+    assert dict(m.options) == {"dt": 0.01, "total": 5.0}
+    assert m.region is None  # xlo without xhi
+
+
+def test_region_of_further_states_in_a_directive():
+    z = sp.Symbol("z", real=True)
+    m = Model({x: -x, y: -y, z: -z}, region={x: (0, 1), z: (-2.5, 2.5)}, name="three")
+    text = format_ode(m)
+    assert "# dynsys: region z=-2.5:2.5" in text
+    assert parse_ode(text, name="three") == m
+
+
+def test_xp_yp_choose_the_region_states():
+    m = parse_ode("x' = 1\ny' = 2\n@ xp=y, yp=x, xlo=0, xhi=1, ylo=2, yhi=3")
+    assert m.region == {"x": (2.0, 3.0), "y": (0.0, 1.0)}
+    with pytest.warns(IgnoredOptionWarning, match="xp=t"):
+        m = parse_ode("x' = 1\n@ xp=t, xlo=0, xhi=10")
+    assert m.region is None
+
+
+def test_comments_continuations_case_and_done():
+    m = parse_ode("# a comment\n\" an XPP note\nPAR a=1  # trailing comment\n"
+                  "x' = -a*x \\\n   + 1\nDone\nthis is not read (\n")
+    assert m.rhs[0] == -a * x + 1
+
+
+def test_full_precision_round_trip():
+    m = Model({x: sp.Float(0.1234567890123456789) * x - sp.Float(1e-300)},
+              params={a: 1 / 3}, name="precise")
+    assert m.param_names == ("a",)
+    text = format_ode(m)
+    assert "0.3333333333333333" in text
+    assert parse_ode(text, name="precise") == m
+
+
+def test_builtin_models_round_trip():
+    from dynsys.model import model_names
+
+    for nm in model_names():
+        ref = load_model(nm)
+        if not isinstance(ref, Model):
+            continue
+        again = parse_ode(ref.to_ode(), name=ref.name)
+        assert again == ref, nm
+        assert again.to_ode() == ref.to_ode()
+
+
+def test_load_model_from_ode_path(tmp_path):
+    path = tmp_path / "fhn.ode"
+    path.write_text(FHN)
+    m = load_model(path)
+    assert m.name == "fhn" and m.state_names == ("v", "w")
+    (tmp_path / "junk.ode").write_bytes(b"\xff\xfe\x00\x01")
+    with pytest.raises(ModelError):
+        load_model(tmp_path / "junk.ode")
+
+
+def test_format_refuses_what_ode_cannot_say():
+    with pytest.raises(ModelError, match=r"gamma|has no .ode form"):
+        format_ode(Model({x: sp.gamma(x)}))
+    with pytest.raises(ModelError, match="heav"):
+        format_ode(Model({x: sp.Heaviside(x)}))  # value 1/2 at 0
+    exp_ = sp.Symbol("exp", real=True)
+    with pytest.raises(ModelError, match="'exp'"):
+        format_ode(Model({x: -exp_ * x}, params={exp_: 1}))
+
+
+# --------------------------------------------------------------------------- errors
+ERRORS = [
+    ("", "empty"),
+    ("   \n# only a comment\n", "no equations"),
+    ("x' = x\x00", "NUL"),
+    (b"x' = \xff", "UTF-8"),
+    ("x' = -x\ny' = -y + gamma", r"line 2: unknown name 'gamma'"),
+    ("x' = 1\ninit z=1", r"line 2: init for unknown state 'z'"),
+    ("x' = 1\nz(0)=1", r"line 2: init for unknown state 'z'"),
+    ("x' = 1\ndx/dt = 2", r"line 2: second equation for 'x' \(first on line 1\)"),
+    ("x' = a\npar a=1\npar a=2", r"line 3: second parameter 'a'"),
+    ("x' = a\npar a=1/0", r"line 2: division by zero in parameter 'a'"),
+    ("x' = a\npar a=foo", r"line 2: unknown name 'foo' in parameter 'a'"),
+    ("x' = a\nb=1\npar a=b+x", r"line 3: parameter 'a' must be a finite number"),
+    ("x' = a\npar a=exp(1000)", r"line 2: .*non-finite.*'exp\(1000\)'"),
+    ("x' = ().__class__", r"line 1: attribute access .*__class__"),
+    ("x' = __import__('os').system('touch x')", r"line 1: attribute access .*system"),
+    ("x' = __import__('os')", r"line 1: call of '__import__' is not allowed"),
+    ("x' = open('f')", r"line 1: call of 'open' is not allowed"),
+    ("x' = eval('1')", r"line 1: call of 'eval' is not allowed"),
+    ("x' = lambda: 1", r"line 1: cannot parse"),
+    ("x' = 'text'", r"line 1: string 'text' is not allowed"),
+    ("x' = x[0]", r"line 1: subscript"),
+    ("x' = max(x, key=1)", r"line 1: keyword arguments"),
+    ("x' = (x + 1", r"line 1: unbalanced parentheses"),
+    ("x' = x + 1)", r"line 1: unbalanced parentheses"),
+    ("x' = " + "(" * 150 + "x" + ")" * 150, r"line 1: .*nested more than 100"),
+    ("x' = " + "-" * 100_000 + "x", r"line 1: .*nested more than 100"),
+    ("x' = " + "sin(" * 120 + "x" + ")" * 120, r"line 1: .*nested more than 100"),
+    ("f(s) = f(s) + 1\nx' = f(x)", r"line 1: recursive definition of 'f' \(f -> f\)"),
+    ("f(s) = g(s)\ng(s) = 1 + f(s)\nx' = f(x)", r"recursive definition of 'f' \(f -> g -> f\)"),
+    ("u = 2*v\nv = u\nx' = u", r"recursive definition"),
+    ("x' = 1/0", r"line 1: division by zero"),
+    ("x' = x/(x - x)", r"line 1: .*division by zero"),
+    ("x' = x + exp(1000)", r"line 1: .*non-finite.*exp\(1000\)"),
+    ("x' = 9^9^9^9", r"line 1: exponent too large"),
+    ("x' = sqrt(-1)*x", r"line 1: .*non-real.*sqrt\(-1\)"),
+    ("x' = 1e999*x", r"line 1: .*non-finite"),
+    ("x' = x > 0", r"line 1: comparison"),
+    ("x' = x % 2", r"line 1: operator '%'"),
+    ("x' = x\nfoo bar", r"line 2: cannot read statement 'foo bar'"),
+    ("x' = x\ntable f 3 0 2 1 2 3", r"line 2: XPP 'table' statements are not supported"),
+    ("t' = 1", r"line 1: 't' is time"),
+    ("x' = 1\npar exp=2", r"line 2: 'exp' is a built-in function"),
+    ("x' = 1\npar x=2", r"line 2: 'x' is already declared as a state on line 1"),
+    ("x' = sin(x, x)", r"line 1: sin takes 1 argument"),
+    ("f(a, b) = a*b\nx' = f(x)", r"line 2: function 'f' takes 2 argument"),
+    ("x' = r\naux r = 2*x", r"line 1: 'r' is an aux output"),
+    ("x' = 1\n@ dt=-1", r"line 2: option 'dt' must be positive"),
+    ("x' = 1\n@ xlo=1, xhi=0", r"region of 'x'"),
+    ("x' = 1\nnumber c=x", r"line 2: number 'c' must be a constant"),
+    ("x' = 1\n!d = 2*x", r"line 2: derived parameter 'd' may use parameters only"),
+    ("x' = \u00e9", r"line 1: non-ASCII"),
+    ("x' = 1\n# dynsys: region q=0:1", r"region for unknown state 'q'"),
+    ("x' = 1\ninit x=1, x=2", r"line 2: second initial value for 'x'"),
+    ("x' = 1j*x", r"line 1: complex"),
+    ("x' = 1\npar", r"line 2: 'par' needs"),
+    ("x' = 1\ndone 5", r"line 2: unexpected"),
+]
+
+
+@pytest.mark.parametrize(("text", "match"), ERRORS, ids=range(len(ERRORS)))
+def test_errors_name_the_culprit(text, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IgnoredOptionWarning)
+        with pytest.raises(ModelError, match=match):
+            parse_ode(text)
+
+
+def test_size_limits():
+    with pytest.raises(ModelError, match="too long"):
+        parse_ode("x' = x\n" + "#" * 1_000_001)
+    blowup = "\n".join(["f0(s) = s + s*s"]
+                       + [f"f{i}(s) = f{i-1}(f{i-1}(s))" for i in range(1, 40)])
+    with pytest.raises(ModelError, match="grow beyond"):
+        parse_ode(blowup + "\nx' = f39(x)")
+    long_sum = parse_ode("x' = " + " + ".join(f"{k}*x" for k in range(1, 400)))
+    assert long_sum.rhs[0] == sum(range(1, 400)) * x
+
+
+# --------------------------------------------------------------------------- CLI
+def test_cli_show_ode_file_and_round_trip(tmp_path, capsys):
+    path = tmp_path / "fhn.ode"
+    path.write_text(FHN)
+    assert main(["show", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "model fhn" in out and "dv/dt" in out
+
+    assert main(["show", "mutual_excitation", "--ode"]) == 0
+    text = capsys.readouterr().out
+    ref = load_model("mutual_excitation")
+    assert parse_ode(text, name="mutual_excitation") == ref
+
+    out_file = tmp_path / "me.ode"
+    assert main(["show", "mutual_excitation", "--ode", "--out", str(out_file)]) == 0
+    assert load_model(out_file).equations == ref.equations
+
+    assert main(["show", str(path), "--latex"]) == 0
+    assert r"\frac{dv}{dt}" in capsys.readouterr().out
+
+
+def test_cli_malformed_ode_exits_2_without_traceback(tmp_path, capsys):
+    path = tmp_path / "bad.ode"
+    path.write_text("x' = -x\npar a=1\ny' = __import__('os').system('true')\n")
+    assert main(["show", str(path)]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "line 3" in lines[0] and "Traceback" not in captured.err
+    assert captured.out == ""
