@@ -48,6 +48,15 @@ def _protocol(args: argparse.Namespace) -> Any:
     )
 
 
+def _describe_protocol(proto: Any) -> str:
+    diag = "diagonal zeroed" if proto.zero_diagonal else "diagonal kept"
+    if proto.rule.value != "euler":
+        return f"protocol: {proto.rule.value} sign updates (noise-free), {diag}"
+    gain = f" (beta={proto.beta:g})" if proto.activation.value == "tanh" else ""
+    return (f"protocol: euler, f={proto.activation.value}{gain}, sigma={proto.sigma:g}, "
+            f"dt={proto.dt:g}, t_end={proto.t_end:g}, {diag}")
+
+
 def _add_executor(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--workers", type=_positive_int, metavar="K",
@@ -157,8 +166,7 @@ def run_recall(args: argparse.Namespace) -> int:
         return 0
     lines = [
         f"network: N={net.n}, patterns={', '.join(net.pattern_names)}",
-        f"protocol: {res.protocol.rule.value}, f={res.protocol.activation.value}, "
-        f"sigma={res.protocol.sigma:g}, dt={res.protocol.dt:g}, t_end={res.protocol.t_end:g}",
+        _describe_protocol(res.protocol),
         f"probe: {res.target} with {res.flipped_bits} of {net.n} bits flipped (seed {args.seed})",
         f"exact recall (sign(x(T)) == pattern): {'yes' if res.exact else 'no'}",
         f"final overlap: {res.overlap:.4f} ({'>=' if res.overlap_ok else '<'} 0.9)",
@@ -197,9 +205,7 @@ def run_capacity(args: argparse.Namespace) -> int:
     lines = [
         f"capacity curve: N={curve.n}, flip={curve.flip:g} ({d['flipped_bits']} bits), "
         f"{curve.trials} trials per point, seed {curve.seed}",
-        f"protocol: {proto.rule.value}, f={proto.activation.value}, sigma={proto.sigma:g}, "
-        f"dt={proto.dt:g}, t_end={proto.t_end:g}, "
-        f"diagonal {'zeroed' if proto.zero_diagonal else 'kept'}",
+        _describe_protocol(proto),
         f"{'P':>4} {'exact':>7} {'95% CI (Wilson)':>17} {'m>=0.9':>7} {'fixed pt':>8}",
     ]
     lines += [f"{p.patterns:>4} {p.recall:>7.3f}   [{p.ci_low:.3f}, {p.ci_high:.3f}] "

@@ -96,10 +96,18 @@ def plot_snapshots(result: Any, times: Sequence[float] | None = None, *,
 
 
 def plot_overlaps(result: Any, *, ax: Axes | None = None) -> Figure:
-    """Overlaps ``m_mu(t)`` with every stored pattern (Figure 13)."""
+    """Overlaps ``m_mu(t)`` with every stored pattern (Figure 13).
+
+    ``result``: one :class:`~dynsys.recall.RecallResult` or a list of them (several
+    runs: colour = pattern, line style = run).
+    """
     fig, ax = new_axes(ax)
-    for k, name in enumerate(result.pattern_names):
-        ax.plot(result.t, result.overlaps[:, k], color=color(k), label=name)
+    results = result if isinstance(result, (list, tuple)) else [result]
+    styles = ("-", "--", ":", "-.")
+    for r, res in enumerate(results):
+        for k, name in enumerate(res.pattern_names):
+            ax.plot(res.t, res.overlaps[:, k], color=color(k), ls=styles[r % len(styles)],
+                    label=name if r == 0 else None)
     ax.axhline(0.9, color="0.5", lw=0.8, ls=":", label="m = 0.9")
     ax.set_ylim(-1.05, 1.05)
     ax.set_xlabel("time t")
