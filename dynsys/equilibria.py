@@ -151,6 +151,8 @@ class Equilibria:
     failure_reasons : mapping reason -> count
     outside_region : int
         Starts that converged to an equilibrium outside the box (not kept).
+    notes : tuple of str
+        Warnings about the result (e.g. equilibria that are apparently not isolated).
     """
 
     equilibria: tuple[Equilibrium, ...]
@@ -163,6 +165,7 @@ class Equilibria:
     newton_failures: int = 0
     failure_reasons: Mapping[str, int] = field(default_factory=dict)
     outside_region: int = 0
+    notes: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[Equilibrium]:
         return iter(self.equilibria)
@@ -197,6 +200,7 @@ class Equilibria:
                 "newton_failures": self.newton_failures,
                 "failure_reasons": dict(self.failure_reasons),
                 "outside_region": self.outside_region,
+                "notes": list(self.notes),
             },
         }
 
@@ -238,6 +242,7 @@ class Equilibria:
             if self.outside_region:
                 diag += f", {self.outside_region} converged outside the region"
         lines.append(diag)
+        lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -358,7 +363,7 @@ _REASONS = {
 
 def _newton(
     fz: Callable[[FloatArray], FloatArray], jz: Callable[[FloatArray], FloatArray],
-    z0: FloatArray, known: FloatArray, *, tol: float, max_iter: int,
+    z0: FloatArray, known: FloatArray, *, tol: float, max_iter: int, xtol: float = 1e-9,
     power: float = 2.0, shift: float = 1.0,
 ) -> tuple[FloatArray, FloatArray]:
     """Batched damped (deflated, if ``known``) Newton; returns (points, status)."""
@@ -372,14 +377,18 @@ def _newton(
         fa = fz(za)
         bad = ~np.all(np.isfinite(fa), axis=1)
         status[act[bad]] = _NONFINITE
-        conv = ~bad & (np.max(np.abs(fa), axis=1) <= tol)
+        fa = np.where(bad[:, None], 0.0, fa)
+        delta, singular = _batched_solve(jz(za), -fa)
+        # converged: small residual AND a small Newton step (so that a multiple root,
+        # where |F| is flat, is located to xtol, not merely to tol in |F|)
+        small = np.max(np.abs(fa), axis=1) <= tol
+        conv = ~bad & small & (singular | (np.max(np.abs(delta), axis=1) <= xtol))
         status[act[conv]] = _CONVERGED
-        keep = ~bad & ~conv
-        act, za, fa = act[keep], za[keep], fa[keep]
+        status[act[~bad & ~conv & singular]] = _SINGULAR
+        keep = ~bad & ~conv & ~singular
+        act, za, delta = act[keep], za[keep], delta[keep]
         if act.size == 0:
             break
-        delta, singular = _batched_solve(jz(za), -fa)
-        status[act[singular]] = _SINGULAR
         if known.size:
             d = za[:, None, :] - known[None, :, :]
             r2 = np.maximum(np.sum(d * d, axis=-1), 1e-300)
@@ -391,8 +400,8 @@ def _newton(
         norm = np.sqrt(np.sum(delta * delta, axis=1))
         delta *= np.minimum(1.0, 0.5 / np.maximum(norm, 1e-300))[:, None]  # damping
         znew = za + delta
-        z[act[~singular]] = znew[~singular]
-        left = np.any(np.abs(znew - 0.5) > 3.0, axis=1) & ~singular
+        z[act] = znew
+        left = np.any(np.abs(znew - 0.5) > 3.0, axis=1)
         status[act[left]] = _LEFT
     status[status == _RUNNING] = _MAXITER
     return z, status
@@ -599,4 +608,17 @@ def find_equilibria(
         eqs, sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
         "deflated newton", starts=used, newton_failures=int(sum(fails.values())),
         failure_reasons=MappingProxyType(dict(fails)), outside_region=outside,
+        notes=_notes(eqs, tol_hyperbolic),
     )
+
+
+def _notes(eqs: tuple[Equilibrium, ...], tol: float) -> tuple[str, ...]:
+    def has_zero(e: Equilibrium) -> bool:
+        mags = np.abs(e.eigenvalues)
+        return bool(np.min(mags) <= tol * max(1.0, float(np.max(mags))))
+
+    zero = [e for e in eqs if has_zero(e)]
+    if len(zero) >= 10:
+        return (f"{len(zero)} equilibria have a zero eigenvalue: they are probably not "
+                "isolated (a curve or surface of equilibria), and the list only samples it",)
+    return ()

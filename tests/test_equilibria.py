@@ -250,3 +250,14 @@ def test_permuting_states_permutes_equilibria(vals: tuple[float, ...]) -> None:
     for (sa, ka), (sb, kb) in zip(pa, pb, strict=True):
         assert sa == pytest.approx(sb, abs=2e-7)
         assert ka is kb
+
+
+def test_multiple_root_located_once_and_continuum_noted() -> None:
+    x, y = symbols("x y")
+    eq = find_equilibria(Model({x: -(x**3), y: -y}, region={x: (-1, 1), y: (-1, 1)}))
+    assert len(eq) == 1 and abs(eq[0].state[0]) < 1e-6
+    assert eq[0].kind is Kind.NON_HYPERBOLIC and not eq.notes
+    line = find_equilibria(Model({x: y - x, y: x - y}, region={x: (0, 1), y: (0, 1)}),
+                           n_starts=64, rounds=0, sim_starts=0)
+    assert len(line) > 10 and "not isolated" in line.notes[0]
+    assert all(abs(e.state[0] - e.state[1]) < 1e-9 for e in line)
