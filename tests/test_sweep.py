@@ -55,3 +55,22 @@ def test_bad_scheduler_address_is_a_model_error():
     with pytest.raises(ModelError, match="Dask scheduler"):
         with executor_from(scheduler="tcp://127.0.0.1:1", timeout=1.0):
             pass
+
+
+def _noisy_sum(params, seed):
+    return params["a"] * 10 + float(np.random.default_rng(seed).random())
+
+
+def test_sweep_grid_order_seeds_and_executors():
+    from dynsys.sweep import sweep_grid
+
+    grid = {"a": [0.0, 1.0, 2.0], "b": [5.0, 6.0]}
+    serial = sweep_grid(_noisy_sum, grid, seed=3)
+    assert [p["a"] for p in serial.points] == [0, 0, 1, 1, 2, 2]
+    assert [p["b"] for p in serial.points] == [5, 6] * 3
+    assert len(set(serial.results)) == 6  # distinct task seeds
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        assert sweep_grid(_noisy_sum, grid, seed=3, executor=pool).results == serial.results
+    assert serial.to_dict()["points"][0]["params"] == {"a": 0.0, "b": 5.0}
+    with pytest.raises(ModelError):
+        sweep_grid(_noisy_sum, {"a": []})
