@@ -46,10 +46,12 @@ class ContinuationSettings:
     ds_min : float, default 1e-8
         The smallest step; a branch stops (and says so) when a step fails at it.
     ds_max : float, optional
-        The largest step. Default (None): automatic, 1/100 of the problem's scale for
-        branches of equilibria and 1/250 for two-parameter curves, where the scale is
-        the diagonal of the box spanned by the parameter bounds and the state region
-        (a state without a region contributes ``2 max(1, |x0|)``).
+        The largest step. Default (None): automatic. Curves are traced in scaled
+        coordinates, each state and parameter divided by the width of its box (the
+        state region, the parameter bounds; ``2 max(1, |value|)`` where there is
+        none), and the automatic ``ds_max`` is 1/50 (branches of equilibria) or 1/250
+        (two-parameter curves) of that unit box's diagonal. Step sizes are in those
+        scaled units.
     max_steps : int, default 2000
         Maximum number of steps in each direction.
     newton_tol : float, default 1e-10
@@ -121,17 +123,18 @@ class ContinuationSettings:
         return dataclasses.replace(self, ds_max=float(ds_max), ds0=float(ds0))
 
 
-def _scale(pbounds: list[tuple[float, float]], xlo: FloatArray, xhi: FloatArray,
-           x0: FloatArray, p0: FloatArray) -> float:
-    """Diagonal of the (state, parameter) box of a problem (see ContinuationSettings)."""
-    parts = []
-    for (lo, hi), p in zip(pbounds, p0, strict=True):
-        width = hi - lo
-        parts.append(width if math.isfinite(width) and width < 1e100 else 2 * max(1.0, abs(p)))
+def _widths(pbounds: list[tuple[float, float]], xlo: FloatArray, xhi: FloatArray,
+            x0: FloatArray, p0: Any) -> FloatArray:
+    """Scale of each state and parameter: its box width, or ``2 max(1, |value|)``."""
+    out = []
     for lo, hi, x in zip(xlo, xhi, x0, strict=True):
         width = hi - lo
-        parts.append(width if math.isfinite(width) else 2 * max(1.0, abs(x)))
-    return float(math.sqrt(sum(w * w for w in parts)))
+        out.append(width if math.isfinite(width) and width > 0 else 2 * max(1.0, abs(x)))
+    for (lo, hi), p in zip(pbounds, p0, strict=True):
+        width = hi - lo
+        out.append(width if math.isfinite(width) and 0 < width < 1e100
+                   else 2 * max(1.0, abs(p)))
+    return np.array(out, dtype=np.float64)
 
 
 # ============================================================== the tracing kernel
@@ -309,9 +312,41 @@ def _trace(fj: FJ, u0: FloatArray, t0: FloatArray, s: ContinuationSettings,
 
 def _trace_both(fj: FJ, u0: FloatArray, t0: FloatArray, s: ContinuationSettings,
                 boundary: Boundary, *, on_accept: Callable[[FloatArray], None] | None = None,
-                reset: Callable[[], None] | None = None) -> tuple[
+                reset: Callable[[], None] | None = None,
+                widths: FloatArray | None = None) -> tuple[
         FloatArray, FloatArray, FloatArray, Any, int, tuple[str, str], bool]:
-    """Trace forwards (along t0) and backwards; concatenate in forward order."""
+    """Trace forwards (along t0) and backwards; concatenate in forward order.
+
+    With ``widths`` (one per leading component of u; the rest count 1), the curve is
+    traced in the scaled coordinates ``u / widths``, so that arclength weighs every
+    state and parameter by the size of its box; results are returned unscaled.
+    """
+    if widths is not None:
+        wt = np.ones_like(u0)
+        wt[:len(widths)] = widths
+        inner_fj, inner_boundary, inner_accept = fj, boundary, on_accept
+
+        def fj(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+            f, d = inner_fj(z * wt)
+            return f, d * wt
+
+        def boundary(a: FloatArray, b: FloatArray) -> tuple[str, FloatArray | None] | None:
+            res = inner_boundary(a * wt, b * wt)
+            if res is None or res[1] is None:
+                return res
+            return res[0], res[1] / wt
+
+        if inner_accept is not None:
+            def on_accept(z: FloatArray) -> None:
+                inner_accept(z * wt)
+
+        tw = t0 / wt
+        us, ts, ds, its, start, reasons, closed = _trace_both(
+            fj, u0 / wt, tw / np.linalg.norm(tw), s, boundary, on_accept=on_accept,
+            reset=reset)
+        ts = ts * wt
+        return (us * wt, ts / np.linalg.norm(ts, axis=1, keepdims=True), ds, its, start,
+                reasons, closed)
     fwd = _trace(fj, u0, t0, s, boundary, on_accept=on_accept)
     if fwd.closed:
         bwd = _Trace([u0], [t0], [0.0], [0], reason="closed curve", closed=True)
@@ -367,19 +402,19 @@ def _make_boundary(fj: FJ, n: int, pidx: tuple[int, ...], pbounds: list[tuple[fl
                    pnames: tuple[str, ...]) -> Boundary:
     """Stop at parameter bounds (ending exactly on them) and at the region's edge."""
     slack = 1e-9 * np.where(np.isfinite(xhi - xlo), xhi - xlo, 1.0)
+    lo_s, hi_s = (xlo - slack).tolist(), (xhi + slack).tolist()
+    pb = [(float(lo), float(hi)) for lo, hi in pbounds]
 
     def boundary(u: FloatArray, v: FloatArray) -> tuple[str, FloatArray | None] | None:
-        for j, (lo, hi) in enumerate(pbounds):
-            val = v[n + j]
+        for j, (lo, hi) in enumerate(pb):
+            val = float(v[n + j])
             if val < lo or val > hi:
                 edge = lo if val < lo else hi
                 w = _on_hyperplane(fj, u, v, n + j, edge)
                 return f"{pnames[j]} = {edge:g} (bound)", w
-        x = v[:n]
-        out = (x < xlo - slack) | (x > xhi + slack)
-        if np.any(out):
-            i = int(np.argmax(out))
-            return f"left the region ({names[i]} = {x[i]:.6g})", None
+        for i, xi in enumerate(v[:n].tolist()):
+            if xi < lo_s[i] or xi > hi_s[i]:
+                return f"left the region ({names[i]} = {xi:.6g})", None
         return None
 
     return boundary

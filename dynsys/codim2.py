@@ -31,6 +31,7 @@ Govaerts, W. (2000). Numerical Methods for Bifurcations of Dynamical Equilibria.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,10 +45,10 @@ from dynsys._arclength import (
     _make_boundary,
     _param_index,
     _resolve_region,
-    _scale,
     _sign_changes,
     _tangent,
     _trace_both,
+    _widths,
 )
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.bifurcation_points import BorderedFold, illinois, newton
@@ -343,11 +344,12 @@ def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any
         bf.b, bf.c = b_start.copy(), c_start.copy()
 
     xlo, xhi = _resolve_region(system, region)
-    settings = settings.resolved(_scale(pb, xlo, xhi, x0, p0[list(ks)]), 1 / 250)
+    widths = _widths(pb, xlo, xhi, x0, p0[list(ks)])
+    settings = settings.resolved(math.sqrt(len(widths)), 1 / 250)
     boundary = _make_boundary(bf.fj, n, ks, pb, xlo, xhi, tuple(system.state_names),
                               tuple(params))
     us, _, ds, its, start_idx, reasons, closed = _trace_both(
-        bf.fj, u0, t0, settings, boundary, on_accept=bf.rebord, reset=reset)
+        bf.fj, u0, t0, settings, boundary, on_accept=bf.rebord, reset=reset, widths=widths)
 
     # test functions with continuously oriented null vectors
     npts = len(us)
@@ -538,11 +540,13 @@ def continue_hopf(
             hs.ell = ell_start.copy()
 
         xlo, xhi = _resolve_region(system, region)
-        settings = settings.resolved(_scale(pb, xlo, xhi, x0, p0[list(ks)]), 1 / 250)
+        widths = _widths(pb, xlo, xhi, x0, p0[list(ks)])
+        settings = settings.resolved(math.sqrt(len(widths)), 1 / 250)
         boundary = _make_boundary(hs.fj, n, ks, pb, xlo, xhi, tuple(system.state_names),
                                   tuple(params))
         us, _, ds, its, start_idx, reasons, closed = _trace_both(
-            hs.fj, u0, t0, settings, boundary, on_accept=hs.reorient, reset=reset)
+            hs.fj, u0, t0, settings, boundary, on_accept=hs.reorient, reset=reset,
+            widths=widths)
         kappa = us[:, 2 * n + 2]
         jacs = np.stack([deriv.fx(u[:n], hs.params(u)) for u in us])
         names = tuple(system.state_names)

@@ -34,6 +34,7 @@ Govaerts, W. (2000). Numerical Methods for Bifurcations of Dynamical Equilibria.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,10 +48,10 @@ from dynsys._arclength import (
     _make_boundary,
     _param_index,
     _resolve_region,
-    _scale,
     _sign_changes,
     _tangent,
     _trace_both,
+    _widths,
 )
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
 from dynsys.bifurcation_points import illinois, locate_fold, locate_hopf, newton
@@ -574,10 +575,12 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
     if t0[n] < 0 or (t0[n] == 0 and t0[0] < 0):
         t0 = -t0
     xlo, xhi = _resolve_region(system, region)
-    settings = settings.resolved(_scale([(lo, hi)], xlo, xhi, x0, [alpha0]), 0.01)
+    widths = _widths([(lo, hi)], xlo, xhi, x0, [alpha0])
+    settings = settings.resolved(math.sqrt(len(widths)), 0.02)
     boundary = _make_boundary(fj, n, (k,), [(lo, hi)], xlo, xhi, tuple(system.state_names),
                               (param,))
-    us, ts, ds, its, start_idx, reasons, closed = _trace_both(fj, u0, t0, settings, boundary)
+    us, ts, ds, its, start_idx, reasons, closed = _trace_both(fj, u0, t0, settings, boundary,
+                                                              widths=widths)
     states, values = us[:, :n], us[:, n]
     jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
     ev = _sorted_eigenvalues(jacs)

@@ -98,17 +98,32 @@ class Derivatives:
         """Number of states."""
         return int(self.system.n)
 
+    def _raw(self, name: str, x: FloatArray, p: FloatArray, shape: tuple[int, ...]
+             ) -> FloatArray | None:
+        """Call a compiled model's lambdified function directly (no broadcasting layer)."""
+        if self._tensors is None:
+            return None
+        fn = getattr(self.system, name, None)
+        if fn is None:
+            return None
+        return np.array(fn(*np.asarray(x, dtype=np.float64).tolist(),
+                           *np.asarray(p, dtype=np.float64).tolist(), 0.0),
+                        dtype=np.float64).reshape(shape)
+
     def f(self, x: FloatArray, p: FloatArray) -> FloatArray:
         """F(x, p), shape (n,)."""
-        return np.asarray(self.system.rhs(x, p), dtype=np.float64)
+        out = self._raw("_rhs", x, p, (self.n,))
+        return out if out is not None else np.asarray(self.system.rhs(x, p), dtype=np.float64)
 
     def fx(self, x: FloatArray, p: FloatArray) -> FloatArray:
         """dF/dx, shape (n, n)."""
-        return np.asarray(self.system.jac(x, p), dtype=np.float64)
+        out = self._raw("_jac", x, p, (self.n, self.n))
+        return out if out is not None else np.asarray(self.system.jac(x, p), dtype=np.float64)
 
     def fp(self, x: FloatArray, p: FloatArray) -> FloatArray:
         """dF/dp, shape (n, m)."""
-        return np.asarray(self.system.dfdp(x, p), dtype=np.float64)
+        out = self._raw("_dfdp", x, p, (self.n, len(p)))
+        return out if out is not None else np.asarray(self.system.dfdp(x, p), dtype=np.float64)
 
     def hxx(self, x: FloatArray, p: FloatArray) -> FloatArray:
         """Second derivatives in the states, shape (n, n, n)."""

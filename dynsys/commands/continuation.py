@@ -1,0 +1,285 @@
+"""``dynsys continue``: branches of equilibria in one parameter, fold/Hopf curves in two.
+
+One parameter (all branches met in the interval, with folds, Hopf and branch points)::
+
+    dynsys continue mutual_excitation --param I --range -20:0 [--set w1=0.5] [--json]
+
+Two parameters (``--fold`` and/or ``--hopf``): the branches are first traced in the
+**second** parameter at the first one's value (its default or ``--set``); every fold
+(Hopf point) found is then continued in both parameters, with cusp and
+Bogdanov-Takens points located on the curves::
+
+    dynsys continue self_excitation --fold --params w,I --range w=0:1,I=-5:0
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+
+from dynsys.commands._common import (
+    add_format,
+    add_model,
+    add_set,
+    emit,
+    emit_json,
+    load_with_params,
+    parse_float,
+    parse_range,
+    parse_region,
+)
+from dynsys.errors import ModelError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "continue",
+        help="continue equilibria in a parameter (folds, Hopf); fold/Hopf curves in two",
+        description="Trace all branches of equilibria over a parameter interval and locate "
+        "folds, Hopf and branch points; with --fold/--hopf, continue those in two parameters "
+        "(the branch is traced in the second parameter first) and locate cusp and "
+        "Bogdanov-Takens points.",
+    )
+    add_model(p)
+    p.add_argument("--param", metavar="NAME", help="the parameter to vary (one-parameter mode)")
+    p.add_argument("--range", dest="range_", metavar="LO:HI",
+                   help="parameter interval (LO:HI); with --params: NAME=LO:HI,NAME=LO:HI")
+    p.add_argument("--fold", action="store_true", help="continue fold curves in two parameters")
+    p.add_argument("--hopf", action="store_true", help="continue Hopf curves in two parameters")
+    p.add_argument("--params", metavar="P1,P2", help="the two parameters of --fold/--hopf")
+    add_set(p)
+    p.add_argument("--region", metavar="x=LO:HI,...", help="state box (default: the model's)")
+    p.add_argument("--start", metavar="x=V,...",
+                   help="continue only the branch through this equilibrium guess")
+    p.add_argument("--samples", type=int, default=5, metavar="N",
+                   help="parameter values where all equilibria are searched (default 5)")
+    p.add_argument("--cycles", type=int, default=0, metavar="N",
+                   help="simulate N parameter values to draw limit cycles (marked simulated)")
+    p.add_argument("--ds-max", type=float, default=None, metavar="DS",
+                   help="largest arclength step (default: automatic)")
+    add_format(p, ("text", "json", "latex"))
+    p.add_argument("--plot", metavar="FILE", help="write the diagram (png, pdf, svg)")
+    p.set_defaults(func=run)
+
+
+def _default_range(value: float) -> tuple[float, float]:
+    half = 5 * max(1.0, abs(value))
+    return value - half, value + half
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from dynsys.continuation import ContinuationSettings
+
+    if args.ds_max is None:
+        return None
+    if not args.ds_max > 0:
+        raise ModelError(f"--ds-max must be positive, got {args.ds_max}")
+    return ContinuationSettings(ds_max=args.ds_max, ds0=min(args.ds_max / 10, 0.05))
+
+
+def _latex_table(points: list[Any]) -> str:
+    def esc(text: str) -> str:
+        return text.replace("_", r"\_")
+
+    lines = [r"\begin{tabular}{llll}", r"\toprule",
+             r"type & parameters & state & coefficients \\", r"\midrule"]
+    for sp in points:
+        pars = ", ".join(f"${esc(k)} = {v:.8g}$" for k, v in sp.params.items()
+                         if not sp.varied or k in sp.varied)
+        state = ", ".join(f"${esc(k)} = {v:.6g}$" for k, v in sp.state.items())
+        coef = []
+        for key, sym in (("a", "a"), ("omega", r"\omega"), ("l1", "l_1"), ("c", "c")):
+            if key in sp.data and isinstance(sp.data[key], float):
+                coef.append(f"${sym} = {sp.data[key]:.4g}$")
+        lines.append(f"{esc(sp.type.value)} & {pars} & {state} & {', '.join(coef)} \\\\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)
+
+
+def _parse_start(text: str, names: tuple[str, ...]) -> np.ndarray:
+    values = {}
+    for part in filter(None, (s.strip() for s in text.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep or name.strip() not in names:
+            raise ModelError(f"--start expects NAME=VALUE for the states {', '.join(names)}, "
+                             f"got {part!r}")
+        values[name.strip()] = parse_float(value, f"--start {name.strip()}")
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise ModelError(f"--start misses {', '.join(missing)}")
+    return np.array([values[n] for n in names])
+
+
+def run(args: argparse.Namespace) -> int:
+    from dynsys.system import compile
+
+    model, params = load_with_params(args)
+    system = compile(model)
+    region = parse_region(args.region, "--region") if args.region else None
+    if args.samples < 1:
+        raise ModelError(f"--samples must be at least 1, got {args.samples}")
+    if args.cycles < 0:
+        raise ModelError(f"--cycles must not be negative, got {args.cycles}")
+    if args.fold or args.hopf:
+        return _two_parameter(args, system, params, region)
+    if args.params:
+        raise ModelError("--params needs --fold or --hopf (one-parameter mode uses --param)")
+    if not args.param:
+        raise ModelError("give --param NAME --range LO:HI, or --fold --params P1,P2")
+    if args.param not in system.param_names:
+        raise ModelError(f"--param {args.param}: not a parameter of {system.name} "
+                         f"(parameters: {', '.join(system.param_names)})")
+    if not args.range_:
+        raise ModelError("--range LO:HI is required with --param")
+    lo, hi = parse_range(args.range_)
+    return _one_parameter(args, system, params, region, lo, hi)
+
+
+def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: Any,
+                   lo: float, hi: float) -> int:
+    from dynsys.bifurcation_diagram import (
+        BifurcationDiagram,
+        bifurcation_diagram,
+        simulated_cycles,
+    )
+    from dynsys.continuation import continue_equilibria
+
+    settings = _settings(args)
+    if args.start:
+        x0 = _parse_start(args.start, tuple(system.state_names))
+        start_params = dict(params)
+        start_params.setdefault(args.param, min(max(
+            float(system.default_params[system.param_names.index(args.param)]), lo), hi))
+        br = continue_equilibria(system, args.param, x0, (lo, hi), settings, start_params,
+                                 region=region)
+        diagram = BifurcationDiagram(
+            model=system.name, param=args.param, bounds=(lo, hi),
+            params={k: v for k, v in br.params.items() if k != args.param},
+            branches=(br,), samples=np.array([start_params[args.param]]))
+    else:
+        diagram = bifurcation_diagram(system, args.param, (lo, hi), params=params,
+                                      region=region, n_samples=args.samples,
+                                      settings=settings)
+    cycles = None
+    if args.cycles:
+        unstable_focus = [
+            v for br in diagram.branches
+            for v, ev in zip(br.values, br.eigenvalues, strict=True)
+            if np.any((ev.real > 0) & (np.abs(ev.imag) > 0))]
+        if unstable_focus:
+            a, b = min(unstable_focus), max(unstable_focus)
+            pad = 0.1 * (b - a)
+            values = np.linspace(max(lo, a - pad), min(hi, b + pad), args.cycles)
+        else:
+            values = np.linspace(lo, hi, args.cycles)
+        cycles = simulated_cycles(system, args.param, values, params=params)
+    if args.plot:
+        from dynsys._io import save_figure
+        from dynsys.plots.bifurcation import plot_bifurcation_diagram, plot_equilibrium_count
+
+        if cycles is None and system.n >= 1:
+            fig = plot_equilibrium_count(diagram)
+        else:
+            fig = plot_bifurcation_diagram(diagram, cycles=cycles)
+        save_figure(fig, args.plot)
+    if args.format == "json":
+        out = diagram.to_dict()
+        if cycles is not None:
+            out["simulated_cycles"] = cycles.to_dict()
+        emit_json(args, out)
+    elif args.format == "latex":
+        emit(args, _latex_table(list(diagram.special_points)))
+    else:
+        text = str(diagram)
+        if cycles is not None:
+            rows = [f"  {args.param} = {v:.6g}: " + (
+                f"period {T:.6g}, " + ", ".join(
+                    f"{nm} in [{mn:.4g}, {mx:.4g}]" for nm, mn, mx in
+                    zip(cycles.state_names, lo_, hi_, strict=True))
+                if osc else "no oscillation")
+                for v, T, osc, lo_, hi_ in zip(cycles.values, cycles.periods,
+                                                cycles.oscillating, cycles.minima,
+                                                cycles.maxima, strict=True)]
+            text += "\nLimit cycles (SIMULATED, not continued):\n" + "\n".join(rows)
+        emit(args, text)
+    return 0
+
+
+def _on_curve(curve: Any, sp: Any, names: tuple[str, str]) -> bool:
+    u = np.array([*sp.state.values(), sp.params[names[0]], sp.params[names[1]]])
+    pts = np.column_stack([curve.states, curve.values])
+    for i in range(len(pts) - 1):
+        a, b = pts[i], pts[i + 1]
+        seg = b - a
+        s2 = float(seg @ seg)
+        tau = 0.0 if s2 == 0 else min(1.0, max(0.0, float((u - a) @ seg) / s2))
+        if np.linalg.norm(a + tau * seg - u) <= 0.1 * np.sqrt(s2) + 1e-9:
+            return True
+    return False
+
+
+def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: Any) -> int:
+    from dynsys.bifurcation_diagram import bifurcation_diagram
+    from dynsys.codim2 import continue_fold, continue_hopf
+
+    if args.param:
+        raise ModelError("--fold/--hopf take --params P1,P2, not --param")
+    if not args.params:
+        raise ModelError("--fold/--hopf need --params P1,P2")
+    names = tuple(s.strip() for s in args.params.split(",") if s.strip())
+    if len(names) != 2 or names[0] == names[1]:
+        raise ModelError(f"--params expects two different parameters P1,P2, got {args.params!r}")
+    for nm in names:
+        if nm not in system.param_names:
+            raise ModelError(f"--params {nm}: not a parameter of {system.name} "
+                             f"(parameters: {', '.join(system.param_names)})")
+    ranges = parse_region(args.range_, "--range") if args.range_ else {}
+    unknown = set(ranges) - set(names)
+    if unknown:
+        raise ModelError(f"--range names {sorted(unknown)[0]!r}, which is not one of "
+                         f"--params {','.join(names)}")
+    defaults = dict(zip(system.param_names, system.default_params.tolist(), strict=True))
+    defaults.update(params)
+    bounds = {nm: ranges.get(nm, _default_range(defaults[nm])) for nm in names}
+    p1, p2 = names
+    if not bounds[p1][0] <= defaults[p1] <= bounds[p1][1]:
+        raise ModelError(f"{p1} = {defaults[p1]:g} is outside --range {p1}="
+                         f"{bounds[p1][0]:g}:{bounds[p1][1]:g}; set it with --set {p1}=...")
+    settings = _settings(args)
+    diagram = bifurcation_diagram(system, p2, bounds[p2], params=defaults, region=region,
+                                  n_samples=args.samples, settings=settings)
+    curves: list[Any] = []
+    kinds = (["fold"] if args.fold else []) + (["hopf"] if args.hopf else [])
+    for kind in kinds:
+        for sp in diagram.points(kind):
+            if any(c.kind == kind and _on_curve(c, sp, names) for c in curves):
+                continue
+            fn = continue_fold if kind == "fold" else continue_hopf
+            curves.append(fn(system, names, sp, bounds, settings, defaults, region=region))
+    if args.plot:
+        from dynsys._io import save_figure
+        from dynsys.plots.bifurcation import plot_two_parameter
+
+        save_figure(plot_two_parameter(curves), args.plot)
+    specials = [sp for c in curves for sp in c.special_points]
+    if args.format == "json":
+        emit_json(args, {
+            "model": system.name, "params_continued": list(names),
+            "range": {nm: list(bounds[nm]) for nm in names},
+            "param": p2, "branches": [br.to_dict() for br in diagram.branches],
+            "curves": [c.to_dict() for c in curves],
+            "special_points": [sp.to_dict() for sp in [*diagram.special_points, *specials]],
+        })
+    elif args.format == "latex":
+        emit(args, _latex_table([*diagram.special_points, *specials]))
+    else:
+        head = (f"Two-parameter continuation of {system.name} in ({p1}, {p2}); branches traced "
+                f"in {p2} at {p1} = {defaults[p1]:g}")
+        parts = [head, str(diagram), *(str(c) for c in curves)]
+        if not curves:
+            parts.append(f"no {' or '.join(kinds)} point on the branches in {p2} in "
+                         f"[{bounds[p2][0]:g}, {bounds[p2][1]:g}]")
+        emit(args, "\n".join(parts))
+    return 0
