@@ -24,6 +24,7 @@ Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*, chapter 
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -67,9 +68,12 @@ class Equilibrium:
     trace, det, discriminant : float or None
         2-D only.
     non_smooth : bool
-        The system is non-smooth: its numeric Jacobian treats sign/heav/abs/min/max as
-        locally constant, which is wrong where their argument is zero; the
-        classification then holds only if no such argument vanishes here.
+        The Jacobian may be ill-defined here: the system is non-smooth and the argument
+        of one of its sign/heav/abs functions (or two arguments of a min/max) is zero
+        at this point (to 1e-9), where the numeric Jacobian (which treats them as
+        locally constant) is not the derivative. The kind is then read from those
+        eigenvalues but must not be trusted. Always True for a non-smooth System that
+        is not a compiled Model (its switching functions cannot be inspected).
     """
 
     state: FloatArray
@@ -274,8 +278,43 @@ def linearize(
         jacobian=st.jacobian, eigenvalues=st.eigenvalues, eigenvectors=st.eigenvectors,
         kind=st.kind, method=method, stable=st.stable,
         unstable_dimension=st.unstable_dimension, trace=st.trace, det=st.det,
-        discriminant=st.discriminant, non_smooth=not getattr(sys_, "is_smooth", True),
+        discriminant=st.discriminant, non_smooth=_on_switching_surface(sys_, x, p),
     )
+
+
+@functools.lru_cache(maxsize=32)
+def _switching(model: Model) -> Callable[..., Any] | None:
+    """Numeric switching functions of a non-smooth model (zero where it is not smooth)."""
+    import sympy as sp
+
+    from dynsys.model import NON_SMOOTH_FUNCTIONS, time_symbol
+
+    exprs: list[Any] = []
+    for rhs in model.rhs:
+        for atom in rhs.atoms(*NON_SMOOTH_FUNCTIONS):
+            if isinstance(atom, (sp.Min, sp.Max)):
+                args = list(atom.args)
+                exprs += [a - b for i, a in enumerate(args) for b in args[i + 1:]]
+            else:
+                exprs.append(atom.args[0])
+    if not exprs:
+        return None
+    syms = [*model.states, *model.param_symbols, time_symbol]
+    return sp.lambdify(syms, exprs, modules="numpy", cse=True)
+
+
+def _on_switching_surface(sys_: Any, x: FloatArray, p: FloatArray) -> bool:
+    """True where the numeric Jacobian may be ill-defined (see Equilibrium.non_smooth)."""
+    if getattr(sys_, "is_smooth", True):
+        return False
+    model = getattr(sys_, "model", None)
+    if not isinstance(model, Model):
+        return True  # cannot inspect: do not pretend
+    fn = _switching(model)
+    if fn is None:
+        return True
+    values = np.asarray(fn(*x, *p, 0.0), dtype=np.float64)
+    return bool(np.any(np.abs(values) <= 1e-9 * max(1.0, float(np.max(np.abs(x))))))
 
 
 def _roots_1d(

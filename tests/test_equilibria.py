@@ -136,8 +136,15 @@ def test_non_smooth_flagged() -> None:
     m = Model({x: -x + sp.sign(x)}, region={x: (-2, 2)})
     eq = find_equilibria(m)
     assert [e.state[0] for e in eq] == pytest.approx([-1.0, 0.0, 1.0])
-    assert all(e.non_smooth for e in eq)
-    assert eq.to_dict()["equilibria"][0]["non_smooth"] is True
+    # only x = 0 sits where sign's argument vanishes: there the Jacobian is not trusted
+    assert [e.non_smooth for e in eq] == [False, True, False]
+    assert eq.to_dict()["equilibria"][1]["non_smooth"] is True
+    assert "non_smooth" not in eq.to_dict()["equilibria"][0]
+    y = symbols("y")
+    tie = Model({x: -x + sp.Max(y, 0.5), y: -y + sp.Abs(x - 1)},
+                region={x: (-2, 2), y: (-2, 2)})
+    (e,) = find_equilibria(tie)
+    assert e.state == pytest.approx([0.5, 0.5]) and e.non_smooth
 
 
 def test_failures_are_counted_not_dropped() -> None:
