@@ -173,7 +173,7 @@ def mceliece_limits(n: int | FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 # ---------------------------------------------------------------------------- kernel
-def _fields(pm: FloatArray, pt: FloatArray | None, w: FloatArray | None, x: FloatArray,
+def _fields(pm: FloatArray, pt: FloatArray, w: FloatArray | None, x: FloatArray,
             diag: float | None) -> FloatArray:
     """``W x`` for a batch of trials: ``pm (R, P, N)``, ``pt (R, N, P) / N`` or ``w``."""
     if pm.shape[0] == 1:  # one trial per block (large N): plain BLAS products
@@ -194,7 +194,7 @@ def _run_block(pm: FloatArray, x: FloatArray, proto: RecallProtocol,
     diag = p / n if proto.zero_diagonal else None
     if 2 * p >= n:  # dense weights are cheaper than the factored form
         w = np.matmul(pm.transpose(0, 2, 1), pm) / n
-        pt = None
+        pt = pm.transpose(0, 2, 1) / n  # unused by the products, kept for uniform types
         if proto.zero_diagonal:
             w[:, np.arange(n), np.arange(n)] = 0.0
             diag = None

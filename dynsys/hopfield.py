@@ -136,7 +136,7 @@ class HopfieldNetwork:
     pattern_names: tuple[str, ...] = ()
     description: str = ""
     _weights: FloatArray | None = field(default=None, repr=False, init=False)
-    _diag: FloatArray = field(default=None, repr=False, init=False)  # type: ignore[assignment]
+    _diag: FloatArray = field(default_factory=lambda: np.empty(0), repr=False, init=False)
 
     def __post_init__(self) -> None:
         pats = as_patterns(self.patterns)
@@ -182,7 +182,7 @@ class HopfieldNetwork:
 
     def replace(self, **changes: Any) -> HopfieldNetwork:
         """A copy with some fields changed (``patterns``, ``activation``, ``sigma``...)."""
-        fields = {
+        fields: dict[str, Any] = {
             "patterns": self.patterns, "activation": self.activation, "beta": self.beta,
             "zero_diagonal": self.zero_diagonal, "sigma": self.sigma, "name": self.name,
             "shape": self.shape, "pattern_names": self.pattern_names,

@@ -238,7 +238,7 @@ def classify_state(
     if label == "other" and net.activation is Activation.TANH and min_field > 0:
         near = _label(net, np.sign(xs))  # a graded copy of a sign state
         label = f"~{near}" if near != "other" else label
-    common = {
+    common: dict[str, Any] = {
         "state": xs, "label": label, "energy": float(energy(net, xs, params)),
         "classic_energy": float(classic_energy(net, xs)), "overlaps": net.overlaps(xs),
         "residual": residual, "min_abs_field": min_field, "discrete_fixed": discrete,
@@ -275,7 +275,7 @@ def _newton(net: HopfieldNetwork, x: FloatArray, params: ParamsLike, tol: float 
     if history[-1] <= 1e-9:
         return x
     raise ConvergenceError(f"Newton on {net.name} did not converge (residual {history[-1]:.3g})",
-                           last_iterate=x, history=history)
+                           last_iterate=x, history=tuple(history))
 
 
 def find_fixed_points(

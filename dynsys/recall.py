@@ -143,7 +143,7 @@ def recall(
     if proto.rule is UpdateRule.EULER:
         states = euler_run(run_net, x0, proto.t_end, proto.dt, sigma=proto.sigma, rng=gen,
                            record=True)
-        t = np.arange(states.shape[0]) * proto.dt
+        t = np.arange(states.shape[0], dtype=np.float64) * proto.dt
     else:
         xs = [np.sign(x0)]
         for _ in range(proto.max_sweeps):

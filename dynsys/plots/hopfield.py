@@ -130,7 +130,8 @@ def plot_energy(result: Any, *, ax: Axes | None = None) -> Figure:
 def plot_recall(result: Any) -> Figure:
     """Snapshots on top, overlaps and energy below."""
     fig = Figure(figsize=(9.0, 5.0), layout="constrained")
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.6])
+    subs = fig.subfigures(2, 1, height_ratios=[1.0, 1.6])
+    top, bottom = subs[0], subs[1]  # type: ignore[index]
     plot_snapshots(result, fig=top)
     ax1, ax2 = bottom.subplots(1, 2)
     plot_overlaps(result, ax=ax1)
