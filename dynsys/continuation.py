@@ -33,6 +33,7 @@ Govaerts, W. (2000). Numerical Methods for Bifurcations of Dynamical Equilibria.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from collections.abc import Mapping
@@ -100,7 +101,8 @@ class SpecialPoint:
         interpolated), and per type: fold ``a`` (normal form coefficient) and
         ``transversality``; hopf ``omega``, ``l1`` and ``criticality``.
     index : int
-        The point is between ``index`` and ``index + 1`` on its branch.
+        Position on its branch: a located point is the branch's point ``index``; one
+        that could not be located lies between points ``index`` and ``index + 1``.
     varied : tuple of str
         The continued parameter(s).
     """
@@ -427,6 +429,20 @@ def _locate_points(system: Any, param: str, k: int, p_base: FloatArray, us: Floa
     return found
 
 
+def _reindex(specials: list[SpecialPoint], located: list[SpecialPoint], where: list[int]
+             ) -> list[SpecialPoint]:
+    """Indices after inserting the located points (at original positions ``where``)."""
+    out = []
+    for sp in specials:
+        if sp in located:
+            k = located.index(sp)
+            index = where[k] + k  # its own position on the branch
+        else:
+            index = sp.index + sum(1 for w in where if w <= sp.index)
+        out.append(dataclasses.replace(sp, index=index))
+    return out
+
+
 def _near(z: FloatArray, a: FloatArray, b: FloatArray) -> bool:
     """Is z within (a generous multiple of) the segment a-b?"""
     seg = float(np.linalg.norm(b - a))
@@ -586,6 +602,32 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
     ev = _sorted_eigenvalues(jacs)
     unstable = np.sum(ev.real > EIG_TOL, axis=-1)
     specials = _locate_points(system, param, k, p_base, us, ts, jacs, ev, fj, settings.locate)
+    located = [sp for sp in specials if sp.data.get("located")]
+    if located:
+        # the located points become points of the branch, so that it reaches them exactly
+        new_u, new_t, new_ds, new_it, where = [], [], [], [], []
+        for sp in located:
+            i = sp.index
+            u = np.append([sp.state[nm] for nm in system.state_names], sp.params[param])
+            try:
+                t = _tangent(fj(u)[1], ts[i] + ts[i + 1])
+            except np.linalg.LinAlgError:
+                t = 0.5 * (ts[i] + ts[i + 1])
+            new_u.append(u)
+            new_t.append(t / np.linalg.norm(t))
+            new_ds.append(float(np.linalg.norm(u - us[i])))
+            new_it.append(int(sp.data.get("newton_iterations", 0)))
+            where.append(i + 1)
+        us = np.insert(us, where, new_u, axis=0)
+        ts = np.insert(ts, where, new_t, axis=0)
+        ds = np.insert(ds, where, new_ds)
+        its = np.insert(its, where, new_it)
+        start_idx += sum(1 for w in where if w <= start_idx)
+        specials = _reindex(specials, located, where)
+        states, values = us[:, :n], us[:, n]
+        jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
+        ev = _sorted_eigenvalues(jacs)
+        unstable = np.sum(ev.real > EIG_TOL, axis=-1)
     names = tuple(system.param_names)
     return Branch(
         model=system.name, param=param,

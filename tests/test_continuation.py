@@ -45,6 +45,9 @@ def test_mutual_excitation_folds_match_closed_form(mutual_branch: Branch) -> Non
         assert sp.data["located"] and sp.data["residual"] < 1e-10
         # on the diagonal x = y, symmetric pair of folds: |a| equal, opposite signs
         assert sp.state["x"] == pytest.approx(sp.state["y"], abs=1e-9)
+        # located points are points of the branch
+        assert mutual_branch.values[sp.index] == sp.params["I"]
+        assert mutual_branch.states[sp.index, 0] == sp.state["x"]
     a = [sp.data["a"] for sp in mutual_branch.points("fold")]
     assert a[0] == pytest.approx(-a[1], rel=1e-8)
 
