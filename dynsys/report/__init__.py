@@ -1,0 +1,188 @@
+"""Reports: recipes that call the library and write a reproducible, checked report.
+
+A *recipe* is a Python file in the ``reports/`` folder (shipped in the wheel as
+``dynsys/_data/reports``) or anywhere on disk, defining
+
+* ``TITLE`` (and optionally ``AUTHOR``, ``STEPS`` = number of ``report.step`` calls),
+* ``build(report)``: fills a :class:`Report` (``report.quick``, ``report.seed``).
+
+:func:`run_report` runs a recipe into an output folder and writes, each file
+atomically: ``figures/*.png|pdf``, ``tables/*.tex``, ``report.tex``, ``report.html``
+(self-contained), ``results.json`` and, where a LaTeX engine is installed,
+``report.pdf``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from dynsys._io import to_jsonable
+from dynsys.errors import ModelError
+from dynsys.report.document import Claim, FigureEntry, Report, TableEntry
+from dynsys.report.writers import (
+    TEX_PACKAGES,
+    compile_pdf,
+    latex_engine,
+    write_html,
+    write_json_results,
+    write_tex,
+)
+
+__all__ = [
+    "TEX_PACKAGES",
+    "Claim",
+    "FigureEntry",
+    "Report",
+    "ReportResult",
+    "TableEntry",
+    "latex_engine",
+    "load_recipe",
+    "recipe_names",
+    "reports_dir",
+    "run_report",
+]
+
+DEFAULT_RECIPE = "firing_rate_models"
+
+
+def reports_dir() -> Path:
+    """The folder holding the built-in recipes (inside the wheel, or the source tree)."""
+    here = Path(__file__).resolve().parent.parent  # the dynsys package
+    for candidate in (here / "_data" / "reports", here.parent / "reports"):
+        if candidate.is_dir():
+            return candidate
+    raise ModelError("the built-in reports folder is missing from this installation")
+
+
+def recipe_names() -> tuple[str, ...]:
+    """Names of the built-in recipes."""
+    return tuple(sorted(p.stem for p in reports_dir().glob("*.py")
+                        if not p.name.startswith("_")))
+
+
+def load_recipe(name_or_path: str | Path) -> ModuleType:
+    """Import a recipe by built-in name or from a ``.py`` file (trusted Python code).
+
+    Raises
+    ------
+    ModelError
+        Unknown name (the message lists the built-in ones), or a file that does not
+        define ``build`` and ``TITLE``.
+    """
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix != ".py":
+        if not text.isidentifier():
+            raise ModelError(f"{text!r} is neither a report name nor a .py file")
+        path = reports_dir() / f"{text}.py"
+        if not path.is_file():
+            raise ModelError(f"unknown report {text!r}; built-in reports: "
+                             f"{', '.join(recipe_names())} (or give a path to a .py recipe)")
+    elif not path.is_file():
+        raise ModelError(f"report recipe {text!r} does not exist")
+    spec = importlib.util.spec_from_file_location(f"dynsys_report_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ModelError(f"cannot import report recipe {path}")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"report recipe {path} failed to import: "
+                         f"{type(exc).__name__}: {exc}") from exc
+    if not callable(getattr(module, "build", None)) or not hasattr(module, "TITLE"):
+        raise ModelError(f"report recipe {path} must define TITLE and build(report)")
+    return module
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What :func:`run_report` wrote, and how it went."""
+
+    out: Path
+    files: tuple[Path, ...]
+    pdf: Path | None
+    pdf_message: str
+    claims: tuple[Claim, ...]
+    unavailable: tuple[dict[str, str], ...]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable({
+            "out": str(self.out), "files": [str(f) for f in self.files],
+            "pdf": None if self.pdf is None else str(self.pdf), "pdf_message": self.pdf_message,
+            "claims": [c.to_dict() for c in self.claims], "unavailable": self.unavailable,
+            "seconds": self.seconds,
+        })
+
+
+def run_report(recipe: str | Path | ModuleType = DEFAULT_RECIPE, out: str | Path | None = None,
+               *, quick: bool = False, seed: int = 0, progress: bool = False,
+               pdf: bool = True, parallel: bool = True) -> ReportResult:
+    """Run a recipe and write the report into ``out`` (default ``dynsys-report``).
+
+    Parameters
+    ----------
+    recipe : str, path or module
+        Built-in name (``"firing_rate_models"``, ``"wilson_cowan"``), a ``.py`` file,
+        or an imported recipe module.
+    out : path, optional
+        Output folder (created if needed).
+    quick : bool
+        Smaller sample sizes (for CI).
+    seed : int
+        Root seed of every random experiment.
+    progress : bool
+        Progress bar on stderr.
+    pdf : bool
+        Build ``report.pdf`` when a LaTeX engine is on the PATH.
+    parallel : bool
+        Render figures in a worker process while the recipe computes (two cores).
+
+    Returns
+    -------
+    ReportResult
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> res = run_report("wilson_cowan", tempfile.mkdtemp(), quick=True, pdf=False)
+    >>> (res.out / "report.html").exists()
+    True
+    """
+    module = recipe if isinstance(recipe, ModuleType) else load_recipe(recipe)
+    name = Path(getattr(module, "__file__", "") or "report").stem
+    if out is None:
+        out = "dynsys-report" if name == DEFAULT_RECIPE else f"dynsys-report-{name}"
+    start = time.perf_counter()
+    report = Report(out, title=module.TITLE, author=getattr(module, "AUTHOR", ""),
+                    quick=quick, seed=seed, progress=progress,
+                    steps=getattr(module, "STEPS", None), parallel=parallel)
+    try:
+        module.build(report)
+    finally:
+        report.close()
+    files = [write_tex(report), write_html(report)]
+    pdf_path, message = (None, "skipped (pdf=False)")
+    if pdf:
+        pdf_path, message = compile_pdf(report.out)
+        if pdf_path is None:
+            print(f"note: {message}", file=sys.stderr)
+        else:
+            files.append(pdf_path)
+    seconds = round(time.perf_counter() - start, 2)
+    files.append(write_json_results(report, {
+        "recipe": name, "pdf": {"built": pdf_path is not None, "message": message},
+        "seconds": seconds,
+    }))
+    files += [report.out / f.files[s] for f in report.figures for s in ("png", "pdf")]
+    files += [report.out / t.file for t in report.tables]
+    return ReportResult(report.out, tuple(files), pdf_path, message, tuple(report.claims),
+                        tuple(report.unavailable), seconds)
