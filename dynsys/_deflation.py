@@ -13,13 +13,14 @@ distinct solutions of nonlinear partial differential equations. *SIAM J. Sci. Co
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from dynsys._types import FloatArray
 
 
-def batched_solve(jm: FloatArray, rhs: FloatArray) -> tuple[FloatArray, FloatArray]:
+def batched_solve(jm: FloatArray, rhs: FloatArray) -> tuple[FloatArray, Any]:
     """Solve ``J s = rhs`` for a batch; returns (s, singular mask)."""
     try:
         sol = np.linalg.solve(jm, rhs[..., None])[..., 0]

@@ -62,52 +62,46 @@ def _bounds(expr: sp.Expr, states: set[sp.Symbol]) -> Interval | None:
         return (v, v)
     if expr.is_Symbol:
         return (-_INF, _INF) if expr in states else None
-    args = [_bounds(a, states) for a in expr.args]
-    if any(a is None for a in args):
+    maybe = [_bounds(a, states) for a in expr.args]
+    args: list[Interval] = [a for a in maybe if a is not None]
+    if len(args) != len(maybe):
         return None
     if isinstance(expr, sp.Add):
-        lo = sum(a[0] for a in args)  # type: ignore[index]
-        hi = sum(a[1] for a in args)  # type: ignore[index]
-        return (lo, hi) if not (math.isnan(lo) or math.isnan(hi)) else (-_INF, _INF)
+        lo = math.fsum(a[0] for a in args) if all(math.isfinite(a[0]) for a in args) else (
+            -_INF if any(a[0] == -_INF for a in args) else _INF)
+        hi = math.fsum(a[1] for a in args) if all(math.isfinite(a[1]) for a in args) else (
+            _INF if any(a[1] == _INF for a in args) else -_INF)
+        return (lo, hi)
     if isinstance(expr, sp.Mul):
         out: Interval = (1.0, 1.0)
         for a in args:
-            out = _mul(out, a)  # type: ignore[arg-type]
+            out = _mul(out, a)
         return out
     if isinstance(expr, sp.Pow):
-        base, (elo, ehi) = args[0], args[1]
-        if elo != ehi:
+        (blo, bhi), (elo, ehi) = args[0], args[1]
+        if elo != ehi or elo != int(elo):
             return None
-        e = elo
-        if e == int(e):
-            k = int(e)
-            if k < 0:
-                inner = _bounds(sp.Pow(expr.args[0], -k), states)
-                return _recip(inner) if inner is not None else None
-            lo, hi = base  # type: ignore[misc]
-            vals = [_safe(lambda v, k=k: v**k, lo), _safe(lambda v, k=k: v**k, hi)]
-            if k % 2 == 0 and lo <= 0 <= hi:
-                return (0.0, max(vals))
-            return (min(vals), max(vals))
-        return None
+        k = int(elo)
+        if k < 0:
+            inner = _bounds(sp.Pow(expr.args[0], -k), states)
+            return _recip(inner) if inner is not None else None
+        vals = [_safe(lambda v, k=k: v**k, blo), _safe(lambda v, k=k: v**k, bhi)]
+        if k % 2 == 0 and blo <= 0 <= bhi:
+            return (0.0, max(vals))
+        return (min(vals), max(vals))
     for fn, num in _MONOTONE.items():
         if isinstance(expr, fn):
-            lo, hi = args[0]  # type: ignore[misc]
-            return (_safe(num, lo), _safe(num, hi))
-    if isinstance(expr, (sp.sin, sp.cos)):
-        return (-1.0, 1.0)
-    if isinstance(expr, sp.sign):
+            return (_safe(num, args[0][0]), _safe(num, args[0][1]))
+    if isinstance(expr, (sp.sin, sp.cos, sp.sign)):
         return (-1.0, 1.0)
     if isinstance(expr, sp.Heaviside):
         return (0.0, 1.0)
     if isinstance(expr, sp.Abs):
-        lo, hi = args[0]  # type: ignore[misc]
-        return (0.0 if lo <= 0 <= hi else min(abs(lo), abs(hi)), max(abs(lo), abs(hi)))
+        alo, ahi = args[0]
+        return (0.0 if alo <= 0 <= ahi else min(abs(alo), abs(ahi)), max(abs(alo), abs(ahi)))
     if isinstance(expr, (sp.Min, sp.Max)):
-        los = [a[0] for a in args]  # type: ignore[index]
-        his = [a[1] for a in args]  # type: ignore[index]
-        f = min if isinstance(expr, sp.Min) else max
-        return (f(los), f(his))
+        pick = min if isinstance(expr, sp.Min) else max
+        return (pick(a[0] for a in args), pick(a[1] for a in args))
     return None
 
 

@@ -128,8 +128,9 @@ def stability_table(
         cells = [f"${st if n == 1 else '(' + st + ')'}$",
                  f"${_eigen_text(e.eigenvalues, precision)}$"]
         if two:
-            cells += [f"${format_number(e.trace, precision)}$",
-                      f"${format_number(e.det, precision)}$"]
+            tr = e.trace if e.trace is not None else float("nan")
+            det = e.det if e.det is not None else float("nan")
+            cells += [f"${format_number(tr, precision)}$", f"${format_number(det, precision)}$"]
         kind = _escape(e.label)
         if e.non_smooth:
             kind += r"$^{\ast}$"

@@ -184,7 +184,8 @@ class PhasePlane:
 
 
 # ----------------------------------------------------------------------- helpers
-def _setup(system: Any, params: ParamsLike, region: Region | None) -> tuple[Any, FloatArray, dict]:
+def _setup(system: Any, params: ParamsLike, region: Region | None,
+           ) -> tuple[Any, FloatArray, dict[str, tuple[float, float]]]:
     from dynsys._region import resolve_region
 
     sys_ = compile(system) if isinstance(system, Model) else system
@@ -196,9 +197,13 @@ def _setup(system: Any, params: ParamsLike, region: Region | None) -> tuple[Any,
     return sys_, p, resolve_region(sys_, pmap, region)
 
 
+def _axis(bounds: tuple[float, float], n: int) -> FloatArray:
+    return np.linspace(float(bounds[0]), float(bounds[1]), int(n))
+
+
 def _split(points: FloatArray, keep: Any) -> list[FloatArray]:
     """Contiguous runs of ``points`` where ``keep`` holds (at least 2 points each)."""
-    out = []
+    out: list[FloatArray] = []
     idx = np.flatnonzero(keep)
     if idx.size == 0:
         return out
@@ -224,7 +229,7 @@ def _explicit(sys_: Any, p: FloatArray, i: int, box: list[tuple[float, float]],
             continue
         expr = -fi.xreplace({v: 0}) / d
         fn = sp.lambdify([u], expr, modules="numpy", cse=True)
-        us = np.linspace(*box[1 - j], points)
+        us = _axis(box[1 - j], points)
         with np.errstate(all="ignore"):
             vs = np.broadcast_to(np.asarray(fn(us), dtype=np.float64), us.shape)
         lo, hi = box[j]
@@ -241,8 +246,8 @@ def _contour(sys_: Any, p: FloatArray, i: int, box: list[tuple[float, float]],
     import contourpy
 
     m = max(int(np.sqrt(points)) * 8, 101)
-    xs = np.linspace(*box[0], m)
-    ys = np.linspace(*box[1], m)
+    xs = _axis(box[0], m)
+    ys = _axis(box[1], m)
     gx, gy = np.meshgrid(xs, ys)
     z = sys_.rhs(np.stack([gx, gy], axis=-1), p)[..., i]
     gen = contourpy.contour_generator(gx, gy, z, line_type=contourpy.LineType.Separate)
@@ -290,8 +295,8 @@ def direction_field(system: Any, params: ParamsLike = None, region: Region | Non
                     *, n: int = 20) -> DirectionField:
     """``F`` on an ``n x n`` grid over the region."""
     sys_, p, reg = _setup(system, params, region)
-    xs = np.linspace(*reg[sys_.state_names[0]], n)
-    ys = np.linspace(*reg[sys_.state_names[1]], n)
+    xs = _axis(reg[sys_.state_names[0]], n)
+    ys = _axis(reg[sys_.state_names[1]], n)
     gx, gy = np.meshgrid(xs, ys)
     f = sys_.rhs(np.stack([gx, gy], axis=-1), p)
     return DirectionField(xs, ys, f[..., 0], f[..., 1])
@@ -425,9 +430,9 @@ def basin_map(system: Any, equilibria: Equilibria, params: ParamsLike = None,
     (0, 1)
     """
     sys_, p, reg = _setup(system, params, region)
-    nx, ny = (resolution, resolution) if np.isscalar(resolution) else resolution  # type: ignore[misc]
-    xs = np.linspace(*reg[sys_.state_names[0]], int(nx))
-    ys = np.linspace(*reg[sys_.state_names[1]], int(ny))
+    nx, ny = (resolution, resolution) if isinstance(resolution, (int, np.integer)) else resolution
+    xs = _axis(reg[sys_.state_names[0]], int(nx))
+    ys = _axis(reg[sys_.state_names[1]], int(ny))
     gx, gy = np.meshgrid(xs, ys)
     slow, fast = _time_scales(equilibria)
     te = float(t_end) if t_end is not None else min(25.0 / slow, 5000.0)

@@ -8,6 +8,7 @@ phase plane (2-D). The JSON is :meth:`dynsys.equilibria.Equilibria.to_dict`.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from dynsys._io import save_figure
 from dynsys.commands._common import (
@@ -60,18 +61,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plot(system: object, params: dict, eq: object, path: str) -> None:
-    n = system.n  # type: ignore[attr-defined]
+def _plot(system: Any, params: dict[str, float], eq: Any, path: str) -> None:
+    n = system.n
     if n == 1:
         from dynsys.flux import flux
         from dynsys.plots.basics import plot_flux
 
-        fig = plot_flux(flux(system, params, eq.region, equilibria=eq))  # type: ignore[attr-defined]
+        fig = plot_flux(flux(system, params, eq.region, equilibria=eq))
     elif n == 2:
         from dynsys.phase_plane import phase_plane
         from dynsys.plots.phase import plot_phase_plane
 
-        fig = plot_phase_plane(phase_plane(system, params, eq.region))  # type: ignore[attr-defined]
+        fig = plot_phase_plane(phase_plane(system, params, eq.region))
     else:
-        raise ModelError(f"--plot draws 1-D and 2-D models only; {system.name} has {n} states")  # type: ignore[attr-defined]
+        raise ModelError(f"--plot draws 1-D and 2-D models only; {system.name} has {n} states")
     save_figure(fig, path)
