@@ -385,6 +385,21 @@ class HopfieldNetwork:
         out = res <= tol
         return bool(out) if np.ndim(out) == 0 else out
 
+    def switching(self, x: ArrayLike, p: ParamsLike = None) -> FloatArray:
+        """Switching functions: ``W x`` for sign (the Jacobian fails where one is 0),
+        an empty ``(..., 0)`` array for tanh. A hook for generic analyses."""
+        xs = self._states(x)
+        if self.activation is Activation.SIGN:
+            return self.field(xs)
+        return np.empty((*xs.shape[:-1], 0))
+
+    def classify_state(self, x: ArrayLike, **kwargs: Any) -> Any:
+        """Classify the fixed point ``x``: see :func:`dynsys.hopfield_attractors.classify_state`
+        (non-smooth points by the discrete check and perturbation, never by eigenvalues)."""
+        from dynsys.hopfield_attractors import classify_state
+
+        return classify_state(self, x, **kwargs)
+
     def overlaps(self, x: ArrayLike) -> FloatArray:
         """Overlaps ``m_mu = p_mu . x / N`` with every stored pattern, ``(..., P)``."""
         return overlaps(self.patterns, x)

@@ -184,10 +184,11 @@ def _euler_energies(net, x, dt, steps):
 
 @given(
     p=st.integers(1, 6), n=st.integers(4, 40), seed=st.integers(0, 10_000),
-    dt=st.floats(0.01, 1.0), act=st.sampled_from(["sign", "tanh"]),
+    dt=st.floats(0.01, 2.0), act=st.sampled_from(["sign", "tanh"]),
     beta=st.floats(0.2, 10.0),
 )
 def test_energy_never_increases_along_euler(p, n, seed, dt, act, beta):
+    # exact for Euler steps with dt <= 2 (convex-concave argument, dynsys.energy docstring)
     net = HopfieldNetwork(random_patterns(p, n, rng=seed), activation=act, beta=beta)
     x = np.random.default_rng(seed + 1).uniform(-1.5, 1.5, n)
     lv = _euler_energies(net, x, dt, 60)
@@ -366,3 +367,24 @@ def test_network_conformance():
         # every stored pattern is (for sign, exactly) a fixed point of the 2-pattern net
         if not net.is_smooth:
             assert np.all(np.abs(net.rhs(net.patterns)) == 0)
+
+
+def test_switching_hook_and_method_classify():
+    net = two()
+    mix = (P_X + P_S) / 2
+    assert np.count_nonzero(net.switching(mix)) == int((P_X == P_S).sum())
+    assert net.switching(P_X).shape == (64,)
+    assert net.replace(activation="tanh").switching(P_X).shape == (0,)
+    assert net.classify_state(P_X).kind is Kind.STABLE
+    assert net.classify_state(np.zeros(64)).kind is Kind.NON_SMOOTH
+
+
+def test_euler_energy_bound_is_sharp_at_dt_two():
+    """The proof gives L(x') <= L(x) for dt <= 2; beyond, L can increase."""
+    net = HopfieldNetwork.from_names(["x"])
+    x = 0.5 * P_X
+    for dt in (1.5, 2.0):
+        lv = _euler_energies(net, x, dt, 10)
+        assert np.all(np.diff(lv) <= 1e-12 * np.maximum(1, np.abs(lv[:-1])))
+    lv = _euler_energies(net, x, 3.0, 10)  # x -> -2x + 3p overshoots: L rises
+    assert np.any(np.diff(lv) > 1e-6)
