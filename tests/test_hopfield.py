@@ -314,6 +314,7 @@ def test_figures(tmp_path):
     res = recall(net, "x", 0.3, rng=0)
     figs = [hp.plot_pattern(P_X, (8, 8)), hp.plot_patterns(net), hp.plot_weights(net),
             hp.plot_recall(res), hp.plot_energy([res, res]), hp.plot_overlaps([res, res]),
+            hp.plot_activity(res),
             hp.plot_energy_landscape(energy_landscape(net, points=21)),
             hp.plot_capacity(capacity_curve(64, 3, trials=10, seed=0))]
     for k, fig in enumerate(figs):

@@ -20,6 +20,7 @@ from dynsys._types import ArrayLike
 from dynsys.plots._style import color, new_axes
 
 __all__ = [
+    "plot_activity",
     "plot_capacity",
     "plot_energy",
     "plot_energy_landscape",
@@ -92,6 +93,19 @@ def plot_snapshots(result: Any, times: Sequence[float] | None = None, *,
     axes = fig.subplots(1, len(idx), squeeze=False)[0]
     for ax, i in zip(axes, idx, strict=True):
         plot_pattern(result.states[i], result.shape, ax=ax, title=f"t = {t[i]:g}")
+    return fig
+
+
+def plot_activity(result: Any, *, ax: Axes | None = None) -> Figure:
+    """Every unit's activity over time as an image (units x time; Figures 12 and 16)."""
+    fig, ax = new_axes(ax, figsize=(6.0, 3.2))
+    t = np.asarray(result.t)
+    im = ax.imshow(np.asarray(result.states).T, aspect="auto", cmap="gray", vmin=-1, vmax=1,
+                   interpolation="nearest", extent=(t[0], t[-1], result.states.shape[1] - 0.5,
+                                                    -0.5))
+    ax.set_xlabel("time t")
+    ax.set_ylabel("unit i")
+    fig.colorbar(im, ax=ax, label="$x_i$", shrink=0.85)
     return fig
 
 
