@@ -255,3 +255,15 @@ def test_continuation_agrees_with_brute_force_roots(mutual_branch: Branch, curre
             cross.append(br.states[i, 0] + a / (a - b) * (br.states[i + 1, 0] - br.states[i, 0]))
     assert len(cross) == len(roots)
     np.testing.assert_allclose(sorted(cross), roots, atol=0.5)
+
+
+@pytest.mark.parametrize("module", [
+    "dynsys._arclength", "dynsys.continuation", "dynsys.normal_forms", "dynsys.codim2",
+    "dynsys.bifurcation_diagram", "dynsys.region_map",
+])
+def test_docstring_examples_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0

@@ -150,3 +150,16 @@ def test_cli_start_continues_one_branch(capsys: pytest.CaptureFixture) -> None:
     assert code == 0
     data = json.loads(out)
     assert len(data["branches"]) == 1 and len(data["special_points"]) == 2
+
+
+def test_cli_region_map_under_fold_curves(capsys: pytest.CaptureFixture, tmp_path) -> None:
+    plot = tmp_path / "figure5.png"
+    code, out, _ = _run(capsys, "continue", "self_excitation", "--fold", "--params", "w,I",
+                        "--range", "w=0:1,I=-5:0", "--samples", "2", "--map", "11,11",
+                        "--json", "--plot", str(plot))
+    assert code == 0 and plot.stat().st_size > 1000
+    counts = np.array(json.loads(out)["region_map"]["counts"])
+    assert counts.shape == (11, 11) and set(np.unique(counts)) == {1, 3}
+    code, _, err = _run(capsys, "continue", "self_excitation", "--fold", "--params", "w,I",
+                        "--map", "ten")
+    assert code == 2 and "--map" in err

@@ -7,9 +7,11 @@ One parameter (all branches met in the interval, with folds, Hopf and branch poi
 Two parameters (``--fold`` and/or ``--hopf``): the branches are first traced in the
 **second** parameter at the first one's value (its default or ``--set``); every fold
 (Hopf point) found is then continued in both parameters, with cusp and
-Bogdanov-Takens points located on the curves::
+Bogdanov-Takens points located on the curves. ``--map N1,N2`` adds the number of
+equilibria on a grid (the region map, drawn under the fold curves)::
 
-    dynsys continue self_excitation --fold --params w,I --range w=0:1,I=-5:0
+    dynsys continue self_excitation --fold --params w,I --range w=0:1,I=-5:0 \
+        --map 101,101 --plot figure5.png
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="parameter values where all equilibria are searched (default 5)")
     p.add_argument("--cycles", type=int, default=0, metavar="N",
                    help="simulate N parameter values to draw limit cycles (marked simulated)")
+    p.add_argument("--map", metavar="N1,N2",
+                   help="with --fold: also count equilibria on an N1 x N2 grid of the two "
+                   "ranges (the region map, drawn under the fold curves by --plot)")
     p.add_argument("--ds-max", type=float, default=None, metavar="DS",
                    help="largest arclength step (default: automatic)")
     add_format(p, ("text", "json", "latex"))
@@ -258,20 +263,37 @@ def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
                 continue
             fn = continue_fold if kind == "fold" else continue_hopf
             curves.append(fn(system, names, sp, bounds, settings, defaults, region=region))
+    rmap = None
+    if args.map:
+        from dynsys.region_map import region_map
+
+        try:
+            n1, n2 = (int(v) for v in args.map.split(","))
+        except ValueError:
+            raise ModelError(f"--map expects N1,N2 (grid sizes), got {args.map!r}") from None
+        if n1 < 1 or n2 < 1:
+            raise ModelError(f"--map sizes must be positive, got {args.map!r}")
+        rmap = region_map(system, names, np.linspace(*bounds[p1], n1),
+                          np.linspace(*bounds[p2], n2), base_params=defaults, region=region)
     if args.plot:
         from dynsys._io import save_figure
-        from dynsys.plots.bifurcation import plot_two_parameter
+        from dynsys.plots.bifurcation import plot_region_map, plot_two_parameter
 
-        save_figure(plot_two_parameter(curves), args.plot)
+        fig = (plot_region_map(rmap, [c for c in curves if c.kind == "fold"])
+               if rmap is not None else plot_two_parameter(curves))
+        save_figure(fig, args.plot)
     specials = [sp for c in curves for sp in c.special_points]
     if args.format == "json":
-        emit_json(args, {
+        out = {
             "model": system.name, "params_continued": list(names),
             "range": {nm: list(bounds[nm]) for nm in names},
             "param": p2, "branches": [br.to_dict() for br in diagram.branches],
             "curves": [c.to_dict() for c in curves],
             "special_points": [sp.to_dict() for sp in [*diagram.special_points, *specials]],
-        })
+        }
+        if rmap is not None:
+            out["region_map"] = rmap.to_dict()
+        emit_json(args, out)
     elif args.format == "latex":
         emit(args, _latex_table([*diagram.special_points, *specials]))
     else:
