@@ -133,6 +133,19 @@ class Equilibrium:
         return f"Equilibrium({st}; {self.label}; eigenvalues [{ev}]; residual {self.residual:.1e})"
 
 
+def _compress(items: list[str]) -> str:
+    """Join, writing runs of equal entries once: ``-1 (x64)``."""
+    out: list[str] = []
+    k = 0
+    while k < len(items):
+        j = k
+        while j + 1 < len(items) and items[j + 1] == items[k]:
+            j += 1
+        out.append(items[k] + (f" (x{j - k + 1})" if j > k else ""))
+        k = j + 1
+    return ", ".join(out)
+
+
 def _fmt_complex(v: complex, digits: int = 6) -> str:
     if v.imag == 0:
         return f"{v.real:.{digits}g}"
@@ -237,7 +250,7 @@ class Equilibria:
         for i, e in enumerate(self.equilibria, 1):
             st = ", ".join(f"{k} = {v:.12g}" for k, v in zip(self.state_names, e.state,
                                                            strict=True))
-            ev = ", ".join(_fmt_complex(v, 9) for v in e.eigenvalues)
+            ev = _compress([_fmt_complex(v, 9) for v in e.eigenvalues])
             lines.append(f"  {i}. {st}")
             lines.append(f"     {e.label}; eigenvalues {ev}")
             extra = f"     residual {e.residual:.1e}; found by {e.method}"
