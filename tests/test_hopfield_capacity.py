@@ -140,3 +140,26 @@ def test_cli_error_correction(capsys):
     out = json.loads(capsys.readouterr().out)
     assert [p["flipped_bits"] for p in out["points"]] == [0, 32]
     assert out["points"][0]["recall"] == 1.0
+
+
+@pytest.mark.parametrize("n,p", [(16, 10), (64, 5), (64, 40)])  # dense and factored
+@pytest.mark.parametrize("zero", [False, True])
+def test_batched_kernel_matches_the_network(n, p, zero):
+    from dynsys.capacity import _run_block
+    from dynsys.hopfield import HopfieldNetwork
+    from dynsys.hopfield_attractors import euler_run
+    from dynsys.patterns import flip_bits
+
+    rng = np.random.default_rng(n + p)
+    pm = np.where(rng.random((4, p, n)) < 0.5, -1.0, 1.0)
+    x0 = flip_bits(pm[:, 0, :], 0.2, rng=1)
+    sync = _run_block(pm, x0, RecallProtocol(rule="synchronous", zero_diagonal=zero), rng)
+    euler = _run_block(pm, x0, RecallProtocol(sigma=0.0, zero_diagonal=zero, t_end=5), rng)
+    tanh = _run_block(pm, x0, RecallProtocol(sigma=0.0, activation="tanh", beta=2.0,
+                                             zero_diagonal=zero, t_end=5), rng)
+    for r in range(4):
+        net = HopfieldNetwork(pm[r], zero_diagonal=zero)
+        assert np.array_equal(sync[r], net.run_discrete(x0[r], "synchronous")[0])
+        assert np.allclose(euler[r], euler_run(net, x0[r], 5.0, 0.1), atol=1e-12)
+        tnet = net.replace(activation="tanh", beta=2.0)
+        assert np.allclose(tanh[r], euler_run(tnet, x0[r], 5.0, 0.1), atol=1e-12)
