@@ -134,12 +134,12 @@ def matmul_alone(n: int, ps: list[int], trials: int, reps: int) -> float:
             def f(x=x, w=w):
                 return x @ w[0] if w.shape[0] == 1 else np.matmul(x[:, None, :], w)
         else:
-            pt = pm.transpose(0, 2, 1) / n
+            pmt = pm.transpose(0, 2, 1)
 
-            def f(x=x, pt=pt, pm=pm):
+            def f(x=x, pmt=pmt, pm=pm):
                 if pm.shape[0] == 1:
-                    return (x @ pt[0]) @ pm[0]
-                return np.matmul(np.matmul(x[:, None, :], pt), pm)
+                    return (x @ pm[0].T) @ pm[0]
+                return np.matmul(np.matmul(x[:, None, :], pmt), pm)
         t0 = time.perf_counter()
         for _ in range(reps):
             f()
