@@ -313,22 +313,25 @@ def _trace(fj: FJ, u0: FloatArray, t0: FloatArray, s: ContinuationSettings,
 def _trace_both(fj: FJ, u0: FloatArray, t0: FloatArray, s: ContinuationSettings,
                 boundary: Boundary, *, on_accept: Callable[[FloatArray], None] | None = None,
                 reset: Callable[[], None] | None = None,
-                widths: FloatArray | None = None) -> tuple[
+                widths: FloatArray | None = None, scaled_fj: FJ | None = None) -> tuple[
         FloatArray, FloatArray, FloatArray, Any, int, tuple[str, str], bool]:
     """Trace forwards (along t0) and backwards; concatenate in forward order.
 
     With ``widths`` (one per leading component of u; the rest count 1), the curve is
     traced in the scaled coordinates ``u / widths``, so that arclength weighs every
     state and parameter by the size of its box; results are returned unscaled.
+    ``scaled_fj`` may supply that scaled function directly (faster than the wrapper).
     """
     if widths is not None:
         wt = np.ones_like(u0)
         wt[:len(widths)] = widths
         inner_fj, inner_boundary, inner_accept = fj, boundary, on_accept
 
-        def fj(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        def wrapped(z: FloatArray) -> tuple[FloatArray, FloatArray]:
             f, d = inner_fj(z * wt)
             return f, d * wt
+
+        fj = scaled_fj if scaled_fj is not None else wrapped
 
         def boundary(a: FloatArray, b: FloatArray) -> tuple[str, FloatArray | None] | None:
             res = inner_boundary(a * wt, b * wt)

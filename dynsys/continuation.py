@@ -273,8 +273,13 @@ class Branch:
 
 
 # ============================================================== equilibria problem
-def _equilibrium_fj(system: Any, p_base: FloatArray, k: int) -> FJ:
-    """``u = (x, alpha) -> (F, [F_x, F_alpha])`` with as little overhead as possible."""
+def _equilibrium_fj(system: Any, p_base: FloatArray, k: int,
+                    widths: FloatArray | None = None) -> FJ:
+    """``u = (x, alpha) -> (F, [F_x, F_alpha])`` with as little overhead as possible.
+
+    With ``widths``, the function of the scaled unknowns ``u / widths`` (the
+    Jacobian's columns multiplied by ``widths``), as :func:`_trace_both` expects.
+    """
     n = system.n
     m = len(p_base)
     raw = all(callable(getattr(system, a, None)) for a in ("_rhs", "_jac", "_dfdp"))
@@ -282,16 +287,34 @@ def _equilibrium_fj(system: Any, p_base: FloatArray, k: int) -> FJ:
         rhs_f, jac_f, dfdp_f = system._rhs, system._jac, system._dfdp
         plist = [float(v) for v in p_base]
         before, after = plist[:k], plist[k + 1:]
+        # positions in the concatenated list [F (n), F_x (n*n), F_p (n*m)]
+        idx = np.empty((n, n + 1), dtype=np.intp)
+        for i in range(n):
+            idx[i, :n] = n + i * n + np.arange(n)
+            idx[i, n] = n + n * n + i * m + k
+        wt = None if widths is None else np.asarray(widths, dtype=np.float64)
 
         def fj(u: FloatArray) -> tuple[FloatArray, FloatArray]:
-            args = [*u[:n].tolist(), *before, float(u[n]), *after, 0.0]
-            f = np.array(rhs_f(*args), dtype=np.float64)
-            d = np.empty((n, n + 1))
-            d[:, :n] = np.array(jac_f(*args), dtype=np.float64).reshape(n, n)
-            d[:, n] = np.array(dfdp_f(*args), dtype=np.float64).reshape(n, m)[:, k]
-            return f, d
+            if wt is not None:
+                u = u * wt
+            ul = u.tolist()
+            args = [*ul[:n], *before, ul[n], *after, 0.0]
+            vals = np.array([*rhs_f(*args), *jac_f(*args), *dfdp_f(*args)], dtype=np.float64)
+            d = vals[idx]
+            if wt is not None:
+                d *= wt
+            return vals[:n], d
 
         return fj
+    if widths is not None:
+        inner = _equilibrium_fj(system, p_base, k)
+        wt2 = np.asarray(widths, dtype=np.float64)
+
+        def fj_scaled(u: FloatArray) -> tuple[FloatArray, FloatArray]:
+            f, d = inner(u * wt2)
+            return f, d * wt2
+
+        return fj_scaled
 
     def fj_generic(u: FloatArray) -> tuple[FloatArray, FloatArray]:
         p = p_base.copy()
@@ -595,8 +618,9 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
     settings = settings.resolved(math.sqrt(len(widths)), 0.02)
     boundary = _make_boundary(fj, n, (k,), [(lo, hi)], xlo, xhi, tuple(system.state_names),
                               (param,))
-    us, ts, ds, its, start_idx, reasons, closed = _trace_both(fj, u0, t0, settings, boundary,
-                                                              widths=widths)
+    us, ts, ds, its, start_idx, reasons, closed = _trace_both(
+        fj, u0, t0, settings, boundary, widths=widths,
+        scaled_fj=_equilibrium_fj(system, p_base, k, widths))
     states, values = us[:, :n], us[:, n]
     jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
     ev = _sorted_eigenvalues(jacs)
