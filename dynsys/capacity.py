@@ -551,6 +551,12 @@ def scaling_curves(
 
     ``P = max(1, round(alpha N))`` (duplicates dropped); default alphas 0.02 ... 0.2.
     Tasks of all sizes go to the executor together, seeded ``task_seed(seed, N, P, chunk)``.
+
+    Examples
+    --------
+    >>> res = scaling_curves([32, 64], [0.05], trials=10, seed=0)
+    >>> [(c.n, int(c.patterns[0])) for c in res.curves]
+    [(32, 2), (64, 3)]
     """
     proto = protocol or RecallProtocol()
     alphas = list(alphas) if alphas is not None else [round(0.02 * k, 2) for k in range(1, 11)]
@@ -608,6 +614,12 @@ def error_correction_curve(
     """Recall probability against the flip fraction (default 0, 0.05, ..., 0.5).
 
     Seeds ``task_seed(seed, k, chunk)`` for the k-th flip fraction.
+
+    Examples
+    --------
+    >>> ec = error_correction_curve(64, 2, [0.0, 0.5], trials=10, seed=0)
+    >>> ec.recall.tolist()
+    [1.0, 0.0]
     """
     proto = protocol or RecallProtocol()
     flips = list(flips) if flips is not None else [round(0.05 * k, 2) for k in range(11)]

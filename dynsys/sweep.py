@@ -105,6 +105,12 @@ def executor_from(
     that many processes; ``scheduler``: a Dask ``distributed.Client(scheduler)``'s
     executor (needs the ``cluster`` extra; ``timeout`` seconds to connect). The executor
     is shut down on exit.
+
+    Examples
+    --------
+    >>> with executor_from() as ex:
+    ...     run_tasks(divmod, [(7, 2)], ex)
+    [(3, 1)]
     """
     if workers is not None and scheduler is not None:
         raise ModelError("give either --workers or --scheduler, not both")
