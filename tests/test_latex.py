@@ -82,7 +82,10 @@ def test_structure_checker_catches_errors() -> None:
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 def test_compiles_with_pdflatex(tmp_path) -> None:
-    pieces = _pieces("mutual_excitation") + _pieces("self_excitation")
+    pieces = _pieces("mutual_excitation") + _pieces("self_excitation") + _pieces("wilson_cowan")
+    x = symbols("x")
+    ns = Model({x: -x + sp.sign(x)}, region={x: (-2, 2)}, name="sgn")
+    pieces.append(stability_table(find_equilibria(ns), label="tab:ns"))
     (tmp_path / "t.tex").write_text(document(*pieces), encoding="utf-8")
     run = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "t.tex"],
