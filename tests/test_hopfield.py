@@ -389,3 +389,15 @@ def test_euler_energy_bound_is_sharp_at_dt_two():
         assert np.all(np.diff(lv) <= 1e-12 * np.maximum(1, np.abs(lv[:-1])))
     lv = _euler_energies(net, x, 3.0, 10)  # x -> -2x + 3p overshoots: L rises
     assert np.any(np.diff(lv) > 1e-6)
+
+
+@pytest.mark.parametrize("module", [
+    "dynsys.patterns", "dynsys.hopfield", "dynsys.energy", "dynsys.hopfield_attractors",
+    "dynsys.recall", "dynsys.capacity", "dynsys.sweep",
+])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
