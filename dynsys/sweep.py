@@ -90,7 +90,7 @@ class SerialExecutor(Executor):
         return future
 
 
-def _pin_env() -> None:  # process-pool initializer: before any BLAS call in the worker
+def _pin_env() -> None:  # pool initializer; threadpoolctl pins forked workers in any case
     for name in _BLAS_ENV:
         os.environ[name] = "1"
 
