@@ -24,8 +24,9 @@ Chapter 10.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,88 @@ from dynsys._types import FloatArray
 from dynsys.errors import ConvergenceError
 from dynsys.normal_forms import Derivatives
 
-__all__ = ["BorderedFold", "illinois", "locate_fold", "locate_hopf", "newton"]
+__all__ = [
+    "BorderedFold",
+    "PointType",
+    "SpecialPoint",
+    "illinois",
+    "locate_fold",
+    "locate_hopf",
+    "newton",
+]
+
+
+class PointType(enum.StrEnum):
+    """Kinds of special points on branches and curves (the JSON ``type`` strings)."""
+
+    FOLD = "fold"
+    HOPF = "hopf"
+    BRANCH_POINT = "branch_point"
+    CUSP = "cusp"
+    BOGDANOV_TAKENS = "bogdanov_takens"
+
+
+@dataclass(frozen=True)
+class SpecialPoint:
+    """A located special point.
+
+    Attributes
+    ----------
+    type : PointType
+        fold, hopf, branch_point, cusp or bogdanov_takens.
+    params : mapping name -> float
+        All parameter values at the point (the continued ones first).
+    state : mapping name -> float
+        The equilibrium.
+    data : mapping
+        Diagnostics and coefficients: ``residual`` (max-norm of the located system),
+        ``located`` (False when the precise location failed and the values are
+        interpolated), and per type: fold ``a`` (normal form coefficient) and
+        ``transversality``; hopf ``omega``, ``l1`` and ``criticality``.
+    index : int
+        Position on its branch: a located point is the branch's point ``index``; one
+        that could not be located lies between points ``index`` and ``index + 1``.
+    varied : tuple of str
+        The continued parameter(s).
+    """
+
+    type: PointType
+    params: Mapping[str, float]
+    state: Mapping[str, float]
+    data: Mapping[str, Any] = field(default_factory=dict)
+    index: int = -1
+    varied: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: ``{"type", "params", "state", ...data}``."""
+        out: dict[str, Any] = {"type": self.type.value, "params": dict(self.params),
+                               "state": dict(self.state), "varied": list(self.varied)}
+        out.update({k: v for k, v in self.data.items() if k not in out})
+        return out
+
+    def describe(self) -> str:
+        """One line: type, parameters, state and main coefficients."""
+        pars = ", ".join(f"{k} = {v:.10g}" for k, v in self.params.items()
+                         if not self.varied or k in self.varied)
+        items = list(self.state.items())
+        st = ", ".join(f"{k} = {v:.6g}" for k, v in items[:4])
+        if len(items) > 4:
+            st += f", ... ({len(items)} states)"
+        extra = []
+        d = self.data
+        if "a" in d:
+            extra.append(f"a = {d['a']:.4g}")
+        if "omega" in d:
+            extra.append(f"omega = {d['omega']:.6g}")
+        if "l1" in d:
+            extra.append(f"l1 = {d['l1']:.4g} ({d.get('criticality', '')})")
+        if "c" in d:
+            extra.append(f"c = {d['c']:.4g}")
+        if not d.get("located", True):
+            extra.append("NOT LOCATED (interpolated)")
+        tail = f"; {'; '.join(extra)}" if extra else ""
+        return f"{self.type.value:<16}{pars}  ({st}){tail}"
+
 
 
 def newton(fun: Callable[[FloatArray], tuple[FloatArray, FloatArray]], z0: FloatArray, *,

@@ -267,3 +267,25 @@ def test_docstring_examples_run(module: str) -> None:
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+@settings(max_examples=8)
+@given(st.floats(0.15, 0.8), st.floats(0.15, 0.8))
+def test_property_every_point_and_special_point_solves_the_equations(w1: float, w2: float
+                                                                     ) -> None:
+    sys = compile(load_model("mutual_excitation"))
+    br = continue_equilibria(sys, "I", [0.001, 0.001], (-30, 0),
+                             params={"w1": w1, "w2": w2, "I": -30.0})
+    ps = np.tile(sys.params({"w1": w1, "w2": w2}), (len(br), 1))
+    ps[:, 2] = br.values
+    assert np.abs(sys.rhs(br.states, ps)).max() < 1e-9
+    assert br.values.min() == -30 and br.values.max() == 0
+    for sp in br.special_points:
+        assert sp.data["located"] and sp.data["residual"] < 1e-10
+        p = sys.params(sp.params)
+        x = np.array([sp.state["x"], sp.state["y"]])
+        assert abs(np.linalg.det(sys.jac(x, p))) < 1e-8  # folds: singular Jacobian
+    # stability changes only at special points: between them the count is constant
+    changes = np.nonzero(np.diff(br.unstable))[0]
+    idx = [sp.index for sp in br.special_points]
+    assert all(min(abs(c - i) for i in idx) <= 1 for c in changes) if changes.size else True
