@@ -163,3 +163,14 @@ def test_cli_region_map_under_fold_curves(capsys: pytest.CaptureFixture, tmp_pat
     code, _, err = _run(capsys, "continue", "self_excitation", "--fold", "--params", "w,I",
                         "--map", "ten")
     assert code == 2 and "--map" in err
+
+
+def test_cli_hopf_curves(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = _run(capsys, "continue", "fitzhugh_nagumo", "--hopf", "--params", "b,I",
+                        "--range", "b=0.5:1.2,I=0:2", "--samples", "2", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [c["kind"] for c in data["curves"]] == ["hopf", "hopf"]
+    b = np.array(data["curves"][0]["values"]["b"])
+    kappa = np.array(data["curves"][0]["tests"]["kappa"])
+    np.testing.assert_allclose(kappa, 0.08 - 0.08**2 * b**2, atol=1e-9)

@@ -253,7 +253,8 @@ def plot_moving_nullclines(
         if equilibria is not None and value in equilibria:
             pts = np.atleast_2d(np.asarray(equilibria[value], dtype=np.float64))
             if pts.size:
-                ax.plot(pts[:, 0], pts[:, 1], "o", color=col, markersize=4)
+                ax.plot(pts[:, 0], pts[:, 1], "o", color=col, markersize=5,
+                        markeredgecolor="black", markeredgewidth=0.5, zorder=5)
     ax.plot([], [], color="0.3", linestyle="-", label=f"d{state_names[0]}/dt = 0")
     ax.plot([], [], color="0.3", linestyle="--", label=f"d{state_names[1]}/dt = 0")
     ax.set_xlabel(_label(state_names[0], unit))
