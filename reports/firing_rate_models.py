@@ -927,14 +927,14 @@ def claims_and_conclusion(report: Any, ctx: dict[str, Any]) -> None:
     )
     report.claims_table()
     report.section("6 Conclusion")
-    differs = [c.id for c in report.claims if c.verdict == "differs"]
+    differs = [c.id.replace("_", " ") for c in report.claims if c.verdict == "differs"]
     report.text(
         "The deterministic picture of the reference report is reproduced exactly: three "
         "equilibria of the self-exciting neuron, a saddle with eigenvalues 4 and -6 between "
         "two nodes for the mutually exciting pair, a saddle-node bifurcation near I = -16, and "
         "a Hopfield network whose attractors are the stored patterns and their negatives.",
         ("Where the reference's statements are statistical, the measurements differ in "
-         "places: " + ", ".join(differs) + ". Each difference is explained beside the claim "
+         "places (" + "; ".join(differs) + "). Each difference is explained beside the claim "
          "in Section 5: noise switching depends on the noise convention and on the time "
          "window, and the 'capacity' of a 64-unit network depends on the recall protocol "
          "rather than matching an asymptotic constant.") if differs else

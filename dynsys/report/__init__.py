@@ -167,12 +167,18 @@ def run_report(recipe: str | Path | ModuleType = DEFAULT_RECIPE, out: str | Path
                     steps=getattr(module, "STEPS", None), parallel=parallel)
     try:
         module.build(report)
+        mark = time.perf_counter()
     finally:
         report.close()
+    report.timings["(waiting for figure rendering)"] = round(time.perf_counter() - mark, 3)
+    mark = time.perf_counter()
     files = [write_tex(report), write_html(report)]
+    report.timings["(writing report.tex and report.html)"] = round(time.perf_counter() - mark, 3)
     pdf_path, message = (None, "skipped (pdf=False)")
     if pdf:
+        mark = time.perf_counter()
         pdf_path, message = compile_pdf(report.out)
+        report.timings["(LaTeX)"] = round(time.perf_counter() - mark, 3)
         if pdf_path is None:
             print(f"note: {message}", file=sys.stderr)
         else:

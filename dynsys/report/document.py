@@ -120,7 +120,17 @@ def _freeze_legends(fig: Any) -> None:
 
 
 def _render(fig: Any, paths: Sequence[Path]) -> None:
-    """Save ``fig`` to each path (format from the suffix), atomically."""
+    """Save ``fig`` to each path (format from the suffix), atomically.
+
+    Dense meshes (region and basin maps) are rasterized inside the PDF: thousands of
+    vector cells make a slow, heavy file and look no better in print.
+    """
+    from matplotlib.collections import QuadMesh
+
+    for ax in fig.axes:
+        for coll in ax.collections:
+            if isinstance(coll, QuadMesh):
+                coll.set_rasterized(True)
     _freeze_legends(fig)
     for path in paths:
         # figures use constrained layout: no second "tight" draw needed

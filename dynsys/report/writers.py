@@ -18,7 +18,7 @@ from typing import Any
 
 from dynsys import __version__
 from dynsys._io import write_bytes, write_json, write_text
-from dynsys.report.document import Block, Claim, Report, booktabs
+from dynsys.report.document import Block, Claim, Report
 from dynsys.report.markup import math_to_html, text_to_html, text_to_latex
 
 __all__ = ["TEX_PACKAGES", "compile_pdf", "latex_engine", "write_html", "write_json_results",
@@ -33,6 +33,7 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{booktabs}
 \usepackage{amsmath}
 \usepackage{float}
+\usepackage{longtable}
 \usepackage[hidelinks]{hyperref}
 \setlength{\parskip}{0.5ex}
 """
@@ -46,15 +47,19 @@ def _claims_rows(claims: list[Claim]) -> list[tuple[str, ...]]:
 def _claims_latex(claims: list[Claim]) -> str:
     header = ("Claim", "Reference report", "Criterion (fixed in advance)", "Measured",
               "Verdict")
-    body = booktabs(header, _claims_rows(claims),
-                    align=r"p{2.2cm}p{3.3cm}p{3.6cm}p{4.2cm}l")
+    head = " & ".join(header) + r" \\"
+    rows = "".join(" & ".join(text_to_latex(c) for c in row) + " \\\\\n"
+                   for row in _claims_rows(claims))
     notes = [
-        rf"\item[\texttt{{{text_to_latex(c.id)}}}] {text_to_latex(c.explanation)}"
+        rf"\item[{text_to_latex(c.id.replace('_', ' '))}:] {text_to_latex(c.explanation)}"
         for c in claims if c.explanation
     ]
-    out = ("\\begin{table}[H]\n\\centering\\footnotesize\n" + body +
-           "\\caption{Claims of the reference report, each checked against a criterion "
-           "fixed before measuring.}\n\\label{tab:claims}\n\\end{table}\n")
+    # a longtable breaks across pages (the claims do not fit on one)
+    out = ("{\\footnotesize\n\\begin{longtable}{p{2.0cm}p{3.3cm}p{3.4cm}p{3.8cm}p{1.2cm}}\n"
+           "\\caption*{Claims of the reference report, each checked against a criterion "
+           "fixed before measuring.}\\\\\n"
+           f"\\toprule\n{head}\n\\midrule\n\\endhead\n\\bottomrule\n\\endfoot\n"
+           f"{rows}\\end{{longtable}}\n}}\n")
     if notes:
         out += "\\begin{description}\\small\n" + "\n".join(notes) + "\n\\end{description}\n"
     return out
@@ -100,7 +105,8 @@ def _block_latex(block: Block, report: Report) -> str:
 def write_tex(report: Report) -> Path:
     """Write ``report.tex`` (figures by their PDF files, tables by ``\\input``)."""
     parts = [_PREAMBLE, f"\\title{{{text_to_latex(report.title)}}}\n",
-             f"\\author{{{text_to_latex(report.author)}}}\n", "\\date{}\n",
+             "\\author{" + " \\\\ ".join(text_to_latex(a) for a in report.author.split("; "))
+             + "}\n", "\\date{}\n",
              "\\begin{document}\n\\maketitle\n"]
     if report.abstract:
         parts.append("\\begin{abstract}\n" + text_to_latex(report.abstract) +
@@ -237,8 +243,8 @@ def compile_pdf(out: Path, *, timeout: float = 120.0) -> tuple[Path | None, str]
                       f"install one, e.g. `apt-get install {TEX_PACKAGES}`")
     with tempfile.TemporaryDirectory(prefix="dynsys-tex-") as tmp:
         cmd = [*engine, f"-output-directory={tmp}", "report.tex"]
-        runs = 1 if engine[0] == "latexmk" else 2  # pdflatex twice for references
-        for _ in range(runs):
+        # one pass suffices: figures and tables are numbered in the text, with no \\ref
+        for _ in range(1):
             try:
                 proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True,
                                       timeout=timeout, check=False)
