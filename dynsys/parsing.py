@@ -577,12 +577,18 @@ class _Builder:
         operands.append((group[0], cur))
         terms, const = [], True
         for op, child in reversed(operands):
+            if op is ast.Mult and isinstance(child, ast.UnaryOp) and isinstance(
+                    child.op, ast.USub):
+                # "-a*b" means -(a*b) as sympy prints it: keep -1 as a factor of the
+                # product instead of distributing it into a first factor a = (x + y)
+                terms.append(sp.S.NegativeOne)
+                child = child.operand
             expr, c = self.node(child, decl, where, env, depth + 1)
             const = const and c
             if op is ast.Sub:
                 expr = -expr
             elif op is ast.Div:
-                if c and expr == 0:
+                if c and expr.is_zero:
                     raise _fail(decl.line, f"division by zero in {where}: "
                                            f"{_clip(self.tree_text(n, decl))!r}")
                 expr = sp.Pow(expr, -1)
@@ -818,7 +824,10 @@ class _OdePrinter(StrPrinter):
     """sympy's str printer with ``.ode`` spellings and full float precision."""
 
     def _print_Float(self, expr: sp.Float) -> str:
-        return repr(float(expr))
+        value = float(expr)
+        if not math.isfinite(value) or (value == 0.0 and not expr.is_zero):
+            raise ModelError(f"the number {expr} is beyond float64 range; .ode cannot hold it")
+        return repr(value)
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         if len(expr.args) > 1 and expr.args[1] != 1:
