@@ -438,6 +438,11 @@ class CapacityCurve:
         return np.array([p.recall for p in self.points])
 
     @property
+    def overlap_recall(self) -> FloatArray:
+        """Fractions with final overlap >= 0.9."""
+        return np.array([p.overlap_recall for p in self.points])
+
+    @property
     def alpha(self) -> FloatArray:
         """Loads ``P / N``."""
         return self.patterns / self.n
@@ -549,7 +554,7 @@ def scaling_curves(
 ) -> ScalingResult:
     """Capacity curves for several N at the same loads ``alpha = P/N``.
 
-    ``P = max(1, round(alpha N))`` (duplicates dropped); default alphas 0.02 ... 0.2.
+    ``P = max(1, round(alpha N))`` (duplicates dropped); default alphas 0.02 ... 0.26.
     Tasks of all sizes go to the executor together, seeded ``task_seed(seed, N, P, chunk)``.
 
     Examples
@@ -559,7 +564,7 @@ def scaling_curves(
     [(32, 2), (64, 3)]
     """
     proto = protocol or RecallProtocol()
-    alphas = list(alphas) if alphas is not None else [round(0.02 * k, 2) for k in range(1, 11)]
+    alphas = list(alphas) if alphas is not None else [round(0.02 * k, 2) for k in range(1, 14)]
     plan: list[tuple[int, list[int]]] = []
     tasks: list[tuple[Any, ...]] = []
     for n in sizes:

@@ -99,7 +99,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = hsub.add_parser("scaling", help="finite-size scaling: recall vs alpha = P/N")
     p.add_argument("--sizes", default="64,128,256,512,1024,2048", help="N values")
-    p.add_argument("--alphas", default=None, help="loads P/N (default 0.02,0.04,...,0.2)")
+    p.add_argument("--alphas", default=None, help="loads P/N (default 0.02,0.04,...,0.26)")
     p.add_argument("--trials", type=_positive_int, default=100)
     p.add_argument("--flip", default="0.1")
     p.add_argument("--seed", type=int, default=0)

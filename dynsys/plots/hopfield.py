@@ -199,8 +199,13 @@ def plot_capacity(curves: Any, *, ax: Axes | None = None, theory: bool = True) -
     return fig
 
 
-def plot_scaling(result: Any, *, ax: Axes | None = None) -> Figure:
-    """Finite-size scaling: recall vs alpha = P/N for each N, with the theory lines."""
+def plot_scaling(result: Any, *, ax: Axes | None = None, overlap: bool = True) -> Figure:
+    """Finite-size scaling: recall vs alpha = P/N for each N, with the theory lines.
+
+    Solid: exact recall (with Wilson bands), which collapses near McEliece's
+    ``1/(2 ln N)`` (dotted, one per N); dashed (``overlap=True``): final overlap >= 0.9,
+    which tracks Amit-Gutfreund-Sompolinsky's alpha_c = 0.138.
+    """
     from dynsys.capacity import AGS_CAPACITY, mceliece_limits
 
     fig, ax = new_axes(ax)
@@ -208,10 +213,12 @@ def plot_scaling(result: Any, *, ax: Axes | None = None) -> Figure:
         ax.fill_between(c.alpha, [p.ci_low for p in c.points], [p.ci_high for p in c.points],
                         color=color(k), alpha=0.2, lw=0)
         ax.plot(c.alpha, c.recall, "o-", ms=3, color=color(k), label=f"N = {c.n}")
+        if overlap:
+            ax.plot(c.alpha, c.overlap_recall, "--", color=color(k), lw=1)
         half, _quarter = mceliece_limits(c.n)
         ax.axvline(float(half) / c.n, color=color(k), ls=":", lw=1)
     ax.axvline(AGS_CAPACITY, color="0.2", ls="--", lw=1, label=r"$\alpha_c$ = 0.138")
-    ax.set_xlabel(r"load $\alpha$ = P / N  (dotted: $1/(2\ln N)$)")
+    ax.set_xlabel(r"load $\alpha$ = P / N  (dotted: $1/(2\ln N)$; dashed: overlap $\geq$ 0.9)")
     ax.set_ylabel("recall probability")
     ax.set_ylim(-0.02, 1.02)
     ax.legend(frameon=False, fontsize="small")
