@@ -401,3 +401,18 @@ def test_docstring_examples_run(module):
 
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+@given(p=st.integers(1, 5), n=st.integers(2, 12), seed=st.integers(0, 1000),
+       beta=st.floats(0.1, 5.0), zero=st.booleans())
+def test_tanh_jacobian_property(p, n, seed, beta, zero):
+    net = HopfieldNetwork(random_patterns(p, n, rng=seed), activation="tanh", beta=beta,
+                          zero_diagonal=zero)
+    x = np.random.default_rng(seed).uniform(-1, 1, n)
+    eps = 1e-6
+    fd = np.stack([(net.rhs(x + eps * e) - net.rhs(x - eps * e)) / (2 * eps)
+                   for e in np.eye(n)], axis=1)
+    assert np.allclose(net.jac(x), fd, atol=1e-6)
+    # J = -I + D W with D > 0 diagonal and W symmetric: real spectrum
+    ev = np.linalg.eigvals(net.jac(x))
+    assert np.max(np.abs(ev.imag)) < 1e-8
