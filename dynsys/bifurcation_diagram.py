@@ -32,7 +32,13 @@ from dynsys.continuation import (
 from dynsys.errors import ConvergenceError, ModelError
 from dynsys.system import compile, require_autonomous, resolve_params
 
-__all__ = ["BifurcationDiagram", "CycleSamples", "bifurcation_diagram", "simulated_cycles"]
+__all__ = [
+    "BifurcationDiagram",
+    "CycleSamples",
+    "bifurcation_diagram",
+    "latex_table",
+    "simulated_cycles",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +86,10 @@ class BifurcationDiagram:
                 total -= 1  # first and last point of a closed branch coincide
         return total
 
+    def to_latex(self) -> str:
+        """The special points as a booktabs LaTeX table (see :func:`latex_table`)."""
+        return latex_table(self.special_points)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON form: ``model``, ``param``, ``range``, ``branches``, ``special_points``."""
         return {
@@ -99,6 +109,35 @@ class BifurcationDiagram:
     def __repr__(self) -> str:
         return (f"<BifurcationDiagram {self.model} in {self.param}: {len(self.branches)} "
                 f"branches, {len(self.special_points)} special points>")
+
+
+def latex_table(points: Sequence[SpecialPoint]) -> str:
+    r"""A booktabs ``tabular`` of special points: type, parameters, state, coefficients.
+
+    Examples
+    --------
+    >>> from dynsys.continuation import PointType, SpecialPoint
+    >>> sp = SpecialPoint(PointType.FOLD, {"mu": 0.0}, {"x": 0.0}, {"a": -1.0}, varied=("mu",))
+    >>> print(latex_table([sp]).splitlines()[4])
+    fold & $mu = 0$ & $x = 0$ & $a = -1$ \\
+    """
+
+    def esc(text: str) -> str:
+        return text.replace("_", r"\_")
+
+    lines = [r"\begin{tabular}{llll}", r"\toprule",
+             r"type & parameters & state & coefficients \\", r"\midrule"]
+    for sp in points:
+        pars = ", ".join(f"${esc(k)} = {v:.8g}$" for k, v in sp.params.items()
+                         if not sp.varied or k in sp.varied)
+        state = ", ".join(f"${esc(k)} = {v:.6g}$" for k, v in sp.state.items())
+        coef = []
+        for key, sym in (("a", "a"), ("omega", r"\omega"), ("l1", "l_1"), ("c", "c")):
+            if key in sp.data and isinstance(sp.data[key], float):
+                coef.append(f"${sym} = {sp.data[key]:.4g}$")
+        lines.append(f"{esc(sp.type.value)} & {pars} & {state} & {', '.join(coef)} \\\\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)
 
 
 def _on_branch(system: Any, br: Branch, value: float, x: FloatArray, k: int,

@@ -35,6 +35,13 @@ from dynsys.commands._common import (
 from dynsys.errors import ModelError
 
 
+def special_points_table(points: list[Any]) -> str:
+    """LaTeX table of special points (see :func:`dynsys.bifurcation_diagram.latex_table`)."""
+    from dynsys.bifurcation_diagram import latex_table
+
+    return latex_table(points)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "continue",
@@ -82,25 +89,6 @@ def _settings(args: argparse.Namespace) -> Any:
     if not args.ds_max > 0:
         raise ModelError(f"--ds-max must be positive, got {args.ds_max}")
     return ContinuationSettings(ds_max=args.ds_max, ds0=min(args.ds_max / 10, 0.05))
-
-
-def _latex_table(points: list[Any]) -> str:
-    def esc(text: str) -> str:
-        return text.replace("_", r"\_")
-
-    lines = [r"\begin{tabular}{llll}", r"\toprule",
-             r"type & parameters & state & coefficients \\", r"\midrule"]
-    for sp in points:
-        pars = ", ".join(f"${esc(k)} = {v:.8g}$" for k, v in sp.params.items()
-                         if not sp.varied or k in sp.varied)
-        state = ", ".join(f"${esc(k)} = {v:.6g}$" for k, v in sp.state.items())
-        coef = []
-        for key, sym in (("a", "a"), ("omega", r"\omega"), ("l1", "l_1"), ("c", "c")):
-            if key in sp.data and isinstance(sp.data[key], float):
-                coef.append(f"${sym} = {sp.data[key]:.4g}$")
-        lines.append(f"{esc(sp.type.value)} & {pars} & {state} & {', '.join(coef)} \\\\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
-    return "\n".join(lines)
 
 
 def _parse_start(text: str, names: tuple[str, ...]) -> np.ndarray:
@@ -195,7 +183,7 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
             out["simulated_cycles"] = cycles.to_dict()
         emit_json(args, out)
     elif args.format == "latex":
-        emit(args, _latex_table(list(diagram.special_points)))
+        emit(args, special_points_table(list(diagram.special_points)))
     else:
         text = str(diagram)
         if cycles is not None:
@@ -295,7 +283,7 @@ def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
             out["region_map"] = rmap.to_dict()
         emit_json(args, out)
     elif args.format == "latex":
-        emit(args, _latex_table([*diagram.special_points, *specials]))
+        emit(args, special_points_table([*diagram.special_points, *specials]))
     else:
         head = (f"Two-parameter continuation of {system.name} in ({p1}, {p2}); branches traced "
                 f"in {p2} at {p1} = {defaults[p1]:g}")
