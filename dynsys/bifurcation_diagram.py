@@ -308,8 +308,7 @@ class CycleSamples:
 
 
 def _period(t: FloatArray, y: FloatArray) -> float:
-    mean = 0.5 * (y.max() + y.min())
-    d = y - mean
+    d = y - y.mean()
     idx = np.nonzero((d[:-1] < 0) & (d[1:] >= 0))[0]
     if len(idx) < 3:
         return float("nan")
