@@ -138,6 +138,23 @@ class Barrier:
         """Kramers' mean escape time over this barrier (see :func:`kramers_time`)."""
         return kramers_time(self.height, self.curvature_well, self.curvature_top, sigma)
 
+    def sigma_for_time(self, tau: ArrayLike) -> FloatArray:
+        """The noise amplitude at which Kramers' escape time equals ``tau`` (inverse).
+
+        ``sigma = sqrt(2 dV / ln(tau / t0))`` with ``t0 = 2 pi / sqrt(V''min |V''max|)``;
+        defined for ``tau > t0`` (NaN otherwise).
+
+        Examples
+        --------
+        >>> b = Barrier(0.0, 1.0, 971.24, 0.96949, -2.0)
+        >>> round(float(b.sigma_for_time(float(b.kramers_time(20.0)))), 6)
+        20.0
+        """
+        t0 = 2.0 * math.pi / math.sqrt(self.curvature_well * abs(self.curvature_top))
+        ratio = np.asarray(tau, dtype=np.float64) / t0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(ratio > 1, np.sqrt(2 * self.height / np.log(ratio)), np.nan)
+
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self.__dict__)
 

@@ -25,7 +25,7 @@ STEPS = 24
 NEAR = 0.5  # "approximately at (0,0), (25,25), (50,50)": each coordinate within 0.5
 EIG_TOL = 1e-8  # the saddle's eigenvalues 4 and -6
 FOLD_TOL = 0.5  # "the bifurcation point occurs at approximately I = -16"
-NOISE_T = 20.0  # time span of the reference's noise panels (the model's total time)
+OBSERVABLE = (50.0, 1e4)  # mean residence times that runs of a few thousand units resolve
 
 
 def _f(x: float, digits: int = 4) -> str:
@@ -211,6 +211,8 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
 
 
 def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> None:
+    # the reference's noise panels span the model's total time
+    ctx["noise_t"] = noise_t = float(model.options["total"])
     from dynsys.noise import kramers, potential, switching_statistics
     from dynsys.plots.noise import plot_noise_panels
     from dynsys.simulate import simulate
@@ -221,6 +223,7 @@ def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> No
         pot = potential(model)
         ctx["potential"] = pot
         b = pot.barriers[0]
+        sig_hi, sig_lo = (float(v) for v in b.sigma_for_time(OBSERVABLE))
         report.record("single_neuron.potential", pot.to_dict())
         report.text(
             "With noise, $dr = F(r)\\,dt + \\sigma\\,dW$, integrated by Euler-Maruyama "
@@ -236,9 +239,9 @@ def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> No
         levels = (0.1, 5.0, 20.0)
         trajs, stats, taus = [], [], []
         for k, s in enumerate(levels):
-            trajs.append(simulate(model, np.array([[59.0], [60.0], [61.0]]), NOISE_T, dt=dt,
+            trajs.append(simulate(model, np.array([[59.0], [60.0], [61.0]]), noise_t, dt=dt,
                                   sigma=s, rng=report.seed_for(f"fig3-{k}")))
-            st = switching_statistics(model, s, NOISE_T, runs=runs, dt=dt, landscape=pot,
+            st = switching_statistics(model, s, noise_t, runs=runs, dt=dt, landscape=pot,
                                       rng=report.seed_for(f"switch-{k}"))
             stats.append(st)
             taus.append(float(np.mean(kramers(pot, s).times)))
@@ -250,11 +253,11 @@ def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> No
                                                     threshold=pot.maxima[0]),
                       f"Effect of noise (sigma = 0.1, 5, 20) on r(t) from r(0) = 59, 60, 61, "
                       f"Euler-Maruyama with dt = {dt:g}. Panel titles: switches counted over "
-                      f"{runs} independent runs of {NOISE_T:g} time units each (started in "
+                      f"{runs} independent runs of {noise_t:g} time units each (started in "
                       "alternate wells); a switch means reaching the other well's core.")
         c = stats[0].core_halfwidths[0] / abs(pot.maxima[0] - pot.minima[0])
         report.text(
-            f"We count switches over {runs} runs of $T = {NOISE_T:g}$ per noise level. A "
+            f"We count switches over {runs} runs of $T = {noise_t:g}$ per noise level. A "
             f"switch is counted when the state reaches the core of the other well (within "
             f"{c:g} of the well-to-threshold distance of the other stable equilibrium), not "
             f"when it merely crosses 60. Measured: "
@@ -263,11 +266,13 @@ def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> No
                 f"{st.runs} runs switched at least once (Kramers' mean residence time "
                 f"{_g(t)})" for s, st, t in zip(levels, stats, taus, strict=True))
             + ".",
-            "With the sqrt(dt) convention, the barrier of about 971 makes switching "
-            "astronomically rare below $\\sigma \\approx 15$ and observable only for "
-            "$\\sigma$ roughly between 16 and 30 (Figure 20). At $\\sigma = 5$ Kramers' time "
+            f"With the sqrt(dt) convention, the barrier of {b.height:.1f} makes switching "
+            f"astronomically rare at small noise: a mean residence time between "
+            f"{OBSERVABLE[0]:g} and {OBSERVABLE[1]:g} time units, which runs of a few "
+            f"thousand units resolve, needs $\\sigma$ between {sig_lo:.3g} and {sig_hi:.3g} "
+            "(Figure 20). At $\\sigma = 5$ Kramers' time "
             f"is {_g(taus[1])} time units, at $\\sigma = 20$ it is {_g(taus[2])}, far longer "
-            f"than the $T = {NOISE_T:g}$ of the panels: within the reference's time window "
+            f"than the $T = {noise_t:g}$ of the panels: within the reference's time window "
             "the neuron keeps its state at all three noise levels. A trajectory started at "
             "exactly 60 still leaves the threshold at once when $\\sigma > 0$.",
         )
@@ -278,9 +283,10 @@ def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> No
 def noise_claims(report: Any, ctx: dict[str, Any], pot: Any, dt: float) -> None:
     from dynsys.noise import kramers
 
+    noise_t = ctx["noise_t"]
     st_low, st_mid, st_high = ctx["noise_stats"]
     runs = ctx["noise_runs"]
-    proto = f"{runs} runs of T = {NOISE_T:g}, dt = {dt:g}"
+    proto = f"{runs} runs of T = {noise_t:g}, dt = {dt:g}"
     # what sigma would the reference's wording need, if the noise lacked the sqrt(dt)?
     eff = [s / np.sqrt(dt) for s in (5.0, 20.0)]
     tau_eff = [float(np.mean(kramers(pot, s).times)) for s in eff]
@@ -289,7 +295,7 @@ def noise_claims(report: Any, ctx: dict[str, Any], pot: Any, dt: float) -> None:
     why = (
         f"The barrier Delta V = {pot.barriers[0].height:.1f} with D = sigma^2/2 gives "
         f"Kramers' mean residence times of {_g(ctx['noise_taus'][1])} (sigma = 5) and "
-        f"{_g(ctx['noise_taus'][2])} (sigma = 20) time units, so within T = {NOISE_T:g} "
+        f"{_g(ctx['noise_taus'][2])} (sigma = 20) time units, so within T = {noise_t:g} "
         "switching is essentially impossible at sigma = 5 and rare at sigma = 20. The "
         "reference's description matches noise added without the sqrt(dt) factor "
         f"(r += dt F + sigma xi), i.e. an effective sigma/sqrt(dt) = {eff[0]:.3g} and "
@@ -303,7 +309,7 @@ def noise_claims(report: Any, ctx: dict[str, Any], pot: Any, dt: float) -> None:
         f"{st_low.total_switches} switches; {st_low.runs_never_switched} of {runs} runs "
         "never switched (censored)",
         st_low.total_switches == 0,
-        values={"switches": st_low.total_switches, "runs": runs, "t_end": NOISE_T},
+        values={"switches": st_low.total_switches, "runs": runs, "t_end": noise_t},
     )
     frac_mid = st_mid.runs_switched / runs
     report.claim(
@@ -315,7 +321,7 @@ def noise_claims(report: Any, ctx: dict[str, Any], pot: Any, dt: float) -> None:
         f"{st_mid.total_switches} switches; {st_mid.runs_switched} of {runs} runs switched",
         0.01 <= frac_mid < 0.5,
         values={"switches": st_mid.total_switches, "runs_switched": st_mid.runs_switched,
-                "runs": runs, "t_end": NOISE_T, "kramers_time": ctx["noise_taus"][1]},
+                "runs": runs, "t_end": noise_t, "kramers_time": ctx["noise_taus"][1]},
         explanation="" if 0.01 <= frac_mid < 0.5 else why,
     )
     mean_high = st_high.mean_switches_per_run
@@ -331,7 +337,7 @@ def noise_claims(report: Any, ctx: dict[str, Any], pot: Any, dt: float) -> None:
         f"{memory:.1%} of runs end in their starting well",
         holds_high,
         values={"switches": st_high.total_switches, "mean_per_run": mean_high,
-                "fraction_in_start_well": memory, "runs": runs, "t_end": NOISE_T,
+                "fraction_in_start_well": memory, "runs": runs, "t_end": noise_t,
                 "kramers_time": ctx["noise_taus"][2]},
         explanation="" if holds_high else why,
     )
@@ -928,11 +934,20 @@ def claims_and_conclusion(report: Any, ctx: dict[str, Any]) -> None:
     report.claims_table()
     report.section("6 Conclusion")
     differs = [c.id.replace("_", " ") for c in report.claims if c.verdict == "differs"]
+    det = {c.id: c for c in report.claims}
+
+    def said(cid: str, text: str) -> str:
+        c = det.get(cid)
+        return f"{text} ({c.measured}: {c.verdict})" if c else f"{text} (not available)"
+
     report.text(
-        "The deterministic picture of the reference report is reproduced exactly: three "
-        "equilibria of the self-exciting neuron, a saddle with eigenvalues 4 and -6 between "
-        "two nodes for the mutually exciting pair, a saddle-node bifurcation near I = -16, and "
-        "a Hopfield network whose attractors are the stored patterns and their negatives.",
+        "The deterministic picture of the reference report is reproduced: "
+        + "; ".join([
+            said("single_neuron_three_equilibria", "the self-exciting neuron's equilibria"),
+            said("mutual_saddle_eigenvalues", "the saddle of the mutually exciting pair"),
+            said("mutual_fold_near_minus_16", "its saddle-node bifurcations in I"),
+            said("hopfield_two_patterns_four_attractors", "the Hopfield network's attractors"),
+        ]) + ".",
         ("Where the reference's statements are statistical, the measurements differ in "
          "places (" + "; ".join(differs) + "). Each difference is explained beside the claim "
          "in Section 5: noise switching depends on the noise convention and on the time "

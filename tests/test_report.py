@@ -124,3 +124,32 @@ def test_cli_report_list_and_errors(capsys, tmp_path):
     assert "firing_rate_models" in capsys.readouterr().out
     assert main(["report", "nope", "--out", str(tmp_path / "o")]) == 2
     assert "error: unknown report 'nope'" in capsys.readouterr().err
+
+
+def test_interrupted_run_leaves_no_partial_files(tmp_path):
+    recipe = tmp_path / "stop.py"
+    recipe.write_text(textwrap.dedent('''
+        TITLE = "stops"
+
+        def build(report):
+            from dynsys.plots._style import new_axes
+            fig, ax = new_axes()
+            ax.plot([0, 1], [1, 0])
+            report.figure(1, "one", fig, "Written before the interruption.")
+            raise KeyboardInterrupt
+    '''))
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_report(recipe, out, pdf=False)
+    assert (out / "figures" / "fig01_one.png").stat().st_size > 0  # complete, or absent
+    assert not (out / "report.tex").exists() and not (out / "results.json").exists()
+    assert not [p for p in out.rglob(".*") if p.is_file()]
+
+
+def test_missing_latex_engine_names_the_packages(tmp_path, monkeypatch):
+    from dynsys.report import writers
+
+    monkeypatch.setattr(writers.shutil, "which", lambda name: None)
+    path, message = writers.compile_pdf(tmp_path)
+    assert path is None
+    assert "texlive-latex-base texlive-latex-recommended" in message
