@@ -102,7 +102,10 @@ class Branch:
     tangents : (N, n + 1) array
         Unit tangents (state, parameter), oriented along the branch.
     step_sizes : (N,) array
-        Arclength step that reached each point (0 at the start).
+        Arclength step that reached each point (0 at the start), in the scaled
+        coordinates of :class:`ContinuationSettings` (each state and the parameter
+        divided by the width of its box); located special points are inserted as
+        points of their own.
     newton_iterations : (N,) int array
         Newton iterations of each point's corrector.
     special_points : tuple of SpecialPoint
