@@ -578,7 +578,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
                 t = 0.5 * (ts[i] + ts[i + 1])
             new_u.append(u)
             new_t.append(t / np.linalg.norm(t))
-            new_ds.append(float(np.linalg.norm(u - us[i])))
+            new_ds.append(float(np.linalg.norm((u - us[i]) / widths)))
             new_it.append(int(sp.data.get("newton_iterations", 0)))
             where.append(i + 1)
         us = np.insert(us, where, new_u, axis=0)
