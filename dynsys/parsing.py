@@ -466,6 +466,9 @@ class _Builder:
         if not math.isfinite(value):
             raise _fail(decl.line, f"{where} has a non-finite or non-real constant "
                                    f"{_clip(snippet)!r}")
+        if value == 0.0 and not expr.is_zero:
+            raise _fail(decl.line, f"{where} has a constant beyond float64 range "
+                                   f"{_clip(snippet)!r}")
         return value
 
     def node(self, n: ast.expr, decl: _Decl, where: str, env: dict, depth: int

@@ -327,3 +327,19 @@ def test_cli_malformed_ode_exits_2_without_traceback(tmp_path, capsys):
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert "line 3" in lines[0] and "Traceback" not in captured.err
     assert captured.out == ""
+
+
+def test_cli_prints_ignored_options_as_warning_lines(tmp_path, capsys):
+    path = tmp_path / "opts.ode"
+    path.write_text("x' = -x\n@ dt=0.1, meth=stiff\n")
+    assert main(["show", str(path), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip() == (
+        "warning: line 2: ignoring XPP option 'meth' (dynsys uses dt, total, xlo, xhi, ylo, yhi)"
+    )
+    assert '"dt": 0.1' in captured.out
+
+
+def test_cli_show_ode_of_a_matrix_system_is_an_error(capsys):
+    assert main(["show", "hopfield", "--ode"]) == 2
+    assert capsys.readouterr().err.startswith("error: hopfield is not a symbolic Model")

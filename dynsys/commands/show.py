@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
+import warnings
 
 from dynsys.commands._common import add_format, add_model, emit, emit_json
+from dynsys.errors import ModelError
 from dynsys.model import Model, load_model
 
 
@@ -29,18 +32,33 @@ def _describe(model: Model) -> dict:
         "noise": {k: str(v) for k, v in model.noise.items()},
         "region": {k: list(v) for k, v in (model.region or {}).items()},
         "init": dict(model.init),
+        "aux": {k: str(v) for k, v in model.aux.items()},
+        "options": dict(model.options),
         "autonomous": model.is_autonomous,
         "smooth": model.is_smooth,
     }
 
 
+def _load(name: str) -> object:
+    """load_model, with warnings (ignored .ode options) printed as ``warning: ...`` lines."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = load_model(name)
+    for item in caught:
+        print(f"warning: {item.message}", file=sys.stderr)
+    return model
+
+
 def run(args: argparse.Namespace) -> int:
-    model = load_model(args.model)
+    model = _load(args.model)
     if not isinstance(model, Model):  # e.g. a Hopfield network: it describes itself
         describe = getattr(model, "describe", None)
         info = describe() if describe else {"model": model.name}
         if args.format == "json":
             emit_json(args, info)
+        elif args.format == "ode":
+            raise ModelError(f"{info.get('model', args.model)} is not a symbolic Model and has "
+                             "no .ode form")
         elif args.format == "latex" and hasattr(model, "latex"):
             emit(args, model.latex())
         else:
@@ -64,6 +82,11 @@ def run(args: argparse.Namespace) -> int:
                                                   for k, (lo, hi) in model.region.items()))
         if model.init:
             lines.append("  init: " + ", ".join(f"{k}={v:g}" for k, v in model.init.items()))
+        lines += [f"  aux {k} = {v}" for k, v in info["aux"].items()]
+        if model.options:
+            lines.append("  options: " + ", ".join(f"{k}={v:g}" if isinstance(v, float | int)
+                                                   else f"{k}={v}"
+                                                   for k, v in model.options.items()))
         flags = [("autonomous" if model.is_autonomous else "time-dependent"),
                  ("smooth" if model.is_smooth else "non-smooth")]
         lines.append("  " + ", ".join(flags))
