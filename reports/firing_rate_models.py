@@ -84,6 +84,12 @@ def introduction(report: Any) -> None:
         "energy landscape that the reference's conclusion mentions but never shows) and "
         "Figures 20 onwards are added. The checked claims are collected in Section 5.",
     )
+    command = f"dynsys report --seed {report.seed}" + (" --quick" if report.quick else "")
+    report.text(
+        f"Reproduce this document with `{command}`; every random experiment below derives "
+        "its seed from that root seed, and results.json records each seed, every parameter "
+        "and the library versions."
+    )
 
 
 # --------------------------------------------------------------------- Section 1
@@ -101,7 +107,6 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
         f"with $w = {pars['w']:g}$, $I = {pars['I']:g}$, time step $\\Delta t = {dt:g}$ "
         f"(the assignment's values; the reference report omits them). Rates are in spikes/s."
     )
-
     with report.step("Figure 1: activation function", needs="dynsys.flux, dynsys.plots.basics"):
         import sympy as sp
 
@@ -455,7 +460,9 @@ def mutual_excitation(report: Any, ctx: dict[str, Any]) -> None:
             kinds = [e.kind.value for e in eq]
             report.subsection("2.4-2.5 Fixed points and their stability")
             report.text(
-                f"{len(eq)} equilibria, all on the diagonal: "
+                f"{len(eq)} equilibria"
+                + (", all on the diagonal $x = y$: " if all(abs(p[0] - p[1]) < 1e-9
+                                                          for p in pts) else ": ")
                 + "; ".join(f"$({p[0]:.12g}, {p[1]:.12g})$, {k}" for p, k in
                             zip(pts, kinds, strict=True))
                 + ". The Jacobian is $J = \\begin{pmatrix}-1 & w_2 f'(w_2 y + I)\\\\ "

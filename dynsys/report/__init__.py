@@ -102,6 +102,20 @@ def load_recipe(name_or_path: str | Path) -> ModuleType:
     return module
 
 
+def _environment() -> dict[str, str]:
+    """Versions of Python and of the numerical libraries (for results.json)."""
+    import platform
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for pkg in ("dynsys", "numpy", "scipy", "sympy", "matplotlib"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out
+
+
 @dataclass(frozen=True)
 class ReportResult:
     """What :func:`run_report` wrote, and how it went."""
@@ -186,7 +200,8 @@ def run_report(recipe: str | Path | ModuleType = DEFAULT_RECIPE, out: str | Path
     seconds = round(time.perf_counter() - start, 2)
     files.append(write_json_results(report, {
         "recipe": name, "pdf": {"built": pdf_path is not None, "message": message},
-        "seconds": seconds,
+        "seconds": seconds, "environment": _environment(),
+        "command": f"dynsys report {name} --seed {seed}" + (" --quick" if quick else ""),
     }))
     files += [report.out / f.files[s] for f in report.figures for s in ("png", "pdf")]
     files += [report.out / t.file for t in report.tables]

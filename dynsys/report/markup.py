@@ -1,7 +1,7 @@
 """The report's tiny inline markup, rendered to LaTeX and to HTML.
 
-Text is plain prose with inline mathematics between ``$...$`` (LaTeX syntax) and
-``**bold**``. LaTeX output escapes the prose and keeps the mathematics; HTML output
+Text is plain prose with inline mathematics between ``$...$`` (LaTeX syntax),
+``**bold**`` and ```code```. LaTeX output escapes the prose and keeps the mathematics; HTML output
 escapes the prose and renders the mathematics as readable plain text (Greek letters,
 sub- and superscripts, fractions), so the page needs no script or external resource.
 """
@@ -28,7 +28,7 @@ _UNICODE_TEX = {
     "é": r"\'e", "ä": r"\"a", "ö": r"\"o", "ü": r"\"u", "\u00a0": "~",
 }
 
-_SEGMENTS = re.compile(r"(\$[^$]+\$|\*\*[^*]+\*\*)")
+_SEGMENTS = re.compile(r"(\$[^$]+\$|\*\*[^*]+\*\*|`[^`]+`)")
 
 
 def _escape_tex(text: str) -> str:
@@ -53,6 +53,8 @@ def text_to_latex(text: str) -> str:
             parts.append(seg)
         elif seg.startswith("**") and seg.endswith("**") and len(seg) > 4:
             parts.append(r"\textbf{" + _escape_tex(seg[2:-2]) + "}")
+        elif seg.startswith("`") and seg.endswith("`") and len(seg) > 2:
+            parts.append(r"\texttt{" + _escape_tex(seg[1:-1]).replace("-", "-{}") + "}")
         else:
             parts.append(_escape_tex(seg))
     return "".join(parts)
@@ -160,6 +162,8 @@ def text_to_html(text: str) -> str:
             parts.append(f'<span class="math">{math_to_html(seg[1:-1])}</span>')
         elif seg.startswith("**") and seg.endswith("**") and len(seg) > 4:
             parts.append(f"<strong>{html.escape(seg[2:-2])}</strong>")
+        elif seg.startswith("`") and seg.endswith("`") and len(seg) > 2:
+            parts.append(f"<code>{html.escape(seg[1:-1])}</code>")
         else:
             parts.append(html.escape(seg))
     return "".join(parts)
