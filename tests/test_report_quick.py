@@ -122,6 +122,7 @@ def test_second_recipe_wilson_cowan(tmp_path):
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["results"]["equilibria"]["equilibria"]
     assert (tmp_path / "figures" / "fig01_phase_plane.png").stat().st_size > 0
-    hopf = [p for b in data["results"]["bifurcation_Q"]["branches"]
+    hopf = [p for b in data["results"]["bifurcation_P"]["branches"]
             for p in b["special_points"] if p["type"] == "hopf"]
-    assert hopf
+    assert len(hopf) == 1 and hopf[0]["params"]["P"] == pytest.approx(1.879, abs=1e-3)
+    assert hopf[0]["l1"] < 0  # supercritical

@@ -72,7 +72,7 @@ _SYMBOLS = {
     "partial": "∂", "int": "∫", "sum": "∑", "ldots": "…", "dots": "…", "quad": "  ",
     "qquad": "    ", "implies": "⟹", "Rightarrow": "⇒", "mid": "|", "lvert": "|",
     "rvert": "|", "langle": "⟨", "rangle": "⟩", "prime": "′", "circ": "∘", "sim": "∼",
-    "propto": "∝", "equiv": "≡", "ll": "≪", "gg": "≫",
+    "propto": "∝", "ell": "ℓ", "hbar": "ℏ", "equiv": "≡", "ll": "≪", "gg": "≫",
 }
 _FUNCS = ("tanh", "cosh", "sinh", "exp", "log", "ln", "sin", "cos", "det", "tr", "min",
           "max", "sign", "operatorname")
