@@ -209,6 +209,7 @@ def _text_lines(text: str | bytes) -> list[tuple[int, str]]:
             raise ModelError(f"the text is not UTF-8 (byte {exc.start}): binary data?") from None
     if not isinstance(text, str):
         raise ModelError(f"model text must be a string, got {type(text).__name__}")
+    text = text.removeprefix("\ufeff")  # a byte-order mark from a Windows editor
     if len(text) > MAX_TEXT:
         raise ModelError(f"the text is too long ({len(text)} characters; at most {MAX_TEXT})")
     if not text.strip():
@@ -466,7 +467,7 @@ class _Builder:
         if not math.isfinite(value):
             raise _fail(decl.line, f"{where} has a non-finite or non-real constant "
                                    f"{_clip(snippet)!r}")
-        if value == 0.0 and not expr.is_zero:
+        if value == 0.0 and expr.is_Float and not expr.is_zero:  # 1e-200*1e-200
             raise _fail(decl.line, f"{where} has a constant beyond float64 range "
                                    f"{_clip(snippet)!r}")
         return value

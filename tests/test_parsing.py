@@ -343,3 +343,9 @@ def test_cli_prints_ignored_options_as_warning_lines(tmp_path, capsys):
 def test_cli_show_ode_of_a_matrix_system_is_an_error(capsys):
     assert main(["show", "hopfield", "--ode"]) == 2
     assert capsys.readouterr().err.startswith("error: hopfield is not a symbolic Model")
+
+
+def test_byte_order_mark_and_crlf_are_accepted():
+    m = parse_ode("\ufeff# saved on Windows\r\npar a=1\r\nx' = -a*x\r\n")
+    assert m.rhs[0] == -a * x
+    assert parse_ode("\ufeffx' = -x".encode()).rhs[0] == -x

@@ -103,7 +103,7 @@ def test_sympy_models_round_trip(fx, fy, pa, sigma):
     try:
         again = parse_ode(text, name="sym")
     except ModelError as exc:  # exp(710): finite for sympy, not in float64
-        assert "non-finite" in str(exc)
+        assert "non-finite" in str(exc) or "beyond float64" in str(exc)
         assume(False)
     assert again == m
 
