@@ -194,6 +194,7 @@ class Report:
                 from concurrent.futures import ProcessPoolExecutor
 
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+                self._pool.submit(int).result()  # fork now, before any progress-bar thread
         self._bar = None
         if progress:
             from tqdm import tqdm
