@@ -639,6 +639,14 @@ def one_pattern(report: Any, ctx: dict[str, Any]) -> None:
     report.figure(13, "three_simulations", fig,
                   "Three simulations from different random initial states; final overlaps "
                   "with X: " + ", ".join(f"{r.overlap:+.3f}" for r in runs[1:]) + ".")
+    n_plus = sum(1 for r in runs if r.overlap > 0.9)
+    n_minus = sum(1 for r in runs if r.overlap < -0.9)
+    report.text(
+        f"Of these {len(runs)} runs from random states, {n_plus} end at X and {n_minus} at its "
+        "negative -X. The reference says its runs converged to X; by the symmetry "
+        "$x \\to -x$ of the dynamics, a random start reaches -X as often as X, so which "
+        "of the two a run shows is chance, not a difference in the network."
+    )
     fps = find_fixed_points(net1, starts=40 if report.quick else 100,
                             rng=report.seed_for("fp1"))
     report.record("hopfield.one_pattern.fixed_points", fps.to_dict())
