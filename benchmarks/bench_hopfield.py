@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import time
 
 import numpy as np
@@ -153,19 +154,25 @@ def matmul_alone(n: int, ps: list[int], trials: int, reps: int) -> float:
 def run(n: int, ps: list[int], trials: int, workers: int, sample: int) -> dict[str, float]:
     print(f"\n== N = {n}, P = {ps[0]}..{ps[-1]} ({len(ps)} values), {trials} trials each, "
           f"report protocol (Euler, sign, sigma 0.1, dt 0.1, t 20), flip {FLIP}")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     curve = capacity_curve(n, patterns=ps, trials=trials, flip=FLIP, seed=0)
-    t_serial = time.perf_counter() - t0
-    print(f"dynsys serial:                 {t_serial:8.2f} s")
+    t_serial, cpu_serial = time.perf_counter() - t0, time.process_time() - c0
+    print(f"dynsys serial:                 {t_serial:8.2f} s  (CPU {cpu_serial:.2f} s)")
     t_par = float("nan")
     if workers > 1:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with executor_from(workers=workers) as ex:
             t0 = time.perf_counter()
             par = capacity_curve(n, patterns=ps, trials=trials, flip=FLIP, seed=0, executor=ex)
             t_par = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_workers = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         same = par.to_dict() == curve.to_dict()
-        print(f"dynsys {workers} processes:           {t_par:8.2f} s  "
-              f"(identical to serial: {same})")
+        print(f"dynsys {workers} processes:           {t_par:8.2f} s  (CPU of the workers "
+              f"{cpu_workers:.2f} s; identical to serial: {same})")
+        load = os.getloadavg()[0]
+        print(f"    load average now {load:.1f} on {os.cpu_count()} CPUs: wall-clock speed-up "
+              f"needs idle cores; compare the CPU seconds")
     t0 = time.perf_counter()
     base = pinned_call(baseline_batched, n, ps, trials)
     t_a = time.perf_counter() - t0
