@@ -48,7 +48,7 @@ def test_wheel_ships_models_and_reports(wheel):
     shipped_reports = {Path(n).name for n in names if n.startswith("dynsys/_data/reports/")}
     source_reports = {p.name for p in (ROOT / "reports").glob("*.py")}
     assert source_reports <= shipped_reports
-    assert "dynsys/parsing.py" in names and "dynsys/cli.py" in names
+    assert "dynsys/parsing/__init__.py" in names and "dynsys/cli.py" in names
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
 
 
