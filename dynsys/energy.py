@@ -21,8 +21,10 @@ Derivation (continuous time). With ``h = W x`` and W symmetric,
 whenever W is positive semidefinite (Hebbian W with the diagonal kept is
 ``(1/N) P^T P``, a Gram matrix). ``dL/dt = 0`` only where ``W (x - f(h)) = 0``.
 For ``f = sign`` ``F = |.|`` is differentiable except where some ``h_i = 0``, so the
-identity holds almost everywhere along a trajectory (L is Lipschitz, hence absolutely
-continuous in t, and L never increases).
+identity holds almost everywhere along a trajectory that crosses the switching surfaces
+(L is Lipschitz, hence absolutely continuous in t, and L never increases); trajectories
+that slide along a surface need a subgradient argument, which the discrete statement
+below supplies without any such care.
 
 Derivation (Euler steps, exactly). ``L = g - G`` with ``g(x) = x^T W x / 2`` and
 ``G(x) = sum_i F((Wx)_i)`` both convex (F is convex; ``sign(h)`` is a subgradient of
