@@ -168,12 +168,13 @@ def plot_energy_landscape(landscape: Any, *, ax: Axes | None = None) -> Figure:
     return fig
 
 
-def plot_capacity(curves: Any, *, ax: Axes | None = None, theory: bool = True) -> Figure:
+def plot_capacity(curves: Any, *, ax: Axes | None = None, theory: bool = True,
+                  overlap: bool = False) -> Figure:
     """Recall probability vs stored patterns with Wilson 95% bands (Figure 18).
 
     ``curves``: one :class:`~dynsys.capacity.CapacityCurve` or a list (e.g. flip 0.1 and
     0.3). Draws 0.138 N (Amit-Gutfreund-Sompolinsky) and McEliece's N/(2 ln N),
-    N/(4 ln N).
+    N/(4 ln N); with ``overlap=True`` also the overlap >= 0.9 criterion (dashed).
     """
     from dynsys.capacity import AGS_CAPACITY, mceliece_limits
 
@@ -186,6 +187,9 @@ def plot_capacity(curves: Any, *, ax: Axes | None = None, theory: bool = True) -
         ax.fill_between(ps, lo, hi, color=color(k), alpha=0.25, lw=0)
         ax.plot(ps, c.recall, "o-", ms=3, color=color(k),
                 label=f"N = {c.n}, flip {c.flip:g}")
+        if overlap:
+            ax.plot(ps, c.overlap_recall, "--", lw=1, color=color(k),
+                    label=f"overlap >= 0.9, flip {c.flip:g}")
     if theory and curves:
         n = curves[0].n
         half, quarter = mceliece_limits(n)
