@@ -335,6 +335,8 @@ def test_cli_recall_and_fixed_points(capsys, tmp_path):
     assert main(["hopfield", "recall", "--random", "3", "--n", "100", "--probe", "2",
                  "--flip", "0.1", "--sigma", "0"]) == 0
     assert "10 of 100 bits flipped" in capsys.readouterr().out
+    assert main(["hopfield", "recall", "--random-start", "--seed", "2"]) == 0
+    assert "uniform random state" in capsys.readouterr().out
     assert main(["hopfield", "fixed-points", "--starts", "10"]) == 0
     assert "non-smooth" in capsys.readouterr().out
     assert main(["hopfield", "recall", "--patterns", "x,dog"]) == 2

@@ -79,6 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--probe", default=None,
                    help="pattern to recall (name or index; default the first)")
     p.add_argument("--flip", default="0.3", help="fraction of bits flipped (0.3)")
+    p.add_argument("--random-start", dest="random_start", action="store_true",
+                   help="start from a uniform random state in [-1, 1]^N instead")
     p.add_argument("--seed", type=int, default=0)
     _add_protocol(p)
     add_format(p)
@@ -156,7 +158,12 @@ def run_recall(args: argparse.Namespace) -> int:
     target: int | str = 0
     if args.probe is not None:
         target = int(args.probe) if args.probe.strip().isdigit() else args.probe.strip().lower()
-    res = recall(net, target, flip, protocol=_protocol(args), rng=args.seed)
+    probe = None
+    if args.random_start:
+        import numpy as np
+
+        probe = np.random.default_rng([args.seed, 1]).uniform(-1.0, 1.0, net.n)
+    res = recall(net, target, flip, probe=probe, protocol=_protocol(args), rng=args.seed)
     if args.plot:
         from dynsys.plots.hopfield import plot_recall
 
@@ -167,7 +174,9 @@ def run_recall(args: argparse.Namespace) -> int:
     lines = [
         f"network: N={net.n}, patterns={', '.join(net.pattern_names)}",
         _describe_protocol(res.protocol),
-        f"probe: {res.target} with {res.flipped_bits} of {net.n} bits flipped (seed {args.seed})",
+        (f"start: uniform random state (seed {args.seed}), target {res.target}"
+         if args.random_start else
+         f"probe: {res.target} with {res.flipped_bits} of {net.n} bits flipped (seed {args.seed})"),
         f"exact recall (sign(x(T)) == pattern): {'yes' if res.exact else 'no'}",
         f"final overlap: {res.overlap:.4f} ({'>=' if res.overlap_ok else '<'} 0.9)",
         f"pattern is a fixed point of sign(Wx): {'yes' if res.fixed else 'no'}",
