@@ -116,6 +116,9 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
         s_sym = sp.Symbol("s", real=True)
         curve = activation_curve(_activation_of("self_excitation")(s_sym), (-5.0, 5.0),
                                  label="f(s) = 60 (1 + tanh s)")
+        report.record("single_neuron.activation", {
+            "s_range": [-5.0, 5.0], "f_at_0": float(np.interp(0.0, curve.s, curve.f)),
+            "f_min": float(curve.f.min()), "f_max": float(curve.f.max())})
         report.subsection("1.1 The activation function")
         report.text(
             f"$f$ maps the input to a rate between 0 and 120 spikes/s; "
@@ -229,6 +232,8 @@ def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> No
         ctx["potential"] = pot
         b = pot.barriers[0]
         sig_hi, sig_lo = (float(v) for v in b.sigma_for_time(OBSERVABLE))
+        report.record("single_neuron.noise.observable_sigma_range", {
+            "mean_residence_times": OBSERVABLE, "sigma": [sig_lo, sig_hi]})
         report.record("single_neuron.potential", pot.to_dict())
         report.text(
             "With noise, $dr = F(r)\\,dt + \\sigma\\,dW$, integrated by Euler-Maruyama "
@@ -641,6 +646,7 @@ def one_pattern(report: Any, ctx: dict[str, Any]) -> None:
                   "with X: " + ", ".join(f"{r.overlap:+.3f}" for r in runs[1:]) + ".")
     n_plus = sum(1 for r in runs if r.overlap > 0.9)
     n_minus = sum(1 for r in runs if r.overlap < -0.9)
+    report.record("hopfield.one_pattern.ends", {"plus_x": n_plus, "minus_x": n_minus})
     report.text(
         f"Of these {len(runs)} runs from random states, {n_plus} end at X and {n_minus} at its "
         "negative -X. The reference says its runs converged to X; by the symmetry "
