@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from dynsys import __version__
 from dynsys._io import write_bytes, write_json, write_text
 from dynsys.report.document import Block, Claim, Report
 from dynsys.report.markup import math_to_html, text_to_html, text_to_latex
@@ -206,6 +205,8 @@ def write_html(report: Report) -> Path:
 
 def write_json_results(report: Report, extra: dict[str, Any] | None = None) -> Path:
     """Write ``results.json``: every number, parameters, seeds, claims, figures, tables."""
+    from dynsys import __version__  # here: dynsys/__init__ may import this package
+
     doc = {
         "title": report.title,
         "generator": f"dynsys {__version__}",
