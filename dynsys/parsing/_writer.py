@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
@@ -21,9 +22,12 @@ class _OdePrinter(StrPrinter):
 
     def _print_Float(self, expr: sp.Float) -> str:
         value = float(expr)
-        if not math.isfinite(value) or (value == 0.0 and not expr.is_zero):
-            raise ModelError(f"the number {expr} is beyond float64 range; .ode cannot hold it")
-        return repr(value)
+        tiny = abs(value) < sys.float_info.min  # zero or subnormal: check it is exact
+        if not math.isfinite(value) or (tiny and sp.Float(value) != expr):
+            size = "large" if abs(value) > 1 else "small"
+            raise ModelError(f"a number is too {size} for float64 ({value!r} after rounding); "
+                             ".ode text cannot hold it")
+        return repr(value)  # exact for 53-bit Floats; more precise Floats are rounded
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         if len(expr.args) > 1 and expr.args[1] != 1:
