@@ -571,6 +571,8 @@ def switching_statistics(
         raise ModelError(f"need runs >= 1, t_end > 0, dt > 0 (got {runs}, {t_end}, {dt})")
     if not 0 < core <= 1:
         raise ModelError(f"core must be in (0, 1], got {core}")
+    if not np.isfinite(sigma) or sigma < 0:
+        raise ModelError(f"sigma must be finite and >= 0, got {sigma}")
     m = _as_model(model)
     system = compile_model(m)
     pvec = resolve_params(system, params)

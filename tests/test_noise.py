@@ -97,6 +97,14 @@ def test_low_noise_never_switches_and_counts_runs_as_censored():
     assert st.start_wells == tuple([0, 1] * 10)
 
 
+def test_bad_arguments_are_model_errors():
+    for kwargs in ({"runs": 0}, {"core": 1.5}, {"dt": -0.1}):
+        with pytest.raises(ModelError):
+            switching_statistics(SELF, 1.0, 1.0, **kwargs)
+    with pytest.raises(ModelError, match="sigma"):
+        switching_statistics(SELF, -1.0, 1.0)
+
+
 def test_switch_requires_reaching_the_other_well():
     # Start just above the barrier top: it falls into the upper core without any switch
     # being counted from the lower well (it starts in no core) -> rejected explicitly.
