@@ -143,10 +143,14 @@ def _table_html(header: Any, rows: Any, caption: str | None = None) -> str:
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n"
 
 
+def _anchor(title: str) -> str:
+    return "sec-" + "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-")
+
+
 def _block_html(block: Block, report: Report) -> str:
     k, c = block.kind, block.content
     if k == "section":
-        return f"<h2>{text_to_html(c)}</h2>\n"
+        return f'<h2 id="{_anchor(c)}">{text_to_html(c)}</h2>\n'
     if k == "subsection":
         return f"<h3>{text_to_html(c)}</h3>\n"
     if k == "paragraph":
@@ -198,6 +202,11 @@ def write_html(report: Report) -> Path:
         parts.append(f"<p><em>{text_to_html(report.author)}</em></p>")
     if report.abstract:
         parts.append(f"<p><strong>Abstract.</strong> {text_to_html(report.abstract)}</p>")
+    sections = [b.content for b in report.blocks if b.kind == "section"]
+    if sections:
+        parts.append("<nav><strong>Contents</strong><ul>" + "".join(
+            f'<li><a href="#{_anchor(t)}">{text_to_html(t)}</a></li>' for t in sections)
+            + "</ul></nav>\n")
     parts += [_block_html(b, report) for b in report.blocks]
     parts.append("</body></html>\n")
     return write_text(report.out / "report.html", "".join(parts))
