@@ -13,6 +13,7 @@ import importlib
 import pkgutil
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 
 from dynsys import __version__
@@ -61,11 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int,
+    file: object = None, line: str | None = None,
+) -> None:
+    """Warnings print as one line ``warning: <message>`` on stderr."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 success, 2 bad input or failure)."""
     args_in = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(_join_negative_values(args_in))
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
     try:
         status = args.func(args)
     except DynsysError as exc:
@@ -77,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.showwarning = previous
     return int(status or 0)
 
 

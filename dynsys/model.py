@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -173,7 +174,7 @@ class Model:
         state_names = [_name(k, "a state") for k in equations]
         param_names = [_name(k, "a parameter") for k in (params or {})]
         for kind, names in (("state", state_names), ("parameter", param_names)):
-            dup = {n for n in names if names.count(n) > 1}
+            dup = {n for n, count in Counter(names).items() if count > 1}
             if dup:
                 raise ModelError(f"{kind} {sorted(dup)[0]!r} is declared twice")
         clash = set(state_names) & set(param_names)
