@@ -119,10 +119,17 @@ def test_region_inference_and_errors() -> None:
         find_equilibria(m, {"nope": 1.0})
     se = load_model("self_excitation")
     assert infer_region(se, dict(se.params)) == {"r": (0.0, 120.0)}
-    # tau-scaled rate form: (-E + S) / tau
-    wc = load_model("wilson_cowan")
+    # tau-scaled rate form (-E + S) / tau with a shifted logistic S in (-S(0), 1 - S(0))
+    e, i, tau = symbols("E Ipop tau")
+    shifted = 1 / (1 + sp.exp(-(12 * e - 10 * i - 4))) - 1 / (1 + sp.exp(4))
+    wc = Model({e: (-e + shifted) / tau, i: (-i + 1 / (1 + sp.exp(-(e - i)))) / tau},
+               params={tau: 2.0})
     box = infer_region(wc, dict(wc.params))
     assert box is not None and box["E"][0] < 0 < box["E"][1] < 1
+    # the refractory form (k - E) S(...) of the built-in wilson_cowan is not a rate form:
+    # no region is inferred, and the model declares its own
+    wcr = load_model("wilson_cowan")
+    assert infer_region(wcr, dict(wcr.params)) is None and wcr.region is not None
 
 
 def test_time_dependent_refused() -> None:
