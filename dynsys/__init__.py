@@ -13,6 +13,14 @@ from dynsys.bifurcation_diagram import (
     bifurcation_diagram,
     simulated_cycles,
 )
+from dynsys.capacity import (
+    CapacityCurve,
+    RecallProtocol,
+    capacity_curve,
+    error_correction_curve,
+    scaling_curves,
+    wilson_interval,
+)
 from dynsys.codim2 import Curve, continue_fold, continue_hopf
 from dynsys.continuation import (
     Branch,
@@ -21,10 +29,14 @@ from dynsys.continuation import (
     SpecialPoint,
     continue_equilibria,
 )
+from dynsys.energy import energy, energy_landscape
 from dynsys.equilibria import Equilibria, Equilibrium, find_equilibria, linearize
 from dynsys.errors import ConvergenceError, DynsysError, ModelError, SimulationError
 from dynsys.flux import ActivationCurve, Flux, activation_curve, flux
+from dynsys.hopfield import Activation, HopfieldNetwork, UpdateRule
+from dynsys.hopfield_attractors import classify_state, find_fixed_points
 from dynsys.model import Model, heav, load_model, model_names, symbols, time_symbol
+from dynsys.patterns import flip_bits, from_image, named_pattern, overlaps, random_patterns
 from dynsys.phase_plane import (
     BasinMap,
     DirectionField,
@@ -37,19 +49,23 @@ from dynsys.phase_plane import (
     phase_plane,
     separatrices,
 )
+from dynsys.recall import RecallResult, recall
 from dynsys.region_map import RegionMap, region_map
 from dynsys.simulate import Adaptive, Euler, EulerMaruyama, Trajectory, simulate
 from dynsys.stability import Kind, Stability, classify, stability
+from dynsys.sweep import executor_from, run_tasks, sweep_grid
 from dynsys.system import CompiledSystem, System, compile, resolve_params
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Activation",
     "ActivationCurve",
     "Adaptive",
     "BasinMap",
     "BifurcationDiagram",
     "Branch",
+    "CapacityCurve",
     "CompiledSystem",
     "ContinuationSettings",
     "ConvergenceError",
@@ -62,12 +78,15 @@ __all__ = [
     "Euler",
     "EulerMaruyama",
     "Flux",
+    "HopfieldNetwork",
     "Kind",
     "Model",
     "ModelError",
     "Nullcline",
     "PhasePlane",
     "PointType",
+    "RecallProtocol",
+    "RecallResult",
     "RegionMap",
     "Separatrix",
     "SimulationError",
@@ -75,30 +94,48 @@ __all__ = [
     "Stability",
     "System",
     "Trajectory",
+    "UpdateRule",
     "__version__",
     "activation_curve",
     "basin_map",
     "bifurcation_diagram",
+    "capacity_curve",
     "classify",
+    "classify_state",
     "compile",
     "continue_equilibria",
     "continue_fold",
     "continue_hopf",
     "direction_field",
+    "energy",
+    "energy_landscape",
+    "error_correction_curve",
+    "executor_from",
     "find_equilibria",
+    "find_fixed_points",
+    "flip_bits",
     "flux",
+    "from_image",
     "heav",
     "linearize",
     "load_model",
     "model_names",
+    "named_pattern",
     "nullclines",
+    "overlaps",
     "phase_plane",
+    "random_patterns",
+    "recall",
     "region_map",
     "resolve_params",
+    "run_tasks",
+    "scaling_curves",
     "separatrices",
     "simulate",
     "simulated_cycles",
     "stability",
+    "sweep_grid",
     "symbols",
     "time_symbol",
+    "wilson_interval",
 ]
