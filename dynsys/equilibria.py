@@ -24,7 +24,6 @@ Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*, chapter 
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -79,9 +78,10 @@ class Equilibrium:
         The Jacobian may be ill-defined here: the system is non-smooth and the argument
         of one of its sign/heav/abs functions (or two arguments of a min/max) is zero
         at this point (to 1e-9), where the numeric Jacobian (which treats them as
-        locally constant) is not the derivative. The kind is then read from those
-        eigenvalues but must not be trusted. Always True for a non-smooth System that
-        is not a compiled Model (its switching functions cannot be inspected).
+        locally constant) is not the derivative. The kind is then ``Kind.NON_SMOOTH``
+        and ``stable`` comes from the system's ``classify_state`` hook or from
+        perturbed runs, never from the eigenvalues (which are still reported).
+        Always True for a non-smooth System without a ``switching`` hook.
     """
 
     state: FloatArray
@@ -294,48 +294,51 @@ def linearize(
     f = sys_.rhs(x, p)
     jac = sys_.jac(x, p)
     st = stability(jac, tol=tol, tol_equal=tol_equal)
+    kind, stable, unstable = st.kind, st.stable, st.unstable_dimension
+    non_smooth = _on_switching_surface(sys_, x, p)
+    if non_smooth:  # the eigenvalue rule does not apply: perturbation decides
+        kind, stable = Kind.NON_SMOOTH, _perturbation_stable(sys_, x, p)
+        unstable = 0 if stable else max(1, unstable)
     return Equilibrium(
         state=x, state_names=tuple(sys_.state_names), residual=float(np.max(np.abs(f))),
         jacobian=st.jacobian, eigenvalues=st.eigenvalues, eigenvectors=st.eigenvectors,
-        kind=st.kind, method=method, stable=st.stable,
-        unstable_dimension=st.unstable_dimension, trace=st.trace, det=st.det,
-        discriminant=st.discriminant, non_smooth=_on_switching_surface(sys_, x, p),
+        kind=kind, method=method, stable=stable, unstable_dimension=unstable,
+        trace=st.trace, det=st.det, discriminant=st.discriminant, non_smooth=non_smooth,
     )
-
-
-@functools.lru_cache(maxsize=32)
-def _switching(model: Model) -> Callable[..., Any] | None:
-    """Numeric switching functions of a non-smooth model (zero where it is not smooth)."""
-    import sympy as sp
-
-    from dynsys.model import NON_SMOOTH_FUNCTIONS, time_symbol
-
-    exprs: list[Any] = []
-    for rhs in model.rhs:
-        for atom in rhs.atoms(*NON_SMOOTH_FUNCTIONS):
-            if isinstance(atom, (sp.Min, sp.Max)):
-                args = list(atom.args)
-                exprs += [a - b for i, a in enumerate(args) for b in args[i + 1:]]
-            else:
-                exprs.append(atom.args[0])
-    if not exprs:
-        return None
-    syms = [*model.states, *model.param_symbols, time_symbol]
-    return sp.lambdify(syms, exprs, modules="numpy", cse=True)
 
 
 def _on_switching_surface(sys_: Any, x: FloatArray, p: FloatArray) -> bool:
     """True where the numeric Jacobian may be ill-defined (see Equilibrium.non_smooth)."""
     if getattr(sys_, "is_smooth", True):
         return False
-    model = getattr(sys_, "model", None)
-    if not isinstance(model, Model):
+    switching = getattr(sys_, "switching", None)
+    if switching is None:
         return True  # cannot inspect: do not pretend
-    fn = _switching(model)
-    if fn is None:
-        return True
-    values = np.asarray(fn(*x, *p, 0.0), dtype=np.float64)
+    values = np.asarray(switching(x, p), dtype=np.float64)
     return bool(np.any(np.abs(values) <= 1e-9 * max(1.0, float(np.max(np.abs(x))))))
+
+
+def _perturbation_stable(
+    sys_: Any, x: FloatArray, p: FloatArray, *, runs: int = 16, rng: int = 0,
+) -> bool:
+    """Stability of a non-smooth equilibrium from perturbed noiseless runs.
+
+    A system's own ``classify_state(x, params=p)`` hook decides where it has one.
+    Otherwise ``runs`` Euler runs (dt = 0.005, to t = 10) start at
+    ``x + r u`` with ``r = 1e-2 max(1, |x|)`` and ``u`` uniform in ``[-1, 1]^n``; the
+    point counts as stable when every run ends within ``r`` of it (a run may chatter
+    on the switching surface, by about ``dt |F|``, without leaving).
+    """
+    hook = getattr(sys_, "classify_state", None)
+    if hook is not None:
+        return bool(hook(x, params=p).stable)
+    from dynsys.simulate import simulate
+
+    radius = 1e-2 * max(1.0, float(np.max(np.abs(x))))
+    u = np.random.default_rng(rng).uniform(-1.0, 1.0, size=(runs, x.size))
+    traj = simulate(sys_, x + radius * u, 10.0, dt=0.005, params=p, sigma=0.0,
+                    save_every=2000)
+    return bool(np.all(np.max(np.abs(traj.final - x), axis=-1) <= radius))
 
 
 def _roots_1d(

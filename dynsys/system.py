@@ -28,7 +28,7 @@ import sympy as sp
 from dynsys._inplace import inplace_factories
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.errors import ModelError
-from dynsys.model import Model, time_symbol
+from dynsys.model import NON_SMOOTH_FUNCTIONS, Model, time_symbol
 
 __all__ = ["CompiledSystem", "System", "compile", "require_autonomous", "resolve_params"]
 
@@ -41,6 +41,15 @@ class System(Protocol):
     ``rhs``, ``jac`` and ``dfdp`` following the array convention of this module.
     ``noise_amplitude(p)`` gives the additive-noise amplitude of each state, shape
     ``(..., n)``.
+
+    Optional hooks for non-smooth systems, used by the analyses where present:
+
+    * ``switching(x, p) -> (..., k)``: functions that vanish where the system is not
+      smooth (:meth:`CompiledSystem.switching`; ``W x`` for a sign Hopfield network).
+      A non-smooth system without it is treated as possibly non-smooth everywhere.
+    * ``classify_state(x, params=p)``: the system's own stability verdict at such a
+      point, an object with ``kind`` and ``stable`` (the Hopfield network's discrete
+      check and perturbation test). Without it, perturbed runs decide.
     """
 
     name: str
@@ -183,6 +192,7 @@ class CompiledSystem:
     _dfdp: Callable[..., Any] = field(repr=False)
     _noise: Callable[..., Any] = field(repr=False)
     _aux: Callable[..., Any] | None = field(repr=False, default=None)
+    _switching: Callable[..., Any] | None = field(repr=False, default=None)
     _inplace: Callable[..., Any] | None = field(repr=False, default=None)
     _inplace_source: str = field(repr=False, default="")
     _euler: Callable[..., Any] | None = field(repr=False, default=None)
@@ -330,6 +340,20 @@ class CompiledSystem:
 
         return kernel
 
+    def switching(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
+        """Switching functions, shape ``(..., k)``: zero where the model is not smooth.
+
+        One entry per argument of sign, heav and abs, and per pair of arguments of min
+        and max (their difference). ``k = 0`` for a smooth model. Where an entry is
+        zero the numeric Jacobian (which treats those functions as locally constant)
+        is not the derivative, and analyses must not trust it.
+        """
+        if self._switching is None:
+            xs = _as_states(x, self.n)
+            return np.empty((*xs.shape[:-1], 0))
+        k = len(_switching_exprs(self.model))
+        return self._call(self._switching, (k,), x, p, t)
+
     def aux(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
         """The model's auxiliary outputs, shape ``(..., k)`` in ``model.aux`` order."""
         if self._aux is None:
@@ -344,6 +368,19 @@ class CompiledSystem:
         )
 
 
+def _switching_exprs(model: Model) -> list[sp.Expr]:
+    """Expressions that vanish where ``model`` is not smooth (see ``switching``)."""
+    exprs: list[sp.Expr] = []
+    for rhs in model.rhs:
+        for atom in sorted(rhs.atoms(*NON_SMOOTH_FUNCTIONS), key=sp.default_sort_key):
+            if isinstance(atom, sp.Min | sp.Max):
+                args = list(atom.args)
+                exprs += [a - b for i, a in enumerate(args) for b in args[i + 1:]]
+            else:
+                exprs.append(atom.args[0])
+    return exprs
+
+
 @functools.lru_cache(maxsize=64)
 def _compile_cached(model: Model) -> CompiledSystem:
     states, pars = list(model.states), list(model.param_symbols)
@@ -351,6 +388,7 @@ def _compile_cached(model: Model) -> CompiledSystem:
     jac = model.jacobian()
     dfdp = model.dfdp()
     noise_exprs = [model.noise.get(name, sp.S.Zero) for name in model.state_names]
+    switching = _switching_exprs(model)
     rhs = _lambdify(args, list(model.rhs))
     defaults = [float(v) for v in model.params.values()]
     return CompiledSystem(
@@ -367,6 +405,7 @@ def _compile_cached(model: Model) -> CompiledSystem:
         _dfdp=_lambdify(args, list(dfdp)),
         _noise=_lambdify(pars, noise_exprs),
         _aux=_lambdify(args, list(model.aux.values())) if model.aux else None,
+        _switching=_lambdify(args, switching) if switching else None,
         **inplace_factories(
             states, pars, [_numeric_form(e) for e in model.rhs], model.name, rhs, defaults
         ),

@@ -275,3 +275,29 @@ def test_multiple_root_located_once_and_continuum_noted() -> None:
                            n_starts=64, rounds=0, sim_starts=0)
     assert len(line) > 10 and "not isolated" in line.notes[0]
     assert all(abs(e.state[0] - e.state[1]) < 1e-9 for e in line)
+
+
+def test_non_smooth_points_get_their_stability_from_perturbation() -> None:
+    """At a kink the Jacobian lies: x' = -x + sign(x) has J = -1 at 0, yet 0 repels."""
+    x = symbols("x")
+    eq = find_equilibria(Model({x: -x + sp.sign(x)}, region={x: (-2, 2)}))
+    outer, mid = eq[0], eq[1]
+    assert mid.kind is Kind.NON_SMOOTH and not mid.stable and mid.unstable_dimension == 1
+    assert mid.eigenvalues.real.tolist() == [-1.0]  # what the eigenvalue rule would believe
+    assert outer.kind is Kind.STABLE and outer.stable
+    # x' = -sign(x) is stable at its kink (runs chatter on it but never leave)
+    (kink,) = find_equilibria(Model({x: -sp.sign(x)}, region={x: (-1, 1)}))
+    assert kink.kind is Kind.NON_SMOOTH and kink.stable
+    assert eq.to_dict()["equilibria"][1]["kind"] == "non-smooth"
+
+
+def test_hopfield_sign_network_uses_its_own_classification() -> None:
+    from dynsys.equilibria import linearize
+    from dynsys.hopfield import HopfieldNetwork
+
+    net = HopfieldNetwork.from_names(["x", "smiley"])
+    p, q = net.patterns
+    mix = linearize(net, (p + q) / 2)
+    assert mix.non_smooth and mix.kind is Kind.NON_SMOOTH and not mix.stable
+    stored = linearize(net, p)
+    assert not stored.non_smooth and stored.stable and stored.kind is Kind.STABLE
