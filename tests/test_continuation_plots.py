@@ -87,3 +87,16 @@ def test_plots_do_not_import_pyplot() -> None:
     import dynsys.plots.bifurcation as mod
 
     assert "pyplot" not in open(mod.__file__, encoding="utf-8").read()
+
+
+def test_a_cusp_shared_by_two_fold_curves_is_drawn_once(self_exc_results: tuple) -> None:
+    d, _, rm = self_exc_results
+    sys_ = compile(load_model("self_excitation"))
+    curves = [continue_fold(sys_, ("w", "I"), f, {"w": (0, 1), "I": (-5, 0)})
+              for f in d.points("fold")]
+    assert sum(len(c.points("cusp")) for c in curves) == 2  # each curve finds it
+    for fig in (plot_region_map(rm, curves), plot_two_parameter(curves)):
+        ax = fig.axes[0]
+        cusps = [t for t in ax.texts if t.get_text().startswith("CP ")]
+        assert len(cusps) == 1
+        assert [line.get_label() for line in ax.lines].count("cusp (CP)") == 1

@@ -77,6 +77,19 @@ def _draw_branch(ax: Axes, br: Any, j: int, col: str, label_stability: bool) -> 
         ax.plot([], [], color="0.3", linestyle="--", label="unstable")
 
 
+def _unique_points(curves: Iterable[Any]) -> list[Any]:
+    """Special points of several curves, each drawn once: two fold curves that meet at
+    a cusp both detect it, at the same parameters up to the location tolerance."""
+    out: list[Any] = []
+    for sp in (sp for c in curves for sp in c.special_points):
+        values = np.array([float(v) for v in sp.params.values()])
+        if not any(o.type == sp.type and np.allclose(
+                values, [float(v) for v in o.params.values()], rtol=1e-7, atol=1e-9)
+                for o in out):
+            out.append(sp)
+    return out
+
+
 def _mark_points(ax: Axes, points: Iterable[Any], xkey: str, ykey: str | None, j: int,
                  label: bool, fmt: str = "{:.4g}") -> None:
     seen = set()
@@ -288,14 +301,13 @@ def plot_two_parameter(
         return fig
     p1, p2 = items[0].param_names
     seen = set()
-    for i, c in enumerate(items):
+    for c in items:
         kind = c.kind
         ax.plot(c.values[:, 0], c.values[:, 1], color=color(0 if kind == "fold" else 1),
                 linestyle="-" if kind == "fold" else "-.", linewidth=1.5,
                 label=None if kind in seen else f"{kind} curve")
         seen.add(kind)
-        _mark_points(ax, c.special_points, p1, p2, 0, label_points)
-        del i
+    _mark_points(ax, _unique_points(items), p1, p2, 0, label_points)
     ax.set_xlabel(p1)
     ax.set_ylabel(p2)
     ax.set_title(f"{items[0].model}: two-parameter diagram", fontsize=9)
@@ -344,7 +356,7 @@ def plot_region_map(
     for i, c in enumerate(items):
         ax.plot(c.values[:, 0], c.values[:, 1], color="black", linewidth=1.4,
                 label="fold curve (continued)" if i == 0 else None)
-        _mark_points(ax, c.special_points, p1, p2, 0, label_points)
+    _mark_points(ax, _unique_points(items), p1, p2, 0, label_points)
     ax.set_xlim(region_map.values1.min(), region_map.values1.max())
     ax.set_ylim(region_map.values2.min(), region_map.values2.max())
     ax.set_xlabel(p1)
