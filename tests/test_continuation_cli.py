@@ -75,6 +75,19 @@ def test_simulated_cycles_of_fitzhugh_nagumo() -> None:
         simulated_cycles(load_model("fitzhugh_nagumo"), "I", [])
 
 
+def test_simulated_cycles_of_wilson_cowan_are_not_faked_past_the_hopf_point() -> None:
+    # supercritical Hopf at P = 1.8793: a cycle below it, a stable focus above it (Euler
+    # with the model's dt = 0.01 made the focus oscillate). Reference: DOP853 at
+    # rtol 1e-11 from the model's initial state, E in [0.21530, 0.27198], period 2.4815.
+    cyc = simulated_cycles(load_model("wilson_cowan"), "P", [1.81, 1.97], transient=200,
+                           window=100)
+    assert cyc.oscillating.tolist() == [True, False]
+    np.testing.assert_allclose([cyc.minima[0, 0], cyc.maxima[0, 0]], [0.21530, 0.27198],
+                               atol=2e-4)
+    assert abs(cyc.periods[0] - 2.4815) < 2e-3
+    assert cyc.method == "rk45"
+
+
 # ------------------------------------------------------------------ CLI
 def _run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
