@@ -61,8 +61,11 @@ def test_wheel_installs_and_runs_outside_the_tree(wheel, tmp_path):
                       "['purelib'])"]).stdout.strip())
     runner = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (site / "_runner_packages.pth").write_text("\n".join(sorted(runner)) + "\n")
+    # --ignore-installed: the runner's own copy of dynsys is visible through the .pth
+    # file, and pip must still install the wheel into the fresh environment
     _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-          "--no-index", "--disable-pip-version-check", "--quiet", str(wheel)])
+          "--ignore-installed", "--no-index", "--disable-pip-version-check", "--quiet",
+          str(wheel)])
 
     work = tmp_path / "elsewhere"
     work.mkdir()
