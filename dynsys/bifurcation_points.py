@@ -43,6 +43,7 @@ __all__ = [
     "locate_fold",
     "locate_hopf",
     "newton",
+    "refine_branch_point",
 ]
 
 
@@ -173,6 +174,47 @@ def illinois(fun: Callable[[float], float], a: float, b: float, fa: float, fb: f
                 fa *= 0.5
             side = 1
     return b
+
+
+def refine_branch_point(fj: Callable[[FloatArray], tuple[FloatArray, FloatArray]],
+                        w0: FloatArray, n: int) -> tuple[FloatArray, float, int]:
+    """Newton on Moore's regular system for a simple branch point.
+
+    Unknowns ``(u, phi, beta)`` with ``u = (x, alpha)``: ``F(u) + beta phi = 0``,
+    ``F_u(u)^T phi = 0``, ``phi . phi0 = 1``, where ``phi0`` is the left singular vector
+    of ``F_u(w0)`` of its smallest singular value; ``beta = 0`` at the solution. The
+    residual uses the exact ``F`` and ``F_u``; only the Newton matrix's second
+    derivatives are central differences of ``F_u``.
+
+    References
+    ----------
+    G. Moore, "The numerical treatment of non-trivial bifurcation points", Numer. Funct.
+    Anal. Optim. 2, 441 (1980).
+    """
+    _, d0 = fj(w0)
+    phi0 = np.linalg.svd(d0)[0][:, -1]
+    m = n + 1
+
+    def fun(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        u, phi, beta = z[:m], z[m:m + n], z[-1]
+        f, d = fj(u)
+        jac = np.zeros((2 * n + 2, 2 * n + 2))
+        jac[:n, :m] = d
+        jac[:n, m:m + n] = beta * np.eye(n)
+        jac[:n, -1] = phi
+        for j in range(m):
+            h = 1e-6 * max(1.0, abs(u[j]))
+            e = np.zeros(m)
+            e[j] = h
+            jac[n:n + m, j] = (fj(u + e)[1] - fj(u - e)[1]).T @ phi / (2 * h)
+        jac[n:n + m, m:m + n] = d.T
+        jac[-1, m:m + n] = phi0
+        r = np.concatenate([f + beta * phi, d.T @ phi, [phi @ phi0 - 1.0]])
+        return r, jac
+
+    z, _, it = newton(fun, np.concatenate([w0, phi0, [0.0]]), tol=1e-11, max_iter=30,
+                      what="branch point (Moore's system)")
+    return z[:m], float(np.max(np.abs(fj(z[:m])[0]))), it
 
 
 @dataclass

@@ -17,7 +17,10 @@ three test functions whose sign changes flag special points:
 * Hopf: the product of all sums of pairs of eigenvalues ``prod_{i<j} (l_i + l_j)``
   (the determinant of the bialternate product ``2 A (.) I``; zero when a pair
   ``+-i omega`` crosses; neutral saddles ``+-mu`` are filtered out on location),
-* branch point: the determinant of the augmented Jacobian ``[[F_x, F_alpha], [t^T]]``.
+* branch point: the determinant of the augmented Jacobian ``[[F_x, F_alpha], [t^T]]``
+  (located by bisection along the chord, then by Newton on Moore's regular system,
+  :func:`~dynsys.bifurcation_points.refine_branch_point`, which stays put where two
+  branches cross).
 
 Each is then located precisely (:mod:`dynsys.bifurcation_points`) and described by its
 normal-form coefficients (:mod:`dynsys.normal_forms`).
@@ -61,6 +64,7 @@ from dynsys.bifurcation_points import (
     locate_fold,
     locate_hopf,
     newton,
+    refine_branch_point,
 )
 from dynsys.errors import ConvergenceError, ModelError
 from dynsys.normal_forms import derivatives, fold_coefficients, hopf_coefficients
@@ -419,12 +423,18 @@ def _locate_branch_point(fj: FJ, ua: FloatArray, ub: FloatArray, n: int, param: 
 
     def point(s: float) -> FloatArray:
         base = ua + s * chord
+        # start from the nearest point found so far, moved to this hyperplane: starting
+        # from the chord itself, Newton can land on the other branch through the point
+        guess = base
+        if cache:
+            s0 = min(cache, key=lambda r: abs(r - s))
+            guess = cache[s0] + (s - s0) * chord
 
         def fun(w: FloatArray) -> tuple[FloatArray, FloatArray]:
             f, d = fj(w)
             return np.concatenate([f, [c @ (w - base)]]), np.vstack([d, c])
 
-        w, _, _ = newton(fun, base, tol=1e-11, max_iter=30, what="branch point location")
+        w, _, _ = newton(fun, guess, tol=1e-11, max_iter=30, what="branch point location")
         cache[s] = w
         return w
 
@@ -433,15 +443,29 @@ def _locate_branch_point(fj: FJ, ua: FloatArray, ub: FloatArray, n: int, param: 
         _, d = fj(w)
         return float(np.linalg.det(np.vstack([d, c])))
 
+    w = 0.5 * (ua + ub)
+    rooted = False
     try:
         ga, gb = test(0.0), test(1.0)
         s = illinois(test, 0.0, 1.0, ga, gb, xtol=1e-13)
-        w = cache.get(s, point(s))
-        res = float(np.max(np.abs(fj(w)[0])))
-        data = {"residual": res, "located": True}
+        w = point(s)
+        # a root of the test function, not a jump of it (Newton changing branches)
+        rooted = abs(test(s)) <= 1e-8 * max(abs(ga), abs(gb)) and _near(w, ua, ub)
     except (ConvergenceError, np.linalg.LinAlgError):
+        pass
+    data: dict[str, Any] = {"located": False}
+    try:
+        w1, res, it = refine_branch_point(fj, w, n)
+        if _near(w1, ua, ub):
+            w, rooted = w1, True
+            data = {"residual": res, "newton_iterations": it}
+    except (ConvergenceError, np.linalg.LinAlgError):
+        pass
+    if rooted:
+        data.setdefault("residual", float(np.max(np.abs(fj(w)[0]))))
+        data["located"] = True
+    else:
         w = 0.5 * (ua + ub)
-        data = {"located": False}
     return SpecialPoint(PointType.BRANCH_POINT, {param: float(w[n])},
                         _state_dict(names, w[:n]), data, index=i)
 

@@ -232,6 +232,31 @@ def test_branch_points_of_pitchfork() -> None:
     assert bp.data["residual"] < 1e-10
 
 
+def test_branch_point_on_the_parabola_of_the_pitchfork_is_the_crossing() -> None:
+    # tracing x^2 = mu through the crossing with x = 0: the chord bisection used to land on
+    # the trivial branch and report mu = 0.0072, and insert that point into the branch
+    x, mu = symbols("x mu")
+    model = Model({x: mu * x - x**3}, params={mu: 2.0}, name="pitchfork")
+    br = continue_equilibria(compile(model), "mu", [math.sqrt(2.0)], (-1, 2),
+                             region={"x": (-3, 3)})
+    (bp,) = br.points("branch_point")
+    assert bp.data["located"] and abs(bp.params["mu"]) < 1e-10 and abs(bp.state["x"]) < 1e-8
+    np.testing.assert_allclose(br.states[:, 0] ** 2, br.values, atol=1e-8)  # all on x^2 = mu
+
+
+def test_branch_points_where_an_isola_meets_a_line() -> None:
+    # x' = (x - 2)(1 - (x - 2)^2 - mu^2): the circle meets the line x = 2 at mu = -1, 1
+    x, y, mu = symbols("x y mu")
+    model = Model({x: (x - 2) * (1 - (x - 2) ** 2 - mu**2), y: -y}, params={mu: 0.0},
+                  name="circle_and_line")
+    for start in ([3.0, 0.0], [2.0, 0.0]):
+        br = continue_equilibria(compile(model), "mu", start, (-2, 2), region={})
+        bps = br.points("branch_point")
+        assert len(bps) == 2 and all(bp.data["located"] for bp in bps)
+        np.testing.assert_allclose(sorted(bp.params["mu"] for bp in bps), [-1, 1], atol=1e-10)
+        np.testing.assert_allclose([bp.state["x"] for bp in bps], 2.0, atol=1e-8)
+
+
 @settings(max_examples=10)
 @given(st.floats(-19.5, -0.5))
 def test_continuation_agrees_with_brute_force_roots(mutual_branch: Branch, current: float
