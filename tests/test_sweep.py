@@ -44,7 +44,8 @@ def test_serial_process_pool_and_dask_agree():
         assert _curve(pool) == serial
     with executor_from(workers=2) as pool:
         assert _curve(pool) == serial
-    distributed = pytest.importorskip("distributed")
+    import distributed  # in the test extra: never skipped (issue 5)
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         with executor_from(scheduler=cluster.scheduler_address) as ex:
