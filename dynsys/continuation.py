@@ -391,6 +391,15 @@ def _locate_points(system: Any, param: str, k: int, p_base: FloatArray, us: Floa
             bp = _locate_branch_point(fj, us[i], us[i + 1], n, param, names, i)
             found.append(SpecialPoint(bp.type, allp(bp.params), bp.state, bp.data,
                                       index=i, varied=(param,)))
+            if bp.data.get("located"):
+                # a branch that turns at a branch point (the parabola of a pitchfork) flags
+                # a fold there too; as in MatCont, a fold needs a non-zero BP test
+                here = np.append([bp.state[nm] for nm in names], bp.params[param])
+                reach = float(np.linalg.norm(us[i + 1] - us[i]))
+                found = [sp for sp in found if not (
+                    sp.type is PointType.FOLD and abs(sp.index - i) <= 1
+                    and float(np.linalg.norm(np.append([sp.state[nm] for nm in names],
+                                                       sp.params[param]) - here)) <= reach)]
     found.sort(key=lambda sp: sp.index)
     return found
 

@@ -241,6 +241,7 @@ def test_branch_point_on_the_parabola_of_the_pitchfork_is_the_crossing() -> None
                              region={"x": (-3, 3)})
     (bp,) = br.points("branch_point")
     assert bp.data["located"] and abs(bp.params["mu"]) < 1e-10 and abs(bp.state["x"]) < 1e-8
+    assert br.points("fold") == ()  # the turn in mu there is the branch point, not a fold
     np.testing.assert_allclose(br.states[:, 0] ** 2, br.values, atol=1e-8)  # all on x^2 = mu
 
 
@@ -255,6 +256,7 @@ def test_branch_points_where_an_isola_meets_a_line() -> None:
         assert len(bps) == 2 and all(bp.data["located"] for bp in bps)
         np.testing.assert_allclose(sorted(bp.params["mu"] for bp in bps), [-1, 1], atol=1e-10)
         np.testing.assert_allclose([bp.state["x"] for bp in bps], 2.0, atol=1e-8)
+        assert br.points("fold") == ()
 
 
 @settings(max_examples=10)
