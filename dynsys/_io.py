@@ -16,7 +16,22 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write", "save_figure", "to_jsonable", "write_bytes", "write_json", "write_text"]
+__all__ = [
+    "atomic_write", "figure_format", "save_figure", "to_jsonable", "write_bytes", "write_json",
+    "write_text",
+]
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (Linux), else the usual 0o022."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:
@@ -30,11 +45,17 @@ def atomic_write(path: str | os.PathLike[str], writer: Callable[[Path], None]) -
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(2, "No such directory", str(folder))
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=folder)
+    except OSError as exc:  # name the file the user asked for, not the temporary one
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         writer(tmp_path)
+        # mkstemp creates the file 0600; give it the mode a plain open() would have
+        os.chmod(tmp_path, target.stat().st_mode & 0o7777 if target.is_file()
+                 else 0o666 & ~_umask())
         os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
@@ -52,9 +73,28 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     return atomic_write(path, lambda p: p.write_bytes(data))
 
 
-def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> Path:
-    """Save a matplotlib Figure atomically; the format follows the suffix (png, pdf, svg)."""
+def figure_format(path: str | os.PathLike[str]) -> str:
+    """The figure format of ``path``'s suffix (no suffix: png); ModelError if unsupported."""
     suffix = Path(path).suffix.lower().lstrip(".") or "png"
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in formats:
+        from dynsys.errors import ModelError
+
+        raise ModelError(
+            f"cannot write a figure to {os.fspath(path)!r}: unknown format {suffix!r} "
+            f"(use one of {', '.join(sorted(formats))})"
+        )
+    return suffix
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Save a matplotlib Figure atomically; the format follows the suffix (png, pdf, svg).
+
+    Raises ModelError (before anything is written) for a suffix matplotlib cannot write.
+    """
+    suffix = figure_format(path)
     kwargs.setdefault("dpi", 150)
     kwargs.setdefault("bbox_inches", "tight")
     return atomic_write(path, lambda p: fig.savefig(p, format=suffix, **kwargs))

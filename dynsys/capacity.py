@@ -73,6 +73,9 @@ _Z95 = 1.959963984540054
 CHUNK_TRIALS = 100
 _CACHE_BYTES = 1 << 19  # pattern block per inner chunk (bytes), to stay in cache
 
+#: Most Euler steps of one recall (a typo such as t_end = 1e300 must not hang).
+_MAX_STEPS = 10**9
+
 
 @dataclass(frozen=True)
 class RecallProtocol:
@@ -115,6 +118,9 @@ class RecallProtocol:
             if not (math.isfinite(value) and value > 0):
                 raise ModelError(f"{name} must be a positive number, got {getattr(self, name)!r}")
             object.__setattr__(self, name, value)
+        if self.t_end / self.dt > _MAX_STEPS:
+            raise ModelError(f"t_end / dt = {self.t_end / self.dt:.4g} Euler steps is more than "
+                             f"{_MAX_STEPS:.0e}; choose a larger dt or a shorter t_end")
         if not (math.isfinite(self.sigma) and self.sigma >= 0):
             raise ModelError(f"sigma must be >= 0, got {self.sigma!r}")
         if self.rule is not UpdateRule.EULER and self.activation is not Activation.SIGN:

@@ -15,9 +15,11 @@ import re
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
 
 from dynsys import __version__
-from dynsys.errors import DynsysError
+from dynsys.errors import DynsysError, ModelError
 
 __all__ = ["build_parser", "main"]
 
@@ -43,11 +45,50 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
+class _UsageError(ModelError):
+    """A command line argparse rejects (unknown option, bad int, missing MODEL)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors as one ``error: ...`` line (exit 2), like every other error.
+
+    Sub-command parsers inherit the class (``add_subparsers`` uses ``type(self)``).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse ``--out``/``--plot`` paths that cannot be written, before any work is done.
+
+    So that a run never stops half-way with one file written and the next refused: the
+    folder must exist, the path must not be a folder, a figure's suffix must be a format
+    matplotlib writes. ``dynsys report --out`` names a folder and is checked by the report.
+    """
+    for flag in ("out", "plot"):
+        value = getattr(args, flag, None)
+        if value is None or (flag == "out" and args.command == "report"):
+            continue
+        path = Path(value)
+        if not value.strip():
+            raise ModelError(f"--{flag} needs a file name")
+        if path.is_dir():
+            raise ModelError(f"--{flag} {value}: is a folder, not a file name")
+        folder = path.parent
+        if not folder.is_dir():
+            raise ModelError(f"--{flag} {value}: the folder {str(folder)!r} does not exist")
+        if flag == "plot":
+            from dynsys._io import figure_format
+
+            figure_format(path)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command of :mod:`dynsys.commands`."""
     from dynsys import commands
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dynsys",
         description="Analyse dynamical systems: equilibria, stability, phase planes, "
         "continuation, noise, Hopfield networks, LaTeX and figures.",
@@ -74,22 +115,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 success, 2 bad input or failure)."""
     args_in = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(_join_negative_values(args_in))
-    previous = warnings.showwarning
-    warnings.showwarning = _show_warning
-    try:
-        status = args.func(args)
-    except DynsysError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    finally:
-        warnings.showwarning = previous
+    with warnings.catch_warnings():  # restores showwarning and the filters on exit
+        warnings.showwarning = _show_warning
+        # numpy's "overflow/invalid value encountered in ..." are not messages for users:
+        # the analyses check their results for non-finite values and raise errors
+        warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning)
+        try:
+            args = parser.parse_args(_join_negative_values(args_in))
+            _check_outputs(args)
+            status = args.func(args)
+        except DynsysError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+                  file=sys.stderr)
+            return 2
+        except MemoryError:
+            print("error: out of memory: the requested sizes are too large for this machine",
+                  file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("error: interrupted", file=sys.stderr)
+            return 130
     return int(status or 0)
 
 

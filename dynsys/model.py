@@ -508,6 +508,13 @@ def _load_py(path: Path) -> Any:
         raise ModelError(msg) from exc
     if not hasattr(module, "model"):
         raise ModelError(f"model file {path} does not define a variable named 'model'")
+    from dynsys.system import System  # local: system imports this module
+
+    if not isinstance(module.model, Model | System):
+        raise ModelError(
+            f"model file {path}: 'model' is a {type(module.model).__name__}, not a dynsys "
+            "Model or an object implementing the System interface"
+        )
     return module.model
 
 

@@ -37,6 +37,8 @@ __all__ = ["Adaptive", "Euler", "EulerMaruyama", "Trajectory", "as_method", "sim
 #: solve_ivp solvers by lower-case name.
 ADAPTIVE_SOLVERS = {s.lower(): s for s in ("RK45", "RK23", "DOP853", "LSODA", "Radau", "BDF")}
 _IMPLICIT = {"Radau", "BDF", "LSODA"}
+#: Most Euler steps one call takes (a typo such as dt = 1e-300 must not hang or crash).
+_MAX_STEPS = 10**10
 _MAX_STORED_BYTES = 4e9
 
 
@@ -392,6 +394,17 @@ def simulate(
     starts = _initial_states(x0, n, names)
     n_ic = starts.shape[0]
     runs = n_ic * trials
+    if steps > _MAX_STEPS:
+        raise ModelError(
+            f"(t_end - t0) / dt = {ratio:.4g} steps is more than {_MAX_STEPS:.0e}; "
+            "choose a larger dt or a shorter t_end"
+        )
+    n_saved = steps // save_every + 1  # checked before np.arange allocates it
+    if n_saved * n * runs * 8 > _MAX_STORED_BYTES:
+        raise ModelError(
+            f"storing {n_saved} time points x {runs} runs x {n} states needs "
+            f"{n_saved * n * runs * 8 / 1e9:.1f} GB; raise save_every"
+        )
     xs = np.repeat(starts, trials, axis=0) if trials > 1 else starts
     ps = resolve_params(sys, params)
     if ps.ndim == 2 and ps.shape[0] == n_ic:
@@ -411,11 +424,6 @@ def simulate(
     gen, seed = _seeded(rng, noisy)
 
     saved = np.arange(0, steps + 1, save_every)
-    if saved.size * n * runs * 8 > _MAX_STORED_BYTES:
-        raise ModelError(
-            f"storing {saved.size} time points x {runs} runs x {n} states needs "
-            f"{saved.size * n * runs * 8 / 1e9:.1f} GB; raise save_every"
-        )
     times = t0 + dt * saved
     if ps.ndim == 1:
         par_out: dict[str, Any] = {k: float(v) for k, v in zip(sys.param_names, ps, strict=True)}
@@ -568,6 +576,13 @@ def _adaptive(
         def jac(t: float, y: FloatArray, p: FloatArray = p) -> FloatArray:
             return np.asarray(sys.jac(y, p, t), dtype=np.float64)
 
+        with np.errstate(all="ignore"):
+            f0 = fun(t0, xs[r])
+        if not np.all(np.isfinite(f0)):  # solve_ivp loops forever on a NaN first slope
+            raise SimulationError(
+                f"{meth.solver}: the right-hand side is not finite at the initial state "
+                f"{xs[r].tolist()} of trajectory {r}", step=0, trajectory=r,
+            )
         with np.errstate(all="ignore"):
             sol = solve_ivp(
                 fun, (t0, t_final), xs[r], method=meth.solver, t_eval=t_eval,

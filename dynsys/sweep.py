@@ -123,7 +123,7 @@ def executor_from(
             ) from None
         try:
             client = Client(scheduler, timeout=f"{float(timeout)}s")
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: malformed address
             msg = f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
             raise ModelError(msg) from None
         try:

@@ -29,6 +29,7 @@ __all__ = [
     "parse_float",
     "parse_range",
     "parse_region",
+    "seed",
 ]
 
 
@@ -55,6 +56,17 @@ def add_format(
         help="shorthand for --format json",
     )
     parser.add_argument("--out", metavar="FILE", help="write the output to FILE instead of stdout")
+
+
+def seed(text: str) -> int:
+    """argparse ``type`` of ``--seed``: a non-negative integer (what numpy accepts)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
 
 
 def parse_float(text: str, what: str) -> float:
@@ -99,6 +111,8 @@ def parse_region(text: str, what: str = "--region") -> dict[str, tuple[float, fl
         name, sep, rng = part.partition("=")
         if not sep or not name.strip().isidentifier():
             raise ModelError(f"{what} expects NAME=LO:HI[,NAME=LO:HI], got {part!r}")
+        if name.strip() in out:
+            raise ModelError(f"{what} gives {name.strip()!r} twice")
         out[name.strip()] = parse_range(rng, f"{what} for {name.strip()!r}")
     if not out:
         raise ModelError(f"{what} is empty")

@@ -19,6 +19,7 @@ from dynsys.commands._common import (
     emit_json,
     load_with_params,
     parse_region,
+    seed,
 )
 from dynsys.errors import ModelError
 
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the box to search (default: the model's region, or inferred)")
     add_format(p, ("text", "json", "latex"))
     p.add_argument("--plot", metavar="FILE", help="also draw the flux (1-D) or phase plane (2-D)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the quasi-random starts (0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the quasi-random starts (0)")
     p.add_argument("--precision", type=int, default=4, help="decimals in LaTeX output (4)")
     p.set_defaults(func=run)
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from dynsys.system import compile
 
     model, params = load_with_params(args)
-    region = parse_region(args.region) if args.region else None
+    region = parse_region(args.region) if args.region is not None else None
     system = compile(model)
     eq = find_equilibria(system, params, region, rng=args.seed)
     if args.plot:

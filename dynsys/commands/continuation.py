@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
 
     model, params = load_with_params(args)
     system = compile(model)
-    region = parse_region(args.region, "--region") if args.region else None
+    region = parse_region(args.region, "--region") if args.region is not None else None
     if args.samples < 1:
         raise ModelError(f"--samples must be at least 1, got {args.samples}")
     if args.cycles < 0:

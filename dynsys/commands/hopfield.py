@@ -10,10 +10,12 @@ import argparse
 from typing import Any
 
 from dynsys._io import save_figure
-from dynsys.commands._common import add_format, emit, emit_json, parse_float
+from dynsys.commands._common import add_format, emit, emit_json, parse_float, seed
 from dynsys.errors import ModelError
 
 _RULES = ("euler", "synchronous", "asynchronous")
+#: Largest network the CLI builds (its weight matrix alone is N^2 * 8 bytes: 800 MB here).
+_MAX_UNITS = 10_000
 
 
 def _positive_int(text: str) -> int:
@@ -23,6 +25,14 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _units(text: str) -> int:
+    """argparse ``type`` of ``--n``: a positive number of units, at most ``_MAX_UNITS``."""
+    value = _positive_int(text)
+    if value > _MAX_UNITS:
+        raise argparse.ArgumentTypeError(f"at most {_MAX_UNITS} units, got {text!r}")
     return value
 
 
@@ -75,24 +85,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="built-in 8x8 patterns to store (x,smiley)")
     g.add_argument("--random", type=_positive_int, metavar="P",
                    help="store P random patterns instead")
-    p.add_argument("--n", type=_positive_int, default=64, help="units for --random (64)")
+    p.add_argument("--n", type=_units, default=64, help="units for --random (64)")
     p.add_argument("--probe", default=None,
                    help="pattern to recall (name or index; default the first)")
     p.add_argument("--flip", default="0.3", help="fraction of bits flipped (0.3)")
     p.add_argument("--random-start", dest="random_start", action="store_true",
                    help="start from a uniform random state in [-1, 1]^N instead")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     _add_protocol(p)
     add_format(p)
     p.add_argument("--plot", metavar="FILE", help="save snapshots, overlaps and energy")
     p.set_defaults(func=run_recall)
 
     p = hsub.add_parser("capacity", help="recall probability vs number of stored patterns")
-    p.add_argument("--n", type=_positive_int, default=64, help="units (64)")
+    p.add_argument("--n", type=_units, default=64, help="units (64)")
     p.add_argument("--max-patterns", dest="max_patterns", type=_positive_int, default=16)
     p.add_argument("--trials", type=_positive_int, default=1000)
     p.add_argument("--flip", default="0.3", help="fraction of bits flipped (0.3)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     _add_protocol(p)
     _add_executor(p)
     add_format(p, ("text", "json", "csv"))
@@ -104,7 +114,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--alphas", default=None, help="loads P/N (default 0.02,0.04,...,0.26)")
     p.add_argument("--trials", type=_positive_int, default=100)
     p.add_argument("--flip", default="0.1")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     _add_protocol(p)
     _add_executor(p)
     add_format(p)
@@ -112,12 +122,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_scaling)
 
     p = hsub.add_parser("error-correction", help="recall probability vs fraction of flipped bits")
-    p.add_argument("--n", type=_positive_int, default=64, help="units (64)")
+    p.add_argument("--n", type=_units, default=64, help="units (64)")
     p.add_argument("--patterns", dest="n_patterns", type=_positive_int, default=2,
                    help="random patterns stored (2)")
     p.add_argument("--flips", default=None, help="flip fractions (default 0,0.05,...,0.5)")
     p.add_argument("--trials", type=_positive_int, default=200)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     _add_protocol(p)
     _add_executor(p)
     add_format(p)
@@ -128,12 +138,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--patterns", default="x,smiley")
     g.add_argument("--random", type=_positive_int, metavar="P")
-    p.add_argument("--n", type=_positive_int, default=64)
+    p.add_argument("--n", type=_units, default=64)
     p.add_argument("--activation", choices=("sign", "tanh"), default="sign")
     p.add_argument("--beta", default="4", help="gain of tanh (4)")
     p.add_argument("--zero-diagonal", action="store_true")
     p.add_argument("--starts", type=_positive_int, default=100)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     add_format(p)
     p.set_defaults(func=run_fixed_points)
 
@@ -230,8 +240,8 @@ def _int_list(text: str, what: str) -> list[int]:
         out = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
         raise ModelError(f"{what} expects integers separated by commas, got {text!r}") from None
-    if not out or min(out) < 2:
-        raise ModelError(f"{what} needs integers >= 2, got {text!r}")
+    if not out or min(out) < 2 or max(out) > _MAX_UNITS:
+        raise ModelError(f"{what} needs integers from 2 to {_MAX_UNITS}, got {text!r}")
     return out
 
 
@@ -243,6 +253,8 @@ def run_scaling(args: argparse.Namespace) -> int:
     alphas = None
     if args.alphas:
         alphas = [parse_float(a, "--alphas") for a in args.alphas.split(",") if a.strip()]
+        if not alphas or min(alphas) <= 0:
+            raise ModelError(f"--alphas needs loads P/N > 0, got {args.alphas!r}")
     with executor_from(args.workers, args.scheduler) as ex:
         res = scaling_curves(sizes, alphas, trials=args.trials,
                              flip=parse_float(args.flip, "--flip"), protocol=_protocol(args),

@@ -20,6 +20,7 @@ from dynsys.commands._common import (
     load_with_params,
     parse_float,
     parse_region,
+    seed,
 )
 from dynsys.errors import ModelError
 
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="grid points per axis of the basin map (101)")
     p.add_argument("--t-end", dest="t_end", help="length of the trajectories")
     p.add_argument("--unit", default="spikes/s", help="axis unit ('' for none)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the equilibrium search (0)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the equilibrium search (0)")
     add_format(p, ("text", "json"))
     p.set_defaults(func=run)
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.basin_resolution < 2:
         raise ModelError(f"--basin-resolution must be at least 2, got {args.basin_resolution}")
-    region = parse_region(args.region) if args.region else None
+    region = parse_region(args.region) if args.region is not None else None
     t_end = parse_float(args.t_end, "--t-end") if args.t_end else None
     if t_end is not None and t_end <= 0:
         raise ModelError(f"--t-end must be positive, got {args.t_end}")

@@ -21,6 +21,7 @@ from dynsys.commands._common import (
     emit_json,
     load_with_params,
     parse_float,
+    seed,
 )
 from dynsys.errors import ModelError
 from dynsys.plots._style import RATE_UNIT
@@ -47,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="additive noise amplitude, all states (default 0: no noise)")
     p.add_argument("--trials", type=int, default=1, metavar="K",
                    help="noise realisations per initial condition (default 1)")
-    p.add_argument("--seed", type=int, default=None, metavar="N",
+    p.add_argument("--seed", type=seed, default=None, metavar="N",
                    help="random seed (default: fresh, printed with the results)")
     p.add_argument("--method", default="euler", choices=["euler", *ADAPTIVE_SOLVERS],
                    help="integration method (default euler)")
@@ -66,7 +67,9 @@ def _initial_states(texts: list[str], model: object, n: int) -> list[list[float]
         return [list(initial()) if callable(initial) else [0.0] * n]
     states = []
     for text in texts:
-        parts = [s.strip() for s in text.split(",") if s.strip()]
+        parts = [s.strip() for s in text.split(",")]
+        if parts and not parts[-1]:  # allow one trailing comma: "59,"
+            parts.pop()
         if len(parts) != n:
             names = ", ".join(getattr(model, "state_names", ()))
             raise ModelError(f"--x0 {text!r} has {len(parts)} value(s); {n} needed ({names})")
