@@ -302,10 +302,18 @@ def direction_field(system: Any, params: ParamsLike = None, region: Region | Non
     return DirectionField(xs, ys, f[..., 0], f[..., 1])
 
 
+#: Most RK4 steps of one batch of phase-plane trajectories.
+_MAX_RK4_STEPS = 10**7
+
+
 def _rk4(sys_: Any, p: FloatArray, x0: FloatArray, t_end: float, dt: float,
          sign: float = 1.0, save: bool = True) -> FloatArray:
     """Classical RK4 for a batch ``(B, n)``; returns ``(B, T, n)`` or the end ``(B, n)``."""
-    steps = max(int(np.ceil(t_end / dt)), 1)
+    ratio = t_end / dt
+    if not ratio <= _MAX_RK4_STEPS:  # also NaN; a typo such as t_end = 1e300 must not hang
+        raise ModelError(f"t_end / dt = {ratio:.4g} RK4 steps is more than "
+                         f"{_MAX_RK4_STEPS:.0e}; choose a shorter t_end")
+    steps = max(int(np.ceil(ratio)), 1)
     h = sign * t_end / steps
     x = np.array(x0, dtype=np.float64)
     path = [x.copy()] if save else []

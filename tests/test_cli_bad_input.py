@@ -51,6 +51,9 @@ CASES = [
      "not finite at the initial state"),
     # numpy's RuntimeWarnings must not precede the one error line
     (["analyze", "{logneg}"], "not finite"),
+    (["phase", "mutual_excitation", "--plot", "{tmp}/p.png", "--t-end", "1e300"],
+     "RK4 steps"),
+    (["analyze", "mutual_excitation", "--region", "x=-1e308:1e308,y=0:1"], "wider than"),
     # Hopfield sizes and times that would hang or exhaust memory
     (["hopfield", "recall", "--t-end", "1e300"], "Euler steps"),
     (["hopfield", "recall", "--random", "2", "--n", "1000000"], "at most"),

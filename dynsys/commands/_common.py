@@ -101,6 +101,8 @@ def parse_range(text: str, what: str = "--range") -> tuple[float, float]:
     low, high = parse_float(lo, f"{what} lower bound"), parse_float(hi, f"{what} upper bound")
     if not low < high:
         raise ModelError(f"{what} needs LO < HI, got {text!r}")
+    if not math.isfinite(high - low):
+        raise ModelError(f"{what} is wider than a float can hold, got {text!r}")
     return low, high
 
 
