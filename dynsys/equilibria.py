@@ -547,6 +547,19 @@ def find_equilibria(
             break
         known = np.vstack([known, new])
         methods += ["newton" if round_ == 0 else "deflated newton"] * len(new)
+    # A non-smooth system's kinks (a sign network's 0 and pattern mixtures) are fixed
+    # points Newton never converges to; a System may list such exact candidates.
+    hook = getattr(sys_, "candidate_equilibria", None)
+    if callable(hook):
+        cand = np.asarray(hook(p), dtype=np.float64).reshape(-1, n)
+        zc = (cand - lo) / width
+        with np.errstate(all="ignore"):
+            res = np.max(np.abs(fz(zc)), axis=1) if len(zc) else np.empty(0)
+        keep = (res <= tol_abs) & np.all((zc >= -edge) & (zc <= 1 + edge), axis=1)
+        new = dedup(zc[keep], known, 1e-7)
+        used += len(zc)
+        known = np.vstack([known, new])
+        methods += ["exact candidate"] * len(new)
     xs = lo + width * known
     order = np.lexsort(xs.T[::-1]) if len(xs) else np.array([], dtype=int)
     eqs = tuple(make(xs[i], methods[i]) for i in order)

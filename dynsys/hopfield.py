@@ -322,6 +322,16 @@ class HopfieldNetwork:
         return np.full((*ps.shape[:-1], self.n), self.sigma)
 
     # ------------------------------------------------------------------ discrete updates
+    def candidate_equilibria(self, p: ParamsLike = None) -> FloatArray:
+        """Exact candidate fixed points (0, +-patterns, mixtures), ``(K, N)``.
+
+        :func:`dynsys.equilibria.find_equilibria` keeps those whose residual vanishes:
+        with f = sign, 0 and the mixtures sit on kinks that Newton never reaches.
+        """
+        from dynsys.hopfield_attractors import candidate_states
+
+        return candidate_states(self)
+
     def step_synchronous(self, x: ArrayLike) -> FloatArray:
         """One synchronous update ``x <- sign(W x)`` of states ``(..., N)``."""
         return _sign(self.field(x))

@@ -301,3 +301,21 @@ def test_hopfield_sign_network_uses_its_own_classification() -> None:
     assert mix.non_smooth and mix.kind is Kind.NON_SMOOTH and not mix.stable
     stored = linearize(net, p)
     assert not stored.non_smooth and stored.stable and stored.kind is Kind.STABLE
+
+
+def test_sign_network_kinks_are_found_not_missed() -> None:
+    """0 and the pair mixtures (p +- q)/2 are fixed points of dx/dt = -x + sign(Wx) on kinks
+    of sign, which Newton never reaches: the system's exact candidates supply them."""
+    from dynsys.hopfield import HopfieldNetwork
+    from dynsys.patterns import random_patterns
+
+    net = HopfieldNetwork(random_patterns(2, 16, rng=3))
+    p, q = net.patterns
+    eq = find_equilibria(net, n_starts=64, sim_starts=8)
+    states = {tuple(e.state) for e in eq}
+    expected = {tuple(s * v) for v in (np.zeros(16), p, q, (p + q) / 2, (p - q) / 2)
+                for s in (1.0, -1.0)}
+    assert states == expected and len(eq) == 9
+    assert all(e.residual == 0.0 for e in eq)
+    assert sum(e.method == "exact candidate" for e in eq) == 5
+    assert all(e.stable for e in eq if e.method != "exact candidate")
