@@ -68,11 +68,14 @@ def _check_outputs(args: argparse.Namespace) -> None:
     """
     for flag in ("out", "plot"):
         value = getattr(args, flag, None)
-        if value is None or (flag == "out" and args.command == "report"):
+        if value is None:
+            continue
+        if not value.strip():  # Path("") is the current folder: never what was meant
+            raise ModelError(f"--{flag} needs a {'folder' if args.command == 'report' else 'file'}"
+                             " name")
+        if flag == "out" and args.command == "report":
             continue
         path = Path(value)
-        if not value.strip():
-            raise ModelError(f"--{flag} needs a file name")
         if path.is_dir():
             raise ModelError(f"--{flag} {value}: is a folder, not a file name")
         folder = path.parent

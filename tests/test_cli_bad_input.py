@@ -78,6 +78,8 @@ CASES = [
     (["show", "mutual_excitation", "--out", "{tmp}"], "is a folder"),
     (["simulate", "mutual_excitation", "--out", ""], "needs a file name"),
     (["simulate", "mutual_excitation", "--plot", ""], "needs a file name"),
+    (["report", "--quick", "--no-pdf", "--out", ""], "needs a folder name"),
+    (["report", "--quick", "--seed", "abc"], "invalid int value"),
 ]
 
 
