@@ -539,6 +539,8 @@ def load_model(name_or_path: str | Path) -> Any:
     text = str(name_or_path)
     path = Path(text)
     if path.suffix in (".py", ".ode") or path.exists():
+        if path.is_dir():
+            raise ModelError(f"{text!r} is a folder, not a model file (.py or .ode)")
         if not path.is_file():
             raise ModelError(f"model file {text!r} does not exist")
         if path.suffix == ".py":

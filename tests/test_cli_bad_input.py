@@ -30,6 +30,7 @@ CASES = [
     (["show", "{notmodel}"], "not a dynsys Model"),
     (["simulate", "{notmodel}"], "not a dynsys Model"),
     (["analyze", "{notmodel}"], "not a dynsys Model"),
+    (["show", "{tmp}"], "is a folder, not a model file"),
     # shapes and numbers
     (["simulate", "mutual_excitation", "--x0", "1,2,3"], "2 needed"),
     (["simulate", "mutual_excitation", "--x0", "1,,2"], "3 value(s)"),
