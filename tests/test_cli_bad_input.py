@@ -62,6 +62,7 @@ CASES = [
     (["hopfield", "scaling", "--sizes", "8", "--alphas", "-1", "--trials", "1"], "> 0"),
     (["hopfield", "capacity", "--n", "8", "--max-patterns", "2", "--trials", "2",
       "--scheduler", "nonsense"], "Dask scheduler"),
+    (["analyze", "hopfield", "--plot", "{tmp}/h.png"], "1-D and 2-D models only"),
     # output paths: checked before any work, so nothing is half written
     (["simulate", "mutual_excitation", "--plot", FOO], "unknown format 'foo'"),
     (["analyze", "mutual_excitation", "--plot", FOO], "unknown format 'foo'"),
