@@ -59,6 +59,11 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{message} (see '{self.prog} --help')")
 
 
+def _one_line(message: str) -> str:
+    """The error on one line whatever the user typed (a newline in a name is shown as \\n)."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def _check_outputs(args: argparse.Namespace) -> None:
     """Refuse ``--out``/``--plot`` paths that cannot be written, before any work is done.
 
@@ -128,10 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_outputs(args)
             status = args.func(args)
         except DynsysError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(_one_line(f"error: {exc}"), file=sys.stderr)
             return 2
         except OSError as exc:
-            print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            print(_one_line(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")),
                   file=sys.stderr)
             return 2
         except MemoryError:

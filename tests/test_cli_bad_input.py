@@ -63,6 +63,10 @@ CASES = [
     (["hopfield", "capacity", "--n", "8", "--max-patterns", "2", "--trials", "2",
       "--scheduler", "nonsense"], "Dask scheduler"),
     (["analyze", "hopfield", "--plot", "{tmp}/h.png"], "1-D and 2-D models only"),
+    # hostile strings: a newline in what the user typed must not split the error line
+    (["continue", "mutual_excitation", "--param", "I\nJ", "--range", "0:1"], "not a parameter"),
+    (["show", "mutual_excitation", "--out", "{tmp}/no\nfolder/x.txt"], "does not exist"),
+    (["show", "mutual_excitation", "--bogus\nflag"], "unrecognized arguments"),
     # output paths: checked before any work, so nothing is half written
     (["simulate", "mutual_excitation", "--plot", FOO], "unknown format 'foo'"),
     (["analyze", "mutual_excitation", "--plot", FOO], "unknown format 'foo'"),
