@@ -85,7 +85,7 @@ CASES = [
     (["simulate", "mutual_excitation", "--out", ""], "needs a file name"),
     (["simulate", "mutual_excitation", "--plot", ""], "needs a file name"),
     (["report", "--quick", "--no-pdf", "--out", ""], "needs a folder name"),
-    (["report", "--quick", "--seed", "abc"], "invalid int value"),
+    (["report", "--quick", "--seed", "abc"], "expected a non-negative integer, got 'abc'"),
 ]
 
 
@@ -118,3 +118,15 @@ def test_written_files_follow_the_umask(tmp_path, capsys):
     mask = os.umask(0o022)
     os.umask(mask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+
+
+@pytest.mark.parametrize("argv", [
+    ["report", "--quick", "--no-pdf", "--no-progress", "--out", "missing_parent/report"],
+    ["report", "--quick", "--no-pdf", "--no-progress", "--seed", "-1", "--out", "r"],
+])
+def test_report_refuses_before_working(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
+    assert list(tmp_path.iterdir()) == []

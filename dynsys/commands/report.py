@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+from dynsys.commands._common import seed
+from dynsys.errors import ModelError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output folder (default: dynsys-report in the current directory)")
     p.add_argument("--quick", action="store_true",
                    help="smaller trial counts (for CI): same figures, wider error bars")
-    p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="root random seed (default 0)")
     p.add_argument("--no-pdf", action="store_true", help="do not run LaTeX")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--list", action="store_true", help="list the built-in reports and exit")
@@ -35,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         print("\n".join(recipe_names()))
         return 0
+    if args.out is not None:
+        parent = Path(args.out).resolve().parent
+        if not parent.is_dir():  # create the report's folder, not a mistyped path to it
+            raise ModelError(f"--out {args.out}: the folder {parent} does not exist")
     result = run_report(args.recipe, args.out, quick=args.quick, seed=args.seed,
                         progress=not args.no_progress, pdf=not args.no_pdf)
     verdicts: dict[str, int] = {}
