@@ -153,3 +153,11 @@ def test_missing_latex_engine_names_the_packages(tmp_path, monkeypatch):
     path, message = writers.compile_pdf(tmp_path)
     assert path is None
     assert "texlive-latex-base texlive-latex-recommended" in message
+
+
+def test_section_titles_carry_their_own_numbers_once(tiny):
+    _, out = tiny
+    tex = (out / "report.tex").read_text()
+    # the titles hold the reference report's numbers ("1 One"); LaTeX must not add its own
+    assert "\\section{1 One}" in tex
+    assert "\\setcounter{secnumdepth}{0}" in tex.split("\\begin{document}")[0]

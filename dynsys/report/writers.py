@@ -35,6 +35,7 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{longtable}
 \usepackage[hidelinks]{hyperref}
 \setlength{\parskip}{0.5ex}
+\setcounter{secnumdepth}{0}
 """
 
 
