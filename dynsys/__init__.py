@@ -36,6 +36,19 @@ from dynsys.flux import ActivationCurve, Flux, activation_curve, flux
 from dynsys.hopfield import Activation, HopfieldNetwork, UpdateRule
 from dynsys.hopfield_attractors import classify_state, find_fixed_points
 from dynsys.model import Model, heav, load_model, model_names, symbols, time_symbol
+from dynsys.noise import (
+    Barrier,
+    KramersEstimate,
+    Potential,
+    ResidenceEstimate,
+    ResidenceScan,
+    SwitchingStatistics,
+    kramers,
+    kramers_time,
+    potential,
+    residence_scan,
+    switching_statistics,
+)
 from dynsys.patterns import flip_bits, from_image, named_pattern, overlaps, random_patterns
 from dynsys.phase_plane import (
     BasinMap,
@@ -51,6 +64,7 @@ from dynsys.phase_plane import (
 )
 from dynsys.recall import RecallResult, recall
 from dynsys.region_map import RegionMap, region_map
+from dynsys.report import Claim, Report, load_recipe, recipe_names, run_report
 from dynsys.simulate import Adaptive, Euler, EulerMaruyama, Trajectory, simulate
 from dynsys.stability import Kind, Stability, classify, stability
 from dynsys.sweep import executor_from, run_tasks, sweep_grid
@@ -62,10 +76,12 @@ __all__ = [
     "Activation",
     "ActivationCurve",
     "Adaptive",
+    "Barrier",
     "BasinMap",
     "BifurcationDiagram",
     "Branch",
     "CapacityCurve",
+    "Claim",
     "CompiledSystem",
     "ContinuationSettings",
     "ConvergenceError",
@@ -80,18 +96,24 @@ __all__ = [
     "Flux",
     "HopfieldNetwork",
     "Kind",
+    "KramersEstimate",
     "Model",
     "ModelError",
     "Nullcline",
     "PhasePlane",
     "PointType",
+    "Potential",
     "RecallProtocol",
     "RecallResult",
     "RegionMap",
+    "Report",
+    "ResidenceEstimate",
+    "ResidenceScan",
     "Separatrix",
     "SimulationError",
     "SpecialPoint",
     "Stability",
+    "SwitchingStatistics",
     "System",
     "Trajectory",
     "UpdateRule",
@@ -117,17 +139,24 @@ __all__ = [
     "flux",
     "from_image",
     "heav",
+    "kramers",
+    "kramers_time",
     "linearize",
     "load_model",
+    "load_recipe",
     "model_names",
     "named_pattern",
     "nullclines",
     "overlaps",
     "phase_plane",
+    "potential",
     "random_patterns",
     "recall",
+    "recipe_names",
     "region_map",
+    "residence_scan",
     "resolve_params",
+    "run_report",
     "run_tasks",
     "scaling_curves",
     "separatrices",
@@ -135,6 +164,7 @@ __all__ = [
     "simulated_cycles",
     "stability",
     "sweep_grid",
+    "switching_statistics",
     "symbols",
     "time_symbol",
     "wilson_interval",
