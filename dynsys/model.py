@@ -20,7 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 import sympy as sp
@@ -32,6 +32,7 @@ __all__ = [
     "Model",
     "heav",
     "load_model",
+    "model_module",
     "model_names",
     "symbols",
     "time_symbol",
@@ -494,7 +495,8 @@ def model_names() -> tuple[str, ...]:
     )
 
 
-def _load_py(path: Path) -> Any:
+def _import_py(path: Path) -> ModuleType:
+    """Import a model file as a module (trusted Python), with import errors as ModelError."""
     spec = importlib.util.spec_from_file_location(f"dynsys_user_model_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ModelError(f"cannot import model file {path}")
@@ -506,6 +508,11 @@ def _load_py(path: Path) -> Any:
     except Exception as exc:  # a user's .py failed to import: report, do not crash
         msg = f"model file {path} failed to import: {type(exc).__name__}: {exc}"
         raise ModelError(msg) from exc
+    return module
+
+
+def _load_py(path: Path) -> Any:
+    module = _import_py(path)
     if not hasattr(module, "model"):
         raise ModelError(f"model file {path} does not define a variable named 'model'")
     from dynsys.system import System  # local: system imports this module
@@ -516,6 +523,28 @@ def _load_py(path: Path) -> Any:
             "Model or an object implementing the System interface"
         )
     return module.model
+
+
+def model_module(name: str) -> ModuleType:
+    """The module of a built-in model file, for the helpers it declares beside ``model``.
+
+    A built-in model file may define more than its ``model``: the activation ``f`` of
+    the rate models, for instance, which Figure 1 of the reference report draws.
+
+    Raises
+    ------
+    ModelError
+        If ``name`` is not a built-in model (the message lists them).
+
+    Examples
+    --------
+    >>> float(model_module("self_excitation").f(0))
+    60.0
+    """
+    candidate = _builtin_dir() / f"{name}.py"
+    if not str(name).isidentifier() or not candidate.is_file():
+        raise ModelError(f"unknown model {name!r}; built-in models: {', '.join(model_names())}")
+    return _import_py(candidate)
 
 
 def load_model(name_or_path: str | Path) -> Any:

@@ -11,7 +11,6 @@ measurement it is compared with.
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import numpy as np
@@ -38,13 +37,9 @@ def _g(x: float, digits: int = 3) -> str:
 
 def _activation_of(model_name: str) -> Any:
     """The activation function ``f`` declared in a built-in model file."""
-    from dynsys.model import _builtin_dir
+    from dynsys.model import model_module
 
-    path = _builtin_dir() / f"{model_name}.py"
-    spec = importlib.util.spec_from_file_location(f"dynsys_recipe_{model_name}", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.f
+    return model_module(model_name).f
 
 
 def build(report: Any) -> None:
