@@ -495,24 +495,29 @@ def model_names() -> tuple[str, ...]:
     )
 
 
-def _import_py(path: Path) -> ModuleType:
-    """Import a model file as a module (trusted Python), with import errors as ModelError."""
-    spec = importlib.util.spec_from_file_location(f"dynsys_user_model_{path.stem}", path)
+def import_python_file(path: Path, what: str = "model file") -> ModuleType:
+    """Import a ``.py`` file (a model or report recipe: trusted Python) as a module.
+
+    Any exception raised while importing becomes a ModelError naming ``what`` and
+    the file, so that the CLI reports it on one line.
+    """
+    prefix = "dynsys_" + "_".join(what.split())
+    spec = importlib.util.spec_from_file_location(f"{prefix}_{path.stem}", path)
     if spec is None or spec.loader is None:
-        raise ModelError(f"cannot import model file {path}")
+        raise ModelError(f"cannot import {what} {path}")
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
     except ModelError:
         raise
     except Exception as exc:  # a user's .py failed to import: report, do not crash
-        msg = f"model file {path} failed to import: {type(exc).__name__}: {exc}"
+        msg = f"{what} {path} failed to import: {type(exc).__name__}: {exc}"
         raise ModelError(msg) from exc
     return module
 
 
 def _load_py(path: Path) -> Any:
-    module = _import_py(path)
+    module = import_python_file(path)
     if not hasattr(module, "model"):
         raise ModelError(f"model file {path} does not define a variable named 'model'")
     from dynsys.system import System  # local: system imports this module
@@ -544,7 +549,7 @@ def model_module(name: str) -> ModuleType:
     candidate = _builtin_dir() / f"{name}.py"
     if not str(name).isidentifier() or not candidate.is_file():
         raise ModelError(f"unknown model {name!r}; built-in models: {', '.join(model_names())}")
-    return _import_py(candidate)
+    return import_python_file(candidate)
 
 
 def load_model(name_or_path: str | Path) -> Any:

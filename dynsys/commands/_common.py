@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,15 +59,22 @@ def add_format(
     parser.add_argument("--out", metavar="FILE", help="write the output to FILE instead of stdout")
 
 
-def seed(text: str) -> int:
-    """argparse ``type`` of ``--seed``: a non-negative integer (what numpy accepts)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
+def int_at_least(minimum: int, what: str) -> Callable[[str], int]:
+    """An argparse ``type``: an integer >= ``minimum``, refused naming ``what`` otherwise."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+#: argparse ``type`` of ``--seed``: a non-negative integer (what numpy accepts).
+seed = int_at_least(0, "a non-negative integer")
 
 
 def parse_float(text: str, what: str) -> float:

@@ -10,7 +10,14 @@ import argparse
 from typing import Any
 
 from dynsys._io import save_figure
-from dynsys.commands._common import add_format, emit, emit_json, parse_float, seed
+from dynsys.commands._common import (
+    add_format,
+    emit,
+    emit_json,
+    int_at_least,
+    parse_float,
+    seed,
+)
 from dynsys.errors import ModelError
 
 _RULES = ("euler", "synchronous", "asynchronous")
@@ -18,14 +25,8 @@ _RULES = ("euler", "synchronous", "asynchronous")
 _MAX_UNITS = 10_000
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+#: argparse ``type``: a positive integer.
+_positive_int = int_at_least(1, "a positive integer")
 
 
 def _units(text: str) -> int:

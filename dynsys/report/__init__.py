@@ -14,7 +14,6 @@ atomically: ``figures/*.png|pdf``, ``tables/*.tex``, ``report.tex``, ``report.ht
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import time
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from typing import Any
 
 from dynsys._io import to_jsonable
 from dynsys.errors import ModelError
+from dynsys.model import import_python_file
 from dynsys.report.document import Claim, FigureEntry, Report, TableEntry
 from dynsys.report.writers import (
     TEX_PACKAGES,
@@ -86,17 +86,7 @@ def load_recipe(name_or_path: str | Path) -> ModuleType:
                              f"{', '.join(recipe_names())} (or give a path to a .py recipe)")
     elif not path.is_file():
         raise ModelError(f"report recipe {text!r} does not exist")
-    spec = importlib.util.spec_from_file_location(f"dynsys_report_{path.stem}", path)
-    if spec is None or spec.loader is None:
-        raise ModelError(f"cannot import report recipe {path}")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except ModelError:
-        raise
-    except Exception as exc:
-        raise ModelError(f"report recipe {path} failed to import: "
-                         f"{type(exc).__name__}: {exc}") from exc
+    module = import_python_file(path, "report recipe")
     if not callable(getattr(module, "build", None)) or not hasattr(module, "TITLE"):
         raise ModelError(f"report recipe {path} must define TITLE and build(report)")
     return module
