@@ -274,6 +274,11 @@ class CycleSamples:
         Mean time between successive upward crossings of the mean of the state with
         the largest range; NaN where the run settled to an equilibrium.
     oscillating : (K,) bool array
+    settled : (K,) bool array
+        False where an oscillation's range still changes by more than ``settle_tol``
+        (relative) between the two halves of the window: near a Hopf point a focus
+        decays (or a cycle grows) too slowly for a finite simulation to settle, and
+        such a sample is not a measured cycle.
     method : str
     dt, transient, window : float
     """
@@ -290,6 +295,7 @@ class CycleSamples:
     dt: float
     transient: float
     window: float
+    settled: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``"simulated": true`` marks the values' origin)."""
@@ -299,6 +305,7 @@ class CycleSamples:
             "minima": {nm: self.minima[:, i] for i, nm in enumerate(self.state_names)},
             "maxima": {nm: self.maxima[:, i] for i, nm in enumerate(self.state_names)},
             "periods": self.periods, "oscillating": self.oscillating,
+            "settled": self.settled,
             "method": self.method, "dt": self.dt, "transient": self.transient,
             "window": self.window,
         }
@@ -354,6 +361,7 @@ def simulated_cycles(
     dt: float | None = None,
     method: str = "rk45",
     amplitude_tol: float = 1e-4,
+    settle_tol: float = 0.05,
 ) -> CycleSamples:
     """simulated_cycles(system, param, values) -> CycleSamples
 
@@ -383,6 +391,9 @@ def simulated_cycles(
         A state range below this (relative to 1 + |mean|) counts as an equilibrium, and
         so does an oscillation whose range in the second half of the window is less
         than half that in the first (a transient decaying to a focus).
+    settle_tol : float
+        An oscillation whose range differs by more than this fraction between the two
+        halves of the window is reported as not settled (``CycleSamples.settled``).
 
     Returns
     -------
@@ -445,7 +456,9 @@ def simulated_cycles(
         j = int(np.argmax(rng_[i] / scale[i]))
         periods[i] = _period(t, states[i, :, j])
     osc = osc & np.isfinite(periods)
+    drift = np.abs(late - early) > settle_tol * np.maximum(np.maximum(early, late), 1e-300)
+    settled = ~osc | ~np.any(drift & (rng_ > amplitude_tol * scale), axis=1)
     return CycleSamples(
         model=system.name, param=param, values=vals, state_names=tuple(system.state_names),
         minima=mins, maxima=maxs, periods=periods, oscillating=osc, method=label,
-        dt=float(dt), transient=float(transient), window=float(window))
+        dt=float(dt), transient=float(transient), window=float(window), settled=settled)

@@ -187,3 +187,21 @@ def test_cli_hopf_curves(capsys: pytest.CaptureFixture) -> None:
     b = np.array(data["curves"][0]["values"]["b"])
     kappa = np.array(data["curves"][0]["tests"]["kappa"])
     np.testing.assert_allclose(kappa, 0.08 - 0.08**2 * b**2, atol=1e-9)
+
+
+def test_a_slowly_decaying_focus_past_the_hopf_is_not_a_settled_cycle():
+    """wilson_cowan's supercritical Hopf is at P = 1.8793: below it a small cycle
+    settles; just above it the focus decays too slowly to finish within the window."""
+    from dynsys import compile, load_model, simulated_cycles
+    from dynsys._io import to_jsonable
+    from dynsys.plots.bifurcation import plot_bifurcation_diagram
+
+    cyc = simulated_cycles(compile(load_model("wilson_cowan")), "P", [1.5, 1.86, 1.89, 2.5])
+    assert cyc.oscillating.tolist() == [True, True, True, False]
+    assert cyc.settled.tolist() == [True, True, False, True]
+    assert to_jsonable(cyc)["settled"] == [True, True, False, True]
+    from dynsys import bifurcation_diagram
+
+    d = bifurcation_diagram(compile(load_model("wilson_cowan")), "P", (1.4, 2.6))
+    labels = [ln.get_label() for ln in plot_bifurcation_diagram(d, cycles=cyc).axes[0].lines]
+    assert "not settled (simulated)" in labels and "limit cycle max/min (simulated)" in labels

@@ -153,11 +153,16 @@ def plot_bifurcation_diagram(
     _mark_points(ax, pts, first.param, None, j, label_points, "{:.6g}")
     if cycles is not None and np.any(cycles.oscillating):
         osc = np.asarray(cycles.oscillating, dtype=bool)
+        settled = (np.ones_like(osc) if cycles.settled is None
+                   else np.asarray(cycles.settled, dtype=bool))
         jc = list(cycles.state_names).index(first.state_names[j])
-        for arr, lab in ((cycles.maxima, "limit cycle max/min (simulated)"),
-                         (cycles.minima, None)):
-            ax.plot(cycles.values[osc], arr[osc, jc], marker="o", markersize=4,
-                    linestyle="none", color=OKABE_ITO[1], markerfacecolor="none", label=lab)
+        for keep, marker, text in ((osc & settled, "o", "limit cycle max/min (simulated)"),
+                                   (osc & ~settled, "x", "not settled (simulated)")):
+            for arr, lab in ((cycles.maxima, text), (cycles.minima, None)):
+                if np.any(keep):
+                    ax.plot(cycles.values[keep], arr[keep, jc], marker=marker, markersize=4,
+                            linestyle="none", color=OKABE_ITO[1], markerfacecolor="none",
+                            label=lab)
     ax.set_xlabel(first.param)
     ax.set_ylabel(_label(first.state_names[j], _unit(first.model, unit)))
     ax.set_title(f"{first.model}: equilibria against {first.param}", fontsize=9)
