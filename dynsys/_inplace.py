@@ -182,16 +182,7 @@ class _InplaceWriter:
         neg = [a for a in terms if a not in pos]
         if not pos:  # keep the signs inside the terms
             pos, neg = terms, []
-        acc: tuple[str, bool] | None = None
-        for a in pos:
-            ref = self.state(a)
-            if acc is None:
-                acc = ref
-                continue
-            out = self.target(acc, ref)
-            self.body.append(f"add({acc[0]}, {ref[0]}, out={out})")
-            acc = (out, True)
-        assert acc is not None
+        acc = self._fold("add", pos)
         for a in neg:
             ref = self.state(-a)
             out = self.target(acc, ref)
@@ -216,24 +207,8 @@ class _InplaceWriter:
             else:
                 num.append(a)
         coef = self.operand(sp.Mul(*scal)) if scal else None
-        acc: tuple[str, bool] | None = None
-        for a in num:
-            ref = self.state(a)
-            if acc is None:
-                acc = ref
-                continue
-            out = self.target(acc, ref)
-            self.body.append(f"multiply({acc[0]}, {ref[0]}, out={out})")
-            acc = (out, True)
-        dacc: tuple[str, bool] | None = None
-        for a in den:
-            ref = self.state(a)
-            if dacc is None:
-                dacc = ref
-                continue
-            out = self.target(dacc, ref)
-            self.body.append(f"multiply({dacc[0]}, {ref[0]}, out={out})")
-            dacc = (out, True)
+        acc = self._fold("multiply", num) if num else None
+        dacc = self._fold("multiply", den) if den else None
         if acc is None:  # coef / den
             assert dacc is not None
             out = self.target(dacc)
