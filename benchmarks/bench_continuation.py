@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from dynsys import compile, load_model
-from dynsys.continuation import continue_equilibria
+from dynsys.bifurcation.continuation import continue_equilibria
 
 EXACT = np.array([-10 - (4 * math.sqrt(5) - 2 * math.log(2 + math.sqrt(5))),
                   -10 + (4 * math.sqrt(5) - 2 * math.log(2 + math.sqrt(5)))])

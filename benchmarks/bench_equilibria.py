@@ -26,10 +26,12 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import fsolve
 
-from dynsys.equilibria import find_equilibria
-from dynsys.model import Model, load_model, symbols
-from dynsys.stability import stability
-from dynsys.system import compile
+from dynsys.analysis.equilibria import find_equilibria
+from dynsys.analysis.stability import stability
+from dynsys.core.loading import load_model
+from dynsys.core.model import Model
+from dynsys.core.symbols import symbols
+from dynsys.core.system import compile
 
 
 def winner_take_all(n: int, a: float = 10.0, b: float = 2.0, i_ext: float = -5.0) -> Model:

@@ -29,7 +29,9 @@ import time
 
 import numpy as np
 
-from dynsys.capacity import _CACHE_BYTES, RecallProtocol, capacity_curve
+from dynsys.hopfield._trials import _CACHE_BYTES
+from dynsys.hopfield.capacity import capacity_curve
+from dynsys.hopfield.recall import RecallProtocol
 from dynsys.sweep import executor_from, pinned_call
 
 PROTO = RecallProtocol()

@@ -1,6 +1,6 @@
 """Benchmark: Euler / Euler-Maruyama on mutual_excitation, 10,000 runs x 2,000 steps.
 
-Prints the time of ``dynsys.simulate`` and its ratio, measured in this same process,
+Prints the time of ``dynsys.analysis.simulate`` and its ratio, measured in this same process,
 to (a) a per-trajectory pure-Python loop as a student would write it (timed on a
 subset and extrapolated linearly), and (b) a hand-written vectorized numpy loop.
 Each figure is the best of ``--repeat`` runs (the machine is shared, so absolute
@@ -18,9 +18,9 @@ import time
 
 import numpy as np
 
-from dynsys.model import load_model
-from dynsys.simulate import simulate
-from dynsys.system import compile
+from dynsys.analysis.simulate import simulate
+from dynsys.core.loading import load_model
+from dynsys.core.system import compile
 
 W1 = W2 = 0.4
 I_EXT = -10.0
@@ -156,7 +156,7 @@ def main() -> None:
                                                                               s, 1))
         t_tight = t_sub2 * args.runs / len(sub)
         print(f"\n{label}")
-        print(f"  dynsys.simulate             {t_ours:8.3f} s  "
+        print(f"  dynsys.analysis.simulate             {t_ours:8.3f} s  "
               f"({t_ours / work * 1e9:5.2f} ns per trajectory-step)")
         print(f"  (b) numpy loop              {t_hand:8.3f} s  "
               f"({t_hand / work * 1e9:5.2f} ns per trajectory-step)")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "atomic_write", "figure_format", "save_figure", "to_jsonable", "write_bytes", "write_json",
+    "atomic_write", "to_jsonable", "write_bytes", "write_json",
     "write_text",
 ]
 
@@ -71,33 +71,6 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically."""
     return atomic_write(path, lambda p: p.write_bytes(data))
-
-
-def figure_format(path: str | os.PathLike[str]) -> str:
-    """The figure format of ``path``'s suffix (no suffix: png); ModelError if unsupported."""
-    suffix = Path(path).suffix.lower().lstrip(".") or "png"
-    from matplotlib.backend_bases import FigureCanvasBase
-
-    formats = FigureCanvasBase.get_supported_filetypes()
-    if suffix not in formats:
-        from dynsys.errors import ModelError
-
-        raise ModelError(
-            f"cannot write a figure to {os.fspath(path)!r}: unknown format {suffix!r} "
-            f"(use one of {', '.join(sorted(formats))})"
-        )
-    return suffix
-
-
-def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> Path:
-    """Save a matplotlib Figure atomically; the format follows the suffix (png, pdf, svg).
-
-    Raises ModelError (before anything is written) for a suffix matplotlib cannot write.
-    """
-    suffix = figure_format(path)
-    kwargs.setdefault("dpi", 150)
-    kwargs.setdefault("bbox_inches", "tight")
-    return atomic_write(path, lambda p: fig.savefig(p, format=suffix, **kwargs))
 
 
 def to_jsonable(obj: Any) -> Any:

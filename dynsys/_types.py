@@ -20,7 +20,19 @@ ParamsLike: TypeAlias = Mapping[str, float] | npt.ArrayLike | None
 ``(..., m)`` in the system's parameter order, or ``None`` for the defaults."""
 RngLike: TypeAlias = np.random.Generator | int | np.random.SeedSequence | None
 
-__all__ = ["ArrayLike", "ComplexArray", "FloatArray", "ParamsLike", "RngLike", "as_rng"]
+__all__ = [
+    "ADAPTIVE_SOLVERS",
+    "ArrayLike",
+    "ComplexArray",
+    "FloatArray",
+    "ParamsLike",
+    "RngLike",
+    "as_rng",
+]
+
+#: scipy ``solve_ivp`` solvers by lower-case name (here, not beside ``simulate``, so that
+#: the command line lists them without loading scipy).
+ADAPTIVE_SOLVERS = {s.lower(): s for s in ("RK45", "RK23", "DOP853", "LSODA", "Radau", "BDF")}
 
 
 def as_rng(rng: RngLike) -> np.random.Generator:

@@ -15,10 +15,11 @@ import re
 import sys
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn
 
-from dynsys import __version__
+from dynsys import commands
+from dynsys._version import __version__
+from dynsys.commands._common import check_outputs
 from dynsys.errors import DynsysError, ModelError
 
 __all__ = ["build_parser", "main"]
@@ -64,38 +65,8 @@ def _one_line(message: str) -> str:
     return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
-def _check_outputs(args: argparse.Namespace) -> None:
-    """Refuse ``--out``/``--plot`` paths that cannot be written, before any work is done.
-
-    So that a run never stops half-way with one file written and the next refused: the
-    folder must exist, the path must not be a folder, a figure's suffix must be a format
-    matplotlib writes. ``dynsys report --out`` names a folder and is checked by the report.
-    """
-    for flag in ("out", "plot"):
-        value = getattr(args, flag, None)
-        if value is None:
-            continue
-        if not value.strip():  # Path("") is the current folder: never what was meant
-            raise ModelError(f"--{flag} needs a {'folder' if args.command == 'report' else 'file'}"
-                             " name")
-        if flag == "out" and args.command == "report":
-            continue
-        path = Path(value)
-        if path.is_dir():
-            raise ModelError(f"--{flag} {value}: is a folder, not a file name")
-        folder = path.parent
-        if not folder.is_dir():
-            raise ModelError(f"--{flag} {value}: the folder {str(folder)!r} does not exist")
-        if flag == "plot":
-            from dynsys._io import figure_format
-
-            figure_format(path)
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command of :mod:`dynsys.commands`."""
-    from dynsys import commands
-
     parser = _Parser(
         prog="dynsys",
         description="Analyse dynamical systems: equilibria, stability, phase planes, "
@@ -130,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning)
         try:
             args = parser.parse_args(_join_negative_values(args_in))
-            _check_outputs(args)
+            check_outputs(args)
             status = args.func(args)
         except DynsysError as exc:
             print(_one_line(f"error: {exc}"), file=sys.stderr)

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
 
-from dynsys.equilibria import Equilibria, Equilibrium
+from dynsys.core.model import Model
 from dynsys.errors import ModelError
-from dynsys.model import Model
+
+if TYPE_CHECKING:  # annotations only: the analyses sit above this module and call it
+    from dynsys.analysis.equilibria import Equilibria, Equilibrium
 
 __all__ = [
     "check_structure",
@@ -102,8 +104,8 @@ def stability_table(
 
     Examples
     --------
-    >>> from dynsys.model import load_model
-    >>> from dynsys.equilibria import find_equilibria
+    >>> from dynsys.core.loading import load_model
+    >>> from dynsys.analysis.equilibria import find_equilibria
     >>> tex = stability_table(find_equilibria(load_model("mutual_excitation")))
     >>> "\\\\toprule" in tex and "saddle" in tex and check_structure(tex) == []
     True
@@ -174,7 +176,7 @@ def equations_latex(model: Any, *, params: bool = True) -> str:
 
     Examples
     --------
-    >>> from dynsys.model import load_model
+    >>> from dynsys.core.loading import load_model
     >>> print(equations_latex(load_model("self_excitation")).splitlines()[0])
     \\begin{equation*}
     """
@@ -196,7 +198,7 @@ def jacobian_latex(model: Any) -> str:
 
     Examples
     --------
-    >>> from dynsys.model import load_model
+    >>> from dynsys.core.loading import load_model
     >>> "pmatrix" in jacobian_latex(load_model("mutual_excitation"))
     True
     """

@@ -33,7 +33,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
+from threadpoolctl import threadpool_limits
+from tqdm import tqdm
 
+from dynsys._io import to_jsonable
 from dynsys.errors import ModelError
 
 __all__ = [
@@ -70,10 +73,6 @@ def pinned_call(fn: Callable[..., T], *args: Any) -> T:
     One thread makes every matrix product bit-for-bit reproducible whatever runs the
     task, and avoids oversubscription when several tasks share a machine.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
-        return fn(*args)
     with threadpool_limits(limits=1):
         return fn(*args)
 
@@ -115,7 +114,7 @@ def executor_from(
     if workers is not None and scheduler is not None:
         raise ModelError("give either --workers or --scheduler, not both")
     if scheduler is not None:
-        try:
+        try:  # an optional extra: imported only when a scheduler is named
             from distributed import Client
         except ImportError:
             raise ModelError(
@@ -164,8 +163,6 @@ def run_tasks(
     executor = executor or SerialExecutor()
     bar = None
     if progress:
-        from tqdm import tqdm
-
         bar = tqdm(total=len(tasks), desc=desc, file=sys.stderr, leave=False)
     try:
         results: list[Any] = [None] * len(tasks)
@@ -197,8 +194,6 @@ class GridSweep:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: names, seed and a list of {params, result}."""
-        from dynsys._io import to_jsonable
-
         return {"names": list(self.names), "seed": self.seed,
                 "points": [{"params": p, "result": to_jsonable(r)}
                            for p, r in zip(self.points, self.results, strict=True)]}

@@ -4,7 +4,7 @@
 diagonal kept, f = sign with sign(0) = 0, noise sigma = 0.1 (Euler-Maruyama, dt = 0.1).
 """
 
-from dynsys.hopfield import HopfieldNetwork
+from dynsys.hopfield.network import HopfieldNetwork
 
 model = HopfieldNetwork.from_names(
     ["x", "smiley"],

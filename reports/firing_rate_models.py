@@ -4,7 +4,7 @@ Run it with ``dynsys report`` (or ``dynsys report firing_rate_models --out DIR``
 
 Every number in the text comes from a library call on a declared model
 (``models/self_excitation.py``, ``models/mutual_excitation.py``, the Hopfield network of
-``dynsys.hopfield``); this file only chooses what to compute and says it. Each claim of
+``dynsys.hopfield.network``); this file only chooses what to compute and says it. Each claim of
 the reference report is checked against a criterion written here *before* the
 measurement it is compared with.
 """
@@ -37,7 +37,7 @@ def _g(x: float, digits: int = 3) -> str:
 
 def _activation_of(model_name: str) -> Any:
     """The activation function ``f`` declared in a built-in model file."""
-    from dynsys.model import model_module
+    from dynsys.core.loading import model_module
 
     return model_module(model_name).f
 
@@ -89,7 +89,7 @@ def introduction(report: Any) -> None:
 
 # --------------------------------------------------------------------- Section 1
 def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
-    from dynsys.model import load_model
+    from dynsys.core.loading import load_model
 
     model = load_model("self_excitation")
     pars = dict(model.params)
@@ -102,10 +102,11 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
         f"with $w = {pars['w']:g}$, $I = {pars['I']:g}$, time step $\\Delta t = {dt:g}$ "
         f"(the assignment's values; the reference report omits them). Rates are in spikes/s."
     )
-    with report.step("Figure 1: activation function", needs="dynsys.flux, dynsys.plots.basics"):
+    with report.step("Figure 1: activation function",
+                     needs="dynsys.analysis.flux, dynsys.plots.basics"):
         import sympy as sp
 
-        from dynsys.flux import activation_curve
+        from dynsys.analysis.flux import activation_curve
         from dynsys.plots.basics import plot_activation
 
         s_sym = sp.Symbol("s", real=True)
@@ -124,9 +125,9 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
                       "The activation function f(s) = 60 (1 + tanh s) over the input range "
                       "[-5, 5]: a sigmoid from 0 to 120 spikes/s, f(0) = 60 spikes/s.")
 
-    with report.step("Single-neuron equilibria and table", needs="dynsys.equilibria, "
+    with report.step("Single-neuron equilibria and table", needs="dynsys.analysis.equilibria, "
                      "dynsys.latex"):
-        from dynsys.equilibria import find_equilibria
+        from dynsys.analysis.equilibria import find_equilibria
         from dynsys.latex import format_number, stability_table
 
         eq = find_equilibria(model)
@@ -166,9 +167,9 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
             holds, values={"equilibria": states, "eigenvalues": eigs, "kinds": kinds},
         )
 
-    with report.step("Figure 2: r(t) from 59, 60, 61", needs="dynsys.simulate"):
+    with report.step("Figure 2: r(t) from 59, 60, 61", needs="dynsys.analysis.simulate"):
+        from dynsys.analysis.simulate import simulate
         from dynsys.plots.timeseries import plot_timeseries
-        from dynsys.simulate import simulate
 
         traj = simulate(model, np.array([[59.0], [60.0], [61.0]]), total, dt=dt, sigma=0.0)
         r = traj.states[:, :, 0]
@@ -190,8 +191,8 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
 
     noise_section(report, ctx, model, dt)
 
-    with report.step("Figure 4: flux", needs="dynsys.flux"):
-        from dynsys.flux import flux
+    with report.step("Figure 4: flux", needs="dynsys.analysis.flux"):
+        from dynsys.analysis.flux import flux
         from dynsys.plots.basics import plot_flux
 
         fl = flux(model, equilibria=ctx.get("se_eq"))
@@ -208,7 +209,7 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
                       "slopes (stable).")
 
     with report.step("Figure 5: bifurcation region map (w, I)",
-                     needs="dynsys.continuation region map and fold curves"):
+                     needs="dynsys.bifurcation.continuation region map and fold curves"):
         report.subsection("1.5 Bifurcation diagram in (w, I)")
         region_map_figure(report, ctx, model)
 
@@ -216,13 +217,14 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
 def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> None:
     # the reference's noise panels span the model's total time
     ctx["noise_t"] = noise_t = float(model.options["total"])
-    from dynsys.noise import kramers, potential, switching_statistics
+    from dynsys.analysis.simulate import simulate
+    from dynsys.noise.potential import kramers, potential
+    from dynsys.noise.switching import switching_statistics
     from dynsys.plots.noise import plot_noise_panels
-    from dynsys.simulate import simulate
 
     report.subsection("1.3 Adding noise")
     runs = 200 if report.quick else 1000
-    with report.step("Figure 3: noise panels and switching counts", needs="dynsys.noise"):
+    with report.step("Figure 3: noise panels and switching counts", needs="dynsys.noise.potential"):
         pot = potential(model)
         ctx["potential"] = pot
         b = pot.barriers[0]
@@ -286,7 +288,7 @@ def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> No
 
 
 def noise_claims(report: Any, ctx: dict[str, Any], pot: Any, dt: float) -> None:
-    from dynsys.noise import kramers
+    from dynsys.noise.potential import kramers
 
     noise_t = ctx["noise_t"]
     st_low, st_mid, st_high = ctx["noise_stats"]
@@ -362,10 +364,10 @@ def noise_claims(report: Any, ctx: dict[str, Any], pot: Any, dt: float) -> None:
 
 
 def region_map_figure(report: Any, ctx: dict[str, Any], model: Any) -> None:
-    from dynsys.codim2 import continue_fold
-    from dynsys.continuation import continue_equilibria
+    from dynsys.bifurcation.codim2 import continue_fold
+    from dynsys.bifurcation.continuation import continue_equilibria
+    from dynsys.bifurcation.region_map import region_map
     from dynsys.plots.bifurcation import plot_region_map
-    from dynsys.region_map import region_map
 
     # the assignment's grid: w from 0 to 1 step 0.01, I from -5 to 0 step 0.05
     ws, i_s = np.linspace(0.0, 1.0, 101), np.linspace(-5.0, 0.0, 101)
@@ -405,7 +407,7 @@ def region_map_figure(report: Any, ctx: dict[str, Any], model: Any) -> None:
 
 # --------------------------------------------------------------------- Section 2
 def mutual_excitation(report: Any, ctx: dict[str, Any]) -> None:
-    from dynsys.model import load_model
+    from dynsys.core.loading import load_model
 
     model = load_model("mutual_excitation")
     pars = dict(model.params)
@@ -418,9 +420,9 @@ def mutual_excitation(report: Any, ctx: dict[str, Any]) -> None:
     report.text(f"with $w_1 = {pars['w1']:g}$, $w_2 = {pars['w2']:g}$, $I = {pars['I']:g}$ "
                 f"and $\\Delta t = {dt:g}$.")
     starts = np.array([[5.0, 5.0], [45.0, 45.0], [20.0, 20.0], [10.0, 40.0]])
-    with report.step("Figure 6: x(t), y(t)", needs="dynsys.simulate"):
+    with report.step("Figure 6: x(t), y(t)", needs="dynsys.analysis.simulate"):
+        from dynsys.analysis.simulate import simulate
         from dynsys.plots.timeseries import plot_timeseries
-        from dynsys.simulate import simulate
 
         traj = simulate(model, starts, total, dt=dt, sigma=0.0)
         report.record("mutual.simulations", {"x0": starts, "final": traj.final, "dt": dt})
@@ -436,16 +438,17 @@ def mutual_excitation(report: Any, ctx: dict[str, Any]) -> None:
                       "Time evolution of the firing rates x(t) (top) and y(t) (bottom) for "
                       "four initial conditions.")
 
-    with report.step("Equilibria, Table 1", needs="dynsys.equilibria, dynsys.latex"):
-        from dynsys.equilibria import find_equilibria
+    with report.step("Equilibria, Table 1", needs="dynsys.analysis.equilibria, dynsys.latex"):
+        from dynsys.analysis.equilibria import find_equilibria
         from dynsys.latex import format_number, stability_table
 
         eq = find_equilibria(model)
         ctx["me_eq"] = eq
         report.record("mutual.equilibria", eq.to_dict())
 
-    with report.step("Figures 7-8: state space and nullclines", needs="dynsys.phase_plane"):
-        from dynsys.phase_plane import phase_plane
+    with report.step("Figures 7-8: state space and nullclines",
+                     needs="dynsys.analysis.phase_plane"):
+        from dynsys.analysis.phase_plane import phase_plane
         from dynsys.plots.phase import plot_phase_plane
 
         seven = np.array([[5, 5], [45, 45], [20, 20], [10, 40], [40, 10], [30, 30],
@@ -523,14 +526,14 @@ def mutual_excitation(report: Any, ctx: dict[str, Any]) -> None:
                 meas, ok, values={"eigenvalues": ev},
             )
 
-    with report.step("Fold near I = -16", needs="dynsys.continuation"):
+    with report.step("Fold near I = -16", needs="dynsys.bifurcation.continuation"):
         bifurcation_in_i(report, ctx, model)
     with report.step("Figure 9: bifurcation in I", needs="dynsys.plots.bifurcation"):
         bifurcation_figures(report, ctx, model)
 
 
 def bifurcation_in_i(report: Any, ctx: dict[str, Any], model: Any) -> None:
-    from dynsys.continuation import continue_equilibria
+    from dynsys.bifurcation.continuation import continue_equilibria
 
     eq = ctx["me_eq"]
     report.subsection("2.6 Bifurcation in the input I")
@@ -564,9 +567,9 @@ def bifurcation_in_i(report: Any, ctx: dict[str, Any], model: Any) -> None:
 
 
 def bifurcation_figures(report: Any, ctx: dict[str, Any], model: Any) -> None:
-    from dynsys.bifurcation_diagram import bifurcation_diagram
-    from dynsys.equilibria import find_equilibria
-    from dynsys.phase_plane import nullclines
+    from dynsys.analysis.equilibria import find_equilibria
+    from dynsys.analysis.phase_plane import nullclines
+    from dynsys.bifurcation.diagram import bifurcation_diagram
     from dynsys.plots.bifurcation import plot_equilibrium_count, plot_moving_nullclines
 
     diag = bifurcation_diagram(model, "I", (-20.0, 0.0))
@@ -587,16 +590,16 @@ def bifurcation_figures(report: Any, ctx: dict[str, Any], model: Any) -> None:
 # --------------------------------------------------------------------- Section 3
 def hopfield(report: Any, ctx: dict[str, Any]) -> None:
     report.section("3 Hopfield network")
-    with report.step("Figures 10-13: one pattern", needs="dynsys.hopfield"):
+    with report.step("Figures 10-13: one pattern", needs="dynsys.hopfield.network"):
         one_pattern(report, ctx)
-    with report.step("Figures 14-16: two patterns", needs="dynsys.hopfield"):
+    with report.step("Figures 14-16: two patterns", needs="dynsys.hopfield.network"):
         two_patterns(report, ctx)
-    with report.step("Figure 17: recovery from 30% corruption", needs="dynsys.recall"):
+    with report.step("Figure 17: recovery from 30% corruption", needs="dynsys.hopfield.recall"):
         corruption(report, ctx)
-    with report.step("Figure 18: capacity", needs="dynsys.capacity"):
+    with report.step("Figure 18: capacity", needs="dynsys.hopfield.capacity"):
         capacity(report, ctx)
-    with report.step("Figure 19: energy landscape", needs="dynsys.energy"):
-        from dynsys.energy import energy_landscape
+    with report.step("Figure 19: energy landscape", needs="dynsys.hopfield.energy"):
+        from dynsys.hopfield.energy import energy_landscape
         from dynsys.plots.hopfield import plot_energy_landscape
 
         land = energy_landscape(ctx["net2"], 0, 1, points=41 if report.quick else 81)
@@ -615,11 +618,11 @@ def hopfield(report: Any, ctx: dict[str, Any]) -> None:
 
 
 def one_pattern(report: Any, ctx: dict[str, Any]) -> None:
-    from dynsys.hopfield import HopfieldNetwork
-    from dynsys.hopfield_attractors import find_fixed_points
-    from dynsys.patterns import named_pattern
+    from dynsys.hopfield.fixed_points import find_fixed_points
+    from dynsys.hopfield.network import HopfieldNetwork
+    from dynsys.hopfield.patterns import named_pattern
+    from dynsys.hopfield.recall import recall
     from dynsys.plots.hopfield import plot_pattern, plot_snapshots, plot_weights
-    from dynsys.recall import recall
 
     net1 = HopfieldNetwork.from_names(["x"])
     x = named_pattern("x")
@@ -684,11 +687,11 @@ def one_pattern(report: Any, ctx: dict[str, Any]) -> None:
 
 
 def two_patterns(report: Any, ctx: dict[str, Any]) -> None:
-    from dynsys.hopfield import HopfieldNetwork
-    from dynsys.hopfield_attractors import find_fixed_points
-    from dynsys.patterns import named_pattern
+    from dynsys.hopfield.fixed_points import find_fixed_points
+    from dynsys.hopfield.network import HopfieldNetwork
+    from dynsys.hopfield.patterns import named_pattern
+    from dynsys.hopfield.recall import recall
     from dynsys.plots.hopfield import plot_pattern, plot_snapshots, plot_weights
-    from dynsys.recall import recall
 
     net2 = HopfieldNetwork.from_names(["x", "smiley"])
     ctx["net2"] = net2
@@ -745,11 +748,11 @@ def two_patterns(report: Any, ctx: dict[str, Any]) -> None:
 
 
 def corruption(report: Any, ctx: dict[str, Any]) -> None:
-    from dynsys.capacity import wilson_interval
-    from dynsys.patterns import flip_bits, named_pattern
+    from dynsys.analysis.simulate import simulate
+    from dynsys.hopfield.capacity import wilson_interval
+    from dynsys.hopfield.patterns import flip_bits, named_pattern
+    from dynsys.hopfield.recall import recall
     from dynsys.plots.hopfield import plot_recall
-    from dynsys.recall import recall
-    from dynsys.simulate import simulate
 
     net2 = ctx["net2"]
     res = recall(net2, "x", 0.3, rng=report.seed_for("corrupt"))
@@ -806,7 +809,7 @@ def _crossing(curve: Any, level: float = 0.5) -> float:
 
 
 def capacity(report: Any, ctx: dict[str, Any]) -> None:
-    from dynsys.capacity import AGS_CAPACITY, capacity_curve
+    from dynsys.hopfield.capacity import AGS_CAPACITY, capacity_curve
     from dynsys.plots.hopfield import plot_capacity
 
     trials = 100 if report.quick else 1000
@@ -884,9 +887,9 @@ def capacity(report: Any, ctx: dict[str, Any]) -> None:
 # --------------------------------------------------------------------- added
 def added_analyses(report: Any, ctx: dict[str, Any]) -> None:
     report.section("4 Further analyses (added)")
-    with report.step("Figure 20: residence time vs sigma, Kramers", needs="dynsys.noise"):
-        from dynsys.model import load_model
-        from dynsys.noise import residence_scan
+    with report.step("Figure 20: residence time vs sigma, Kramers", needs="dynsys.noise.potential"):
+        from dynsys.core.loading import load_model
+        from dynsys.noise.switching import residence_scan
         from dynsys.plots.noise import plot_potential, plot_residence_scan
 
         model = load_model("self_excitation")
@@ -921,9 +924,9 @@ def added_analyses(report: Any, ctx: dict[str, Any]) -> None:
                       "two wells and the barrier at r = 60.", added=True)
 
     if "me_eq" in ctx:
-        with report.step("Figure 22: basins of attraction", needs="dynsys.phase_plane"):
-            from dynsys.model import load_model
-            from dynsys.phase_plane import basin_map
+        with report.step("Figure 22: basins of attraction", needs="dynsys.analysis.phase_plane"):
+            from dynsys.analysis.phase_plane import basin_map
+            from dynsys.core.loading import load_model
             from dynsys.plots.phase import plot_basins
 
             model = load_model("mutual_excitation")
@@ -944,7 +947,7 @@ def added_analyses(report: Any, ctx: dict[str, Any]) -> None:
 
     if "capacity10" in ctx:
         with report.step("Figure 23: capacity at 10% and 30% corruption",
-                         needs="dynsys.capacity"):
+                         needs="dynsys.hopfield.capacity"):
             from dynsys.plots.hopfield import plot_capacity
 
             c10 = ctx["capacity10"]

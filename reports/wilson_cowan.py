@@ -21,7 +21,7 @@ REGION = {"E": (-0.5, 1.5), "Ipop": (-0.5, 1.5)}  # wide enough to hold every br
 
 
 def build(report: Any) -> None:
-    from dynsys.model import load_model
+    from dynsys.core.loading import load_model
 
     model = load_model(MODEL)
     pars = dict(model.params)
@@ -35,8 +35,8 @@ def build(report: Any) -> None:
     report.text("Parameters: " + ", ".join(f"${k} = {v:g}$".replace("theta_", "\\theta_")
                                            for k, v in pars.items()) + ".")
 
-    with report.step("Equilibria", needs="dynsys.equilibria, dynsys.latex"):
-        from dynsys.equilibria import find_equilibria
+    with report.step("Equilibria", needs="dynsys.analysis.equilibria, dynsys.latex"):
+        from dynsys.analysis.equilibria import find_equilibria
         from dynsys.latex import format_number, stability_table
 
         eq = find_equilibria(model)
@@ -56,8 +56,8 @@ def build(report: Any) -> None:
                      rows, "Equilibria of the Wilson-Cowan model and their stability.",
                      latex=stability_table(eq, 4, float_env=False))
 
-    with report.step("Phase plane", needs="dynsys.phase_plane"):
-        from dynsys.phase_plane import phase_plane
+    with report.step("Phase plane", needs="dynsys.analysis.phase_plane"):
+        from dynsys.analysis.phase_plane import phase_plane
         from dynsys.plots.phase import plot_phase_plane
 
         pp = phase_plane(model, t_end=60.0)
@@ -67,8 +67,9 @@ def build(report: Any) -> None:
         report.figure(1, "phase_plane", plot_phase_plane(pp, unit=None),
                       f"Phase plane of the Wilson-Cowan model at P = {pars['P']:g}.")
 
-    with report.step("Bifurcation diagram", needs="dynsys.bifurcation_diagram"):
-        from dynsys.bifurcation_diagram import bifurcation_diagram, simulated_cycles
+    with report.step("Bifurcation diagram", needs="dynsys.bifurcation.diagram"):
+        from dynsys.bifurcation.diagram import bifurcation_diagram
+        from dynsys.bifurcation.simulated_cycles import simulated_cycles
         from dynsys.plots.bifurcation import plot_bifurcation_diagram
 
         param, bounds = "P", (0.0, 4.0)

@@ -9,8 +9,8 @@ import pytest
 
 from dynsys import Model, compile, load_model, symbols
 from dynsys._io import to_jsonable
-from dynsys.codim2 import Curve, continue_fold, continue_hopf
-from dynsys.continuation import continue_equilibria
+from dynsys.bifurcation.codim2 import Curve, continue_fold, continue_hopf
+from dynsys.bifurcation.continuation import continue_equilibria
 from dynsys.errors import ModelError
 
 

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from dynsys._io import to_jsonable
-from dynsys.equilibria import find_equilibria
+from dynsys.analysis.equilibria import find_equilibria
+from dynsys.analysis.stability import classify
+from dynsys.core.loading import load_model, model_names
+from dynsys.core.model import Model
+from dynsys.core.system import compile
 from dynsys.latex import check_structure
-from dynsys.model import Model, load_model, model_names
-from dynsys.stability import classify
-from dynsys.system import compile
 
 
 def _models() -> list[str]:
@@ -58,7 +59,7 @@ def test_analyzer_conformance(name: str) -> None:
     assert d["model"] == model.name and len(d["equilibria"]) == len(eq)
     assert check_structure(eq.to_latex()) == []
     if model.n == 2:
-        from dynsys.phase_plane import nullclines
+        from dynsys.analysis.phase_plane import nullclines
 
         for nc in nullclines(model, points=201):
             assert nc.branches

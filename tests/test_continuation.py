@@ -7,19 +7,15 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from dynsys import Model, compile, load_model, symbols
 from dynsys._io import to_jsonable
-from dynsys.continuation import (
-    Branch,
-    ContinuationSettings,
-    PointType,
-    continue_equilibria,
-)
+from dynsys.bifurcation.continuation import Branch, ContinuationSettings, continue_equilibria
+from dynsys.bifurcation.normal_forms import fold_coefficients, hopf_coefficients
+from dynsys.bifurcation.points import PointType
+from dynsys.core.derivatives import derivatives
 from dynsys.errors import ConvergenceError, ModelError
-from dynsys.normal_forms import derivatives, fold_coefficients, hopf_coefficients
 
 FOLD_LOW = -10 - (4 * math.sqrt(5) - 2 * math.log(2 + math.sqrt(5)))  # -16.0570009596
 FOLD_HIGH = -20 - FOLD_LOW  # -3.9429990404
@@ -285,8 +281,9 @@ def test_continuation_agrees_with_brute_force_roots(mutual_branch: Branch, curre
 
 
 @pytest.mark.parametrize("module", [
-    "dynsys._arclength", "dynsys.continuation", "dynsys.normal_forms", "dynsys.codim2",
-    "dynsys.bifurcation_diagram", "dynsys.region_map",
+    "dynsys.bifurcation._arclength", "dynsys.bifurcation.continuation",
+    "dynsys.core.derivatives", "dynsys.bifurcation.codim2",
+    "dynsys.bifurcation.diagram", "dynsys.bifurcation.region_map",
 ])
 def test_docstring_examples_run(module: str) -> None:
     import doctest

@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from dynsys import Model, compile, load_model, symbols
-from dynsys.bifurcation_diagram import BifurcationDiagram, bifurcation_diagram, simulated_cycles
+from dynsys.bifurcation.diagram import BifurcationDiagram, bifurcation_diagram
+from dynsys.bifurcation.simulated_cycles import simulated_cycles
 from dynsys.cli import main
 from dynsys.errors import ModelError
 

@@ -9,8 +9,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from dynsys import compile, load_model
-from dynsys.bifurcation_diagram import bifurcation_diagram, simulated_cycles
-from dynsys.codim2 import continue_fold
+from dynsys.bifurcation.codim2 import continue_fold
+from dynsys.bifurcation.diagram import bifurcation_diagram
+from dynsys.bifurcation.region_map import region_map
+from dynsys.bifurcation.simulated_cycles import simulated_cycles
 from dynsys.plots.bifurcation import (
     plot_bifurcation_diagram,
     plot_cycle_periods,
@@ -19,7 +21,6 @@ from dynsys.plots.bifurcation import (
     plot_region_map,
     plot_two_parameter,
 )
-from dynsys.region_map import region_map
 
 
 @pytest.fixture(scope="module")

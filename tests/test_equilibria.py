@@ -10,16 +10,17 @@ from functools import lru_cache
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from dynsys._io import to_jsonable
-from dynsys._region import infer_region
-from dynsys.equilibria import Equilibria, find_equilibria, linearize
+from dynsys.analysis.equilibria import Equilibria, find_equilibria, linearize
+from dynsys.analysis.stability import Kind
+from dynsys.core.loading import load_model
+from dynsys.core.model import Model
+from dynsys.core.region import infer_region
+from dynsys.core.symbols import symbols
+from dynsys.core.system import compile
 from dynsys.errors import ModelError
-from dynsys.model import Model, load_model, symbols
-from dynsys.stability import Kind
-from dynsys.system import compile
 
 SELF = (0.305908292842, 60.0, 119.694091707)
 MUTUAL = (0.00227195711918623, 25.0, 49.9977280428808)
@@ -228,7 +229,7 @@ def test_random_networks_residuals_and_index_sum(vals: tuple[float, ...]) -> Non
 @settings(max_examples=15, deadline=None)
 @given(vals=_networks)
 def test_near_stable_stays_near_unstable_leaves(vals: tuple[float, ...]) -> None:
-    from dynsys.simulate import simulate
+    from dynsys.analysis.simulate import simulate
 
     eq = _find(vals)
     for e in eq:
@@ -292,8 +293,8 @@ def test_non_smooth_points_get_their_stability_from_perturbation() -> None:
 
 
 def test_hopfield_sign_network_uses_its_own_classification() -> None:
-    from dynsys.equilibria import linearize
-    from dynsys.hopfield import HopfieldNetwork
+    from dynsys.analysis.equilibria import linearize
+    from dynsys.hopfield.network import HopfieldNetwork
 
     net = HopfieldNetwork.from_names(["x", "smiley"])
     p, q = net.patterns
@@ -306,8 +307,8 @@ def test_hopfield_sign_network_uses_its_own_classification() -> None:
 def test_sign_network_kinks_are_found_not_missed() -> None:
     """0 and the pair mixtures (p +- q)/2 are fixed points of dx/dt = -x + sign(Wx) on kinks
     of sign, which Newton never reaches: the system's exact candidates supply them."""
-    from dynsys.hopfield import HopfieldNetwork
-    from dynsys.patterns import random_patterns
+    from dynsys.hopfield.network import HopfieldNetwork
+    from dynsys.hopfield.patterns import random_patterns
 
     net = HopfieldNetwork(random_patterns(2, 16, rng=3))
     p, q = net.patterns

@@ -4,15 +4,16 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from dynsys import load_model
-from dynsys.energy import classic_energy, energy, energy_landscape
+from dynsys.analysis.stability import Kind
+from dynsys.core.system import System
 from dynsys.errors import ModelError
-from dynsys.hopfield import Activation, HopfieldNetwork, UpdateRule
-from dynsys.hopfield_attractors import classify_state, find_fixed_points
-from dynsys.patterns import (
+from dynsys.hopfield.energy import classic_energy, energy, energy_landscape
+from dynsys.hopfield.fixed_points import classify_state, find_fixed_points
+from dynsys.hopfield.network import Activation, HopfieldNetwork, UpdateRule
+from dynsys.hopfield.patterns import (
     SMILEY,
     X_PATTERN,
     flip_bits,
@@ -21,9 +22,7 @@ from dynsys.patterns import (
     overlaps,
     random_patterns,
 )
-from dynsys.recall import recall
-from dynsys.stability import Kind
-from dynsys.system import System
+from dynsys.hopfield.recall import recall
 
 P_X = named_pattern("x")
 P_S = named_pattern("smiley")
@@ -91,7 +90,7 @@ def test_is_a_system_and_simulate_reaches_it():
     assert net.n == 64 and net.state_names[0] == "r0c0" and net.param_names == ()
     assert not net.is_smooth and net.is_autonomous and net.sigma == 0.1
     assert np.allclose(net.noise_amplitude(), 0.1)
-    from dynsys.simulate import simulate
+    from dynsys.analysis.simulate import simulate
 
     x0 = flip_bits(P_X, 0.2, rng=0)
     tr = simulate(net, x0, 10.0, dt=0.1, sigma=0.0)
@@ -188,7 +187,7 @@ def _euler_energies(net, x, dt, steps):
     beta=st.floats(0.2, 10.0),
 )
 def test_energy_never_increases_along_euler(p, n, seed, dt, act, beta):
-    # exact for Euler steps with dt <= 2 (convex-concave argument, dynsys.energy docstring)
+    # exact for Euler steps with dt <= 2 (convex-concave argument, dynsys.hopfield.energy docstring)
     net = HopfieldNetwork(random_patterns(p, n, rng=seed), activation=act, beta=beta)
     x = np.random.default_rng(seed + 1).uniform(-1.5, 1.5, n)
     lv = _euler_energies(net, x, dt, 60)
@@ -295,7 +294,7 @@ def test_recall_report_protocol():
 
 
 def _proto(**kw):
-    from dynsys.capacity import RecallProtocol
+    from dynsys.hopfield.recall import RecallProtocol
 
     return RecallProtocol(**kw)
 
@@ -306,8 +305,8 @@ def test_activation_enum_parse():
 
 # ----------------------------------------------------------------------------- figures
 def test_figures(tmp_path):
-    from dynsys._io import save_figure
-    from dynsys.capacity import capacity_curve
+    from dynsys._figures import save_figure
+    from dynsys.hopfield.capacity import capacity_curve
     from dynsys.plots import hopfield as hp
 
     net = two()
@@ -345,7 +344,7 @@ def test_cli_recall_and_fixed_points(capsys, tmp_path):
 
 
 def test_generic_find_equilibria_agrees_on_a_small_tanh_network():
-    from dynsys.equilibria import find_equilibria
+    from dynsys.analysis.equilibria import find_equilibria
 
     net = HopfieldNetwork(random_patterns(2, 16, rng=3), activation="tanh", beta=3.0)
     generic = find_equilibria(net, rng=0)
@@ -394,8 +393,9 @@ def test_euler_energy_bound_is_sharp_at_dt_two():
 
 
 @pytest.mark.parametrize("module", [
-    "dynsys.patterns", "dynsys.hopfield", "dynsys.energy", "dynsys.hopfield_attractors",
-    "dynsys.recall", "dynsys.capacity", "dynsys.sweep",
+    "dynsys.hopfield.patterns", "dynsys.hopfield.network", "dynsys.hopfield.energy",
+    "dynsys.hopfield.fixed_points",
+    "dynsys.hopfield.recall", "dynsys.hopfield.capacity", "dynsys.sweep",
 ])
 def test_docstring_examples_run(module):
     import doctest

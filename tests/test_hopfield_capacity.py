@@ -6,16 +6,16 @@ import math
 import numpy as np
 import pytest
 
-from dynsys.capacity import (
-    RecallProtocol,
+from dynsys.errors import ModelError
+from dynsys.hopfield._trials import recall_trials
+from dynsys.hopfield.capacity import (
     capacity_curve,
     error_correction_curve,
     mceliece_limits,
-    recall_trials,
     scaling_curves,
     wilson_interval,
 )
-from dynsys.errors import ModelError
+from dynsys.hopfield.recall import RecallProtocol
 
 
 def test_wilson_against_hand_computation():
@@ -145,10 +145,9 @@ def test_cli_error_correction(capsys):
 @pytest.mark.parametrize("n,p", [(16, 10), (64, 5), (64, 40)])  # dense and factored
 @pytest.mark.parametrize("zero", [False, True])
 def test_batched_kernel_matches_the_network(n, p, zero):
-    from dynsys.capacity import _run_block
-    from dynsys.hopfield import HopfieldNetwork
-    from dynsys.hopfield_attractors import euler_run
-    from dynsys.patterns import flip_bits
+    from dynsys.hopfield._trials import _run_block
+    from dynsys.hopfield.network import HopfieldNetwork, euler_run
+    from dynsys.hopfield.patterns import flip_bits
 
     rng = np.random.default_rng(n + p)
     pm = np.where(rng.random((4, p, n)) < 0.5, -1.0, 1.0)

@@ -8,7 +8,10 @@ import subprocess
 import pytest
 import sympy as sp
 
-from dynsys.equilibria import find_equilibria
+from dynsys.analysis.equilibria import find_equilibria
+from dynsys.core.loading import load_model
+from dynsys.core.model import Model
+from dynsys.core.symbols import symbols
 from dynsys.latex import (
     check_structure,
     document,
@@ -18,7 +21,6 @@ from dynsys.latex import (
     jacobian_latex,
     stability_table,
 )
-from dynsys.model import Model, load_model, symbols
 
 
 def _pieces(name: str) -> list[str]:

@@ -9,9 +9,14 @@ the compiled right-hand side at random states in the model's region.
 import numpy as np
 import pytest
 
-from dynsys.model import Model, load_model, model_names
-from dynsys.parsing import parse_ode
-from dynsys.system import compile
+from dynsys.core.loading import load_model, model_names
+from dynsys.core.model import Model
+from dynsys.core.system import compile
+
+
+def parse_ode(text, name="model"):
+    """The Model an .ode text declares (``Model.from_text``)."""
+    return Model.from_text(text, name=name)
 
 NAMES = model_names()
 

@@ -7,16 +7,12 @@ import math
 import numpy as np
 import pytest
 
+from dynsys.core.loading import load_model
+from dynsys.core.model import Model
+from dynsys.core.symbols import symbols
 from dynsys.errors import ModelError
-from dynsys.model import Model, load_model, symbols
-from dynsys.noise import (
-    _censored_mle,
-    kramers,
-    kramers_time,
-    potential,
-    residence_scan,
-    switching_statistics,
-)
+from dynsys.noise.potential import kramers, kramers_time, potential
+from dynsys.noise.switching import _censored_mle, residence_scan, switching_statistics
 
 SELF = load_model("self_excitation")
 R_LOW, R_HIGH = 0.305908292842, 119.694091707

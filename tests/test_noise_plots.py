@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from dynsys.model import load_model
-from dynsys.noise import potential, residence_scan, switching_statistics
+from dynsys.core.loading import load_model
+from dynsys.noise.potential import potential
+from dynsys.noise.switching import residence_scan, switching_statistics
 from dynsys.plots.noise import plot_noise_panels, plot_potential, plot_residence_scan
 
 SELF = load_model("self_excitation")

@@ -1,4 +1,4 @@
-"""The XPPAUT .ode reader and writer (dynsys.parsing): semantics, traps, errors, CLI."""
+"""The XPPAUT .ode reader and writer (dynsys.core.odefile): semantics, traps, errors, CLI."""
 
 import warnings
 
@@ -6,9 +6,17 @@ import pytest
 import sympy as sp
 
 from dynsys.cli import main
+from dynsys.core.loading import load_model
+from dynsys.core.model import Model
+from dynsys.core.odefile import IgnoredOptionWarning, format_ode
+from dynsys.core.symbols import heav, symbols, time_symbol
 from dynsys.errors import ModelError
-from dynsys.model import Model, heav, load_model, symbols, time_symbol
-from dynsys.parsing import IgnoredOptionWarning, format_ode, parse_ode
+
+
+def parse_ode(text, name="model"):
+    """The Model an .ode text declares (``Model.from_text``)."""
+    return Model.from_text(text, name=name)
+
 
 x, y, a, b, v, w, I, t = symbols("x y a b v w I t")
 
@@ -186,7 +194,7 @@ def test_full_precision_round_trip():
 
 
 def test_builtin_models_round_trip():
-    from dynsys.model import model_names
+    from dynsys.core.loading import model_names
 
     for nm in model_names():
         ref = load_model(nm)

@@ -11,12 +11,12 @@ import warnings
 from pathlib import Path
 
 import sympy as sp
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 
+from dynsys.core.model import Model
+from dynsys.core.odefile import format_ode
+from dynsys.core.symbols import heav, symbols
 from dynsys.errors import ModelError
-from dynsys.model import Model, heav, symbols
-from dynsys.parsing import format_ode, parse_ode
 
 NAMES = ["x", "y", "a", "b", "I", "t"]
 UNARY = ["exp", "log", "sqrt", "sin", "cos", "tanh", "atan", "abs", "sign", "heav", "erf"]
@@ -28,6 +28,11 @@ numbers = st.one_of(
     st.floats(1e-6, 1e6, allow_nan=False, allow_infinity=False).map(repr),
     st.sampled_from(["0.5", "1e-3", "2.5e2", "pi"]),
 )
+
+
+def parse_ode(text, name="model"):
+    """The Model an .ode text declares (``Model.from_text``)."""
+    return Model.from_text(text, name=name)
 leaves = st.one_of(st.sampled_from(NAMES), numbers)
 
 

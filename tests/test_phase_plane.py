@@ -10,12 +10,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from dynsys._io import save_figure
-from dynsys.equilibria import find_equilibria
-from dynsys.errors import ModelError
-from dynsys.flux import activation_curve, flux
-from dynsys.model import Model, load_model, symbols
-from dynsys.phase_plane import (
+from dynsys._figures import save_figure
+from dynsys.analysis.equilibria import find_equilibria
+from dynsys.analysis.flux import activation_curve, flux
+from dynsys.analysis.phase_plane import (
     basin_map,
     direction_field,
     nullclines,
@@ -23,8 +21,12 @@ from dynsys.phase_plane import (
     separatrices,
     trajectories,
 )
-from dynsys.stability import Kind
-from dynsys.system import compile
+from dynsys.analysis.stability import Kind
+from dynsys.core.loading import load_model
+from dynsys.core.model import Model
+from dynsys.core.symbols import symbols
+from dynsys.core.system import compile
+from dynsys.errors import ModelError
 
 MUTUAL = load_model("mutual_excitation")
 
@@ -62,7 +64,7 @@ def test_contour_nullclines_have_all_branches() -> None:
 
 
 def test_contour_agrees_with_explicit_curve() -> None:
-    from dynsys.phase_plane import _contour
+    from dynsys.analysis.phase_plane import _contour
 
     sys_ = compile(MUTUAL)
     box = [(0.0, 50.0), (0.0, 50.0)]
@@ -166,6 +168,6 @@ def test_figures(tmp_path) -> None:
 
 
 def test_plot_modules_do_not_import_pyplot() -> None:
-    code = ("import sys, dynsys.plots.phase, dynsys.plots.basics, dynsys.phase_plane; "
+    code = ("import sys, dynsys.plots.phase, dynsys.plots.basics, dynsys.analysis.phase_plane; "
             "sys.exit('matplotlib.pyplot' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -6,14 +6,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from dynsys import compile, load_model
-from dynsys.codim2 import continue_fold
-from dynsys.continuation import continue_equilibria
+from dynsys.bifurcation.codim2 import continue_fold
+from dynsys.bifurcation.continuation import continue_equilibria
+from dynsys.bifurcation.region_map import RegionMap, region_map
 from dynsys.errors import ModelError
-from dynsys.region_map import RegionMap, region_map
 
 W_GRID = np.round(np.arange(0, 1.0 + 1e-9, 0.01), 10)
 I_GRID = np.round(np.arange(-5, 0 + 1e-9, 0.05), 10)

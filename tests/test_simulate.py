@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from dynsys.analysis.simulate import Adaptive, Euler, Trajectory, as_method, simulate
+from dynsys.core.loading import load_model
+from dynsys.core.model import Model
+from dynsys.core.symbols import heav, symbols
+from dynsys.core.system import compile
 from dynsys.errors import ConvergenceError, ModelError, SimulationError
-from dynsys.model import Model, heav, load_model, symbols
-from dynsys.simulate import Adaptive, Euler, Trajectory, as_method, simulate
-from dynsys.system import compile
 
 SELF = load_model("self_excitation")
 MUTUAL = load_model("mutual_excitation")

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from dynsys.analysis.simulate import simulate
 from dynsys.cli import main
-from dynsys.model import load_model
+from dynsys.core.loading import load_model
 from dynsys.plots.timeseries import plot_timeseries
-from dynsys.simulate import simulate
 
 
 def run(capsys, *argv):

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
+from dynsys.analysis.stability import (
+    TOL_HYPERBOLIC,
+    Kind,
+    classify,
+    kind_label,
+    sorted_eig,
+    stability,
+)
 from dynsys.errors import ModelError
-from dynsys.stability import TOL_HYPERBOLIC, Kind, classify, kind_label, sorted_eig, stability
 
 
 @pytest.mark.parametrize(

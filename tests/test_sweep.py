@@ -5,8 +5,8 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
-from dynsys.capacity import capacity_curve
 from dynsys.errors import ModelError
+from dynsys.hopfield.capacity import capacity_curve
 from dynsys.sweep import SerialExecutor, executor_from, run_tasks, task_seed
 
 

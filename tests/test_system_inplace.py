@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
+from dynsys.core.loading import load_model, model_names
+from dynsys.core.model import Model
+from dynsys.core.symbols import heav, symbols
+from dynsys.core.system import compile
 from dynsys.errors import ModelError
-from dynsys.model import Model, heav, load_model, model_names, symbols
-from dynsys.system import compile
 
 MODELS = {name: load_model(name) for name in model_names()}
 MODELS = {k: v for k, v in MODELS.items() if isinstance(v, Model)}
@@ -111,7 +112,7 @@ def test_jacobian_agrees_with_central_differences(name):
 
 
 def test_generated_kernels_are_self_checked_at_compile_time():
-    from dynsys._inplace import _agrees
+    from dynsys.core._inplace import _agrees
 
     m = load_model("mutual_excitation")
     sys = compile(m)

@@ -48,7 +48,7 @@ def test_wheel_ships_models_and_reports(wheel):
     shipped_reports = {Path(n).name for n in names if n.startswith("dynsys/_data/reports/")}
     source_reports = {p.name for p in (ROOT / "reports").glob("*.py")}
     assert source_reports <= shipped_reports
-    assert "dynsys/parsing/__init__.py" in names and "dynsys/cli.py" in names
+    assert "dynsys/core/odefile/__init__.py" in names and "dynsys/cli.py" in names
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
 
 
@@ -74,7 +74,7 @@ def test_wheel_installs_and_runs_outside_the_tree(wheel, tmp_path):
     assert "dx/dt" in shown and "w1=0.4" in shown
 
     check = (
-        "import dynsys, dynsys.model as m\n"
+        "import dynsys, dynsys.core.loading as m\n"
         "print(dynsys.__file__)\n"
         "print(m._builtin_dir())\n"
         "ref = m.load_model('mutual_excitation')\n"

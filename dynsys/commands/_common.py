@@ -15,14 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dynsys._io import to_jsonable, write_text
 from dynsys.errors import ModelError
-from dynsys.model import load_model
 
 __all__ = [
     "add_format",
     "add_model",
     "add_set",
+    "check_outputs",
     "emit",
     "emit_json",
     "load_with_params",
@@ -131,6 +130,9 @@ def parse_region(text: str, what: str = "--region") -> dict[str, tuple[float, fl
 
 def load_with_params(args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
     """Load ``args.model`` and validate ``args.set`` against its parameters."""
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.core.loading import load_model
+
     model = load_model(args.model)
     params = parse_assignments(getattr(args, "set", []) or [])
     names = tuple(model.param_names)
@@ -149,6 +151,9 @@ def emit(args: argparse.Namespace, text: str) -> None:
         text += "\n"
     out = getattr(args, "out", None)
     if out:
+        # lazy: numpy (in _io) loads only when a command writes output (start-up time)
+        from dynsys._io import write_text
+
         write_text(Path(out), text)
     else:
         sys.stdout.write(text)
@@ -156,4 +161,36 @@ def emit(args: argparse.Namespace, text: str) -> None:
 
 def emit_json(args: argparse.Namespace, obj: Any) -> None:
     """Emit ``obj`` as indented JSON (numpy values and NaN handled)."""
+    # lazy: numpy (in _io) loads only when a command writes output (start-up time)
+    from dynsys._io import to_jsonable
+
     emit(args, json.dumps(to_jsonable(obj), indent=2, allow_nan=False))
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse ``--out``/``--plot`` paths that cannot be written, before any work is done.
+
+    So that a run never stops half-way with one file written and the next refused: the
+    folder must exist, the path must not be a folder, a figure's suffix must be a format
+    matplotlib writes. ``dynsys report --out`` names a folder and is checked by the report.
+    """
+    for flag in ("out", "plot"):
+        value = getattr(args, flag, None)
+        if value is None:
+            continue
+        if not value.strip():  # Path("") is the current folder: never what was meant
+            raise ModelError(f"--{flag} needs a {'folder' if args.command == 'report' else 'file'}"
+                             " name")
+        if flag == "out" and args.command == "report":
+            continue
+        path = Path(value)
+        if path.is_dir():
+            raise ModelError(f"--{flag} {value}: is a folder, not a file name")
+        folder = path.parent
+        if not folder.is_dir():
+            raise ModelError(f"--{flag} {value}: the folder {str(folder)!r} does not exist")
+        if flag == "plot":
+            # lazy: matplotlib loads only when a figure is asked for (start-up time)
+            from dynsys._figures import figure_format
+
+            figure_format(path)

@@ -2,7 +2,7 @@
 
 ``dynsys analyze MODEL [--set NAME=VALUE ...] [--region x=LO:HI,y=LO:HI]
 [--format text|json|latex] [--plot FILE]``. ``--plot`` draws the flux (1-D) or the
-phase plane (2-D). The JSON is :meth:`dynsys.equilibria.Equilibria.to_dict`.
+phase plane (2-D). The JSON is :meth:`dynsys.analysis.equilibria.Equilibria.to_dict`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dynsys._io import save_figure
 from dynsys.commands._common import (
     add_format,
     add_model,
@@ -38,8 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dynsys.equilibria import find_equilibria
-    from dynsys.system import compile
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.analysis.equilibria import find_equilibria
+    from dynsys.core.system import compile
 
     model, params = load_with_params(args)
     region = parse_region(args.region) if args.region is not None else None
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json(args, eq.to_dict())
     elif args.format == "latex":
+        # lazy: the library loads when the command runs, not for --help (start-up time)
         from dynsys.latex import evaluated_jacobians_latex, jacobian_latex
 
         parts = [eq.to_latex(args.precision)]
@@ -68,15 +69,20 @@ def run(args: argparse.Namespace) -> int:
 def _plot(system: Any, params: dict[str, float], eq: Any, path: str) -> None:
     n = system.n
     if n == 1:
-        from dynsys.flux import flux
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        from dynsys.analysis.flux import flux
         from dynsys.plots.basics import plot_flux
 
         fig = plot_flux(flux(system, params, eq.region, equilibria=eq))
     elif n == 2:
-        from dynsys.phase_plane import phase_plane
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        from dynsys.analysis.phase_plane import phase_plane
         from dynsys.plots.phase import plot_phase_plane
 
         fig = plot_phase_plane(phase_plane(system, params, eq.region))
     else:
         raise ModelError(f"--plot draws 1-D and 2-D models only; {system.name} has {n} states")
+    # lazy: matplotlib loads only when a figure is asked for (start-up time)
+    from dynsys._figures import save_figure
+
     save_figure(fig, path)

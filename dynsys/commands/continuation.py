@@ -36,8 +36,9 @@ from dynsys.errors import ModelError
 
 
 def special_points_table(points: list[Any]) -> str:
-    """LaTeX table of special points (see :func:`dynsys.bifurcation_diagram.latex_table`)."""
-    from dynsys.bifurcation_diagram import latex_table
+    """LaTeX table of special points (see :func:`dynsys.bifurcation.diagram.latex_table`)."""
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.bifurcation.diagram import latex_table
 
     return latex_table(points)
 
@@ -82,7 +83,8 @@ def _default_range(value: float) -> tuple[float, float]:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from dynsys.continuation import ContinuationSettings
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.bifurcation.continuation import ContinuationSettings
 
     if args.ds_max is None:
         return None
@@ -106,7 +108,8 @@ def _parse_start(text: str, names: tuple[str, ...]) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dynsys.system import compile
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.core.system import compile
 
     model, params = load_with_params(args)
     system = compile(model)
@@ -132,12 +135,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: Any,
                    lo: float, hi: float) -> int:
-    from dynsys.bifurcation_diagram import (
-        BifurcationDiagram,
-        bifurcation_diagram,
-        simulated_cycles,
-    )
-    from dynsys.continuation import continue_equilibria
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.bifurcation.continuation import continue_equilibria
+    from dynsys.bifurcation.diagram import BifurcationDiagram, bifurcation_diagram
+    from dynsys.bifurcation.simulated_cycles import simulated_cycles
 
     settings = _settings(args)
     if args.start:
@@ -169,7 +170,8 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
             values = np.linspace(lo, hi, args.cycles)
         cycles = simulated_cycles(system, args.param, values, params=params)
     if args.plot:
-        from dynsys._io import save_figure
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        from dynsys._figures import save_figure
         from dynsys.plots.bifurcation import plot_bifurcation_diagram, plot_equilibrium_count
 
         if cycles is None and system.n >= 1:
@@ -214,8 +216,9 @@ def _on_curve(curve: Any, sp: Any, names: tuple[str, str]) -> bool:
 
 
 def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: Any) -> int:
-    from dynsys.bifurcation_diagram import bifurcation_diagram
-    from dynsys.codim2 import continue_fold, continue_hopf
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.bifurcation.codim2 import continue_fold, continue_hopf
+    from dynsys.bifurcation.diagram import bifurcation_diagram
 
     if args.param:
         raise ModelError("--fold/--hopf take --params P1,P2, not --param")
@@ -253,7 +256,8 @@ def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
             curves.append(fn(system, names, sp, bounds, settings, defaults, region=region))
     rmap = None
     if args.map:
-        from dynsys.region_map import region_map
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        from dynsys.bifurcation.region_map import region_map
 
         try:
             n1, n2 = (int(v) for v in args.map.split(","))
@@ -264,7 +268,8 @@ def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         rmap = region_map(system, names, np.linspace(*bounds[p1], n1),
                           np.linspace(*bounds[p2], n2), base_params=defaults, region=region)
     if args.plot:
-        from dynsys._io import save_figure
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        from dynsys._figures import save_figure
         from dynsys.plots.bifurcation import plot_region_map, plot_two_parameter
 
         fig = (plot_region_map(rmap, [c for c in curves if c.kind == "fold"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dynsys._io import save_figure
 from dynsys.commands._common import (
     add_format,
     emit,
@@ -50,7 +49,8 @@ def _add_protocol(p: argparse.ArgumentParser) -> None:
 
 
 def _protocol(args: argparse.Namespace) -> Any:
-    from dynsys.capacity import RecallProtocol
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.hopfield.recall import RecallProtocol
 
     return RecallProtocol(
         rule=args.rule, activation=args.activation, beta=parse_float(args.beta, "--beta"),
@@ -150,8 +150,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _network(args: argparse.Namespace, **kw: Any) -> Any:
-    from dynsys.hopfield import HopfieldNetwork
-    from dynsys.patterns import random_patterns
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.hopfield.network import HopfieldNetwork
+    from dynsys.hopfield.patterns import random_patterns
 
     if args.random is not None:
         return HopfieldNetwork(random_patterns(args.random, args.n, rng=args.seed), **kw)
@@ -162,7 +163,8 @@ def _network(args: argparse.Namespace, **kw: Any) -> Any:
 
 
 def run_recall(args: argparse.Namespace) -> int:
-    from dynsys.recall import recall
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.hopfield.recall import recall
 
     net = _network(args)
     flip = parse_float(args.flip, "--flip")
@@ -171,11 +173,15 @@ def run_recall(args: argparse.Namespace) -> int:
         target = int(args.probe) if args.probe.strip().isdigit() else args.probe.strip().lower()
     probe = None
     if args.random_start:
+        # lazy: the library loads when the command runs, not for --help (start-up time)
         import numpy as np
 
         probe = np.random.default_rng([args.seed, 1]).uniform(-1.0, 1.0, net.n)
     res = recall(net, target, flip, probe=probe, protocol=_protocol(args), rng=args.seed)
     if args.plot:
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        # lazy: matplotlib loads only when a figure is asked for (start-up time)
+        from dynsys._figures import save_figure
         from dynsys.plots.hopfield import plot_recall
 
         save_figure(plot_recall(res), args.plot)
@@ -200,7 +206,8 @@ def run_recall(args: argparse.Namespace) -> int:
 
 
 def run_capacity(args: argparse.Namespace) -> int:
-    from dynsys.capacity import capacity_curve
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.hopfield.capacity import capacity_curve
     from dynsys.sweep import executor_from
 
     flip = parse_float(args.flip, "--flip")
@@ -209,6 +216,9 @@ def run_capacity(args: argparse.Namespace) -> int:
         curve = capacity_curve(args.n, args.max_patterns, trials=args.trials, flip=flip,
                                protocol=proto, seed=args.seed, executor=ex, progress=True)
     if args.plot:
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        # lazy: matplotlib loads only when a figure is asked for (start-up time)
+        from dynsys._figures import save_figure
         from dynsys.plots.hopfield import plot_capacity
 
         save_figure(plot_capacity(curve), args.plot)
@@ -247,7 +257,8 @@ def _int_list(text: str, what: str) -> list[int]:
 
 
 def run_scaling(args: argparse.Namespace) -> int:
-    from dynsys.capacity import scaling_curves
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.hopfield.capacity import scaling_curves
     from dynsys.sweep import executor_from
 
     sizes = _int_list(args.sizes, "--sizes")
@@ -261,6 +272,9 @@ def run_scaling(args: argparse.Namespace) -> int:
                              flip=parse_float(args.flip, "--flip"), protocol=_protocol(args),
                              seed=args.seed, executor=ex, progress=True)
     if args.plot:
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        # lazy: matplotlib loads only when a figure is asked for (start-up time)
+        from dynsys._figures import save_figure
         from dynsys.plots.hopfield import plot_scaling
 
         save_figure(plot_scaling(res), args.plot)
@@ -276,7 +290,8 @@ def run_scaling(args: argparse.Namespace) -> int:
 
 
 def run_fixed_points(args: argparse.Namespace) -> int:
-    from dynsys.hopfield_attractors import find_fixed_points
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.hopfield.fixed_points import find_fixed_points
 
     net = _network(args, activation=args.activation, beta=parse_float(args.beta, "--beta"),
                    zero_diagonal=args.zero_diagonal)
@@ -293,7 +308,8 @@ def run_fixed_points(args: argparse.Namespace) -> int:
 
 
 def run_error_correction(args: argparse.Namespace) -> int:
-    from dynsys.capacity import error_correction_curve
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.hopfield.capacity import error_correction_curve
     from dynsys.sweep import executor_from
 
     flips = None
@@ -304,6 +320,9 @@ def run_error_correction(args: argparse.Namespace) -> int:
                                        protocol=_protocol(args), seed=args.seed, executor=ex,
                                        progress=True)
     if args.plot:
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        # lazy: matplotlib loads only when a figure is asked for (start-up time)
+        from dynsys._figures import save_figure
         from dynsys.plots.hopfield import plot_error_correction
 
         save_figure(plot_error_correction(curve), args.plot)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 
-from dynsys._io import save_figure
 from dynsys.commands._common import (
     add_format,
     add_model,
@@ -43,9 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dynsys.phase_plane import phase_plane
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.analysis.phase_plane import phase_plane
+    from dynsys.core.system import compile
     from dynsys.plots.phase import plot_phase_plane
-    from dynsys.system import compile
 
     model, params = load_with_params(args)
     system = compile(model)
@@ -63,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError(f"--t-end must be positive, got {args.t_end}")
     pp = phase_plane(system, params, region, t_end=t_end, basin=args.basin,
                      basin_resolution=args.basin_resolution, rng=args.seed)
+    # lazy: matplotlib loads only when a figure is asked for (start-up time)
+    from dynsys._figures import save_figure
+
     save_figure(plot_phase_plane(pp, unit=args.unit or None), args.plot)
     if args.format == "json":
         emit_json(args, pp.to_dict())

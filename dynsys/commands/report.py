@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: the library loads when the command runs, not for --help (start-up time)
     from dynsys.report import recipe_names, run_report
 
     if args.list:

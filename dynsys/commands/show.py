@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from typing import Any
 
 from dynsys.commands._common import add_format, add_model, emit, emit_json
 from dynsys.errors import ModelError
-from dynsys.model import Model, load_model
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _describe(model: Model) -> dict:
+def _describe(model: Any) -> dict:
     return {
         "model": model.name,
         "description": model.description,
@@ -43,6 +43,9 @@ def _load(name: str) -> object:
     """load_model, with warnings (ignored .ode options) printed as ``warning: ...`` lines."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        from dynsys.core.loading import load_model
+
         model = load_model(name)
     for item in caught:
         print(f"warning: {item.message}", file=sys.stderr)
@@ -50,6 +53,9 @@ def _load(name: str) -> object:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.core.model import Model
+
     model = _load(args.model)
     if not isinstance(model, Model):  # e.g. a Hopfield network: it describes itself
         describe = getattr(model, "describe", None)

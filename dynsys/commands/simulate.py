@@ -3,7 +3,7 @@
 Integrates a model from one or several initial conditions (Euler, Euler-Maruyama
 with ``--sigma``, or an adaptive scipy solver with ``--method rk45``) and prints a
 summary table, the trajectories as CSV (``run,t,<states>``) or as JSON
-(:meth:`dynsys.simulate.Trajectory.to_dict`); ``--plot FILE`` saves a time-series figure.
+(:meth:`dynsys.analysis.simulate.Trajectory.to_dict`); ``--plot FILE`` saves a time-series figure.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import io
 from pathlib import Path
+from typing import Any
 
-from dynsys._io import save_figure
+from dynsys._types import ADAPTIVE_SOLVERS
 from dynsys.commands._common import (
     add_format,
     add_model,
@@ -24,8 +25,6 @@ from dynsys.commands._common import (
     seed,
 )
 from dynsys.errors import ModelError
-from dynsys.plots._style import RATE_UNIT
-from dynsys.simulate import ADAPTIVE_SOLVERS, Trajectory, simulate
 
 _MAX_TEXT_ROWS = 50
 
@@ -56,8 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="keep every K-th step in the output (default 1)")
     add_format(p, ("text", "json", "csv"))
     p.add_argument("--plot", metavar="FILE", help="save a time-series figure (png, pdf, svg)")
-    p.add_argument("--unit", default=RATE_UNIT,
-                   help=f"unit of the states in the figure (default {RATE_UNIT!r}; '' for none)")
+    p.add_argument("--unit", default=None,
+                   help="unit of the states in the figure (default: the plots' rate unit, "
+                        "spikes/s; '' for none)")
     p.set_defaults(func=run)
 
 
@@ -77,7 +77,7 @@ def _initial_states(texts: list[str], model: object, n: int) -> list[list[float]
     return states
 
 
-def _text(tr: Trajectory) -> str:
+def _text(tr: Any) -> str:
     steps = tr.diagnostics.get("steps")
     noise = ", ".join(f"{v:g}" for v in tr.sigma.reshape(-1)[: tr.n])
     if steps is not None:
@@ -102,7 +102,7 @@ def _text(tr: Trajectory) -> str:
     return "\n".join(head + rows)
 
 
-def _csv(tr: Trajectory) -> str:
+def _csv(tr: Any) -> str:
     buf = io.StringIO()
     buf.write(",".join(["run", "t", *tr.state_names]) + "\n")
     for r in range(tr.runs):
@@ -123,14 +123,21 @@ def run(args: argparse.Namespace) -> int:
         t_end = parse_float(args.t_end, "--t-end")
     dt = parse_float(args.dt, "--dt")
     sigma = parse_float(args.sigma, "--sigma")
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.analysis.simulate import simulate
+
     tr = simulate(
         model, starts, t_end, dt=dt, params=params or None, sigma=sigma,
         trials=args.trials, rng=args.seed, method=args.method, save_every=args.save_every,
     )
     if args.plot:
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        from dynsys._figures import save_figure
+        from dynsys.plots._style import RATE_UNIT
         from dynsys.plots.timeseries import plot_timeseries
 
-        save_figure(plot_timeseries(tr, unit=args.unit or None), Path(args.plot))
+        unit = RATE_UNIT if args.unit is None else args.unit
+        save_figure(plot_timeseries(tr, unit=unit or None), Path(args.plot))
     if args.format == "json":
         emit_json(args, tr)
     elif args.format == "csv":

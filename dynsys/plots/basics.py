@@ -1,7 +1,7 @@
 """1-D figures: the activation function (Figure 1) and the flux ``dx/dt`` (Figure 4).
 
-Both take results (:class:`~dynsys.flux.ActivationCurve`, :class:`~dynsys.flux.Flux`)
-and draw them; nothing is computed here.
+Both take results (:class:`~dynsys.analysis.flux.ActivationCurve`,
+:class:`~dynsys.analysis.flux.Flux`) and draw them; nothing is computed here.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from dynsys.flux import ActivationCurve, Flux
+from dynsys.analysis.flux import ActivationCurve, Flux
 from dynsys.plots._style import OKABE_ITO, RATE_UNIT, new_axes
 
 __all__ = ["plot_activation", "plot_flux"]
@@ -24,7 +24,7 @@ def plot_activation(curve: ActivationCurve, ax: Axes | None = None, *,
     Examples
     --------
     >>> import numpy as np
-    >>> from dynsys.flux import activation_curve
+    >>> from dynsys.analysis.flux import activation_curve
     >>> fig = plot_activation(activation_curve(lambda s: 60 * (1 + np.tanh(s))))
     >>> fig.axes[0].get_xlabel()
     'input s'
@@ -51,8 +51,8 @@ def plot_flux(fl: Flux, ax: Axes | None = None, *, unit: str | None = RATE_UNIT,
 
     Examples
     --------
-    >>> from dynsys.model import load_model
-    >>> from dynsys.flux import flux
+    >>> from dynsys.core.loading import load_model
+    >>> from dynsys.analysis.flux import flux
     >>> fig = plot_flux(flux(load_model("self_excitation")))
     >>> len(fig.axes[0].texts)
     3

@@ -1,9 +1,10 @@
 """Bifurcation figures: branches with their stability, equilibrium counts, moving nullclines,
 two-parameter curves with cusp points, and region maps with fold curves on top.
 
-Every function draws results it is handed (from :mod:`dynsys.continuation`,
-:mod:`dynsys.bifurcation_diagram`, :mod:`dynsys.codim2`, :mod:`dynsys.region_map`,
-:mod:`dynsys.phase_plane`) and computes no dynamics. Stable equilibria are solid
+Every function draws results it is handed (from :mod:`dynsys.bifurcation.continuation`,
+:mod:`dynsys.bifurcation.diagram`, :mod:`dynsys.bifurcation.codim2`,
+:mod:`dynsys.bifurcation.region_map`,
+:mod:`dynsys.analysis.phase_plane`) and computes no dynamics. Stable equilibria are solid
 lines, unstable ones dashed; folds are circles, Hopf points squares, cusps and
 Bogdanov-Takens points diamonds and triangles, each labelled with its parameter value.
 Limit cycles measured by simulation are drawn as open markers labelled "simulated".
@@ -16,8 +17,10 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
+from dynsys.errors import ModelError
 from dynsys.plots._style import OKABE_ITO, RATE_UNIT, color, new_axes
 
 __all__ = [
@@ -59,8 +62,6 @@ def _state_index(names: Sequence[str], state: int | str | None) -> int:
         return 0
     if isinstance(state, str):
         if state not in names:
-            from dynsys.errors import ModelError
-
             raise ModelError(f"{state!r} is not a state (states: {', '.join(names)})")
         return list(names).index(state)
     return int(state)
@@ -244,7 +245,7 @@ def plot_moving_nullclines(
     Parameters
     ----------
     nullclines : mapping value -> (Nullcline, Nullcline)
-        From :func:`dynsys.phase_plane.nullclines` at each parameter value
+        From :func:`dynsys.analysis.phase_plane.nullclines` at each parameter value
         (objects with ``.branches``, each a ``(k, 2)`` array).
     param : str
         The parameter's name (legend).
@@ -292,7 +293,8 @@ def plot_two_parameter(
     Parameters
     ----------
     curves : Curve or sequence of Curve
-        From :func:`dynsys.codim2.continue_fold` / :func:`~dynsys.codim2.continue_hopf`.
+        From :func:`dynsys.bifurcation.codim2.continue_fold` /
+        :func:`~dynsys.bifurcation.codim2.continue_hopf`.
     ax : Axes, optional
     label_points : bool
 
@@ -342,7 +344,6 @@ def plot_region_map(
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.colors import BoundaryNorm, ListedColormap
 
     fig, ax = new_axes(ax)
     counts = np.asarray(region_map.counts)

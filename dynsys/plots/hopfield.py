@@ -17,6 +17,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from dynsys._types import ArrayLike
+from dynsys.hopfield.capacity import AGS_CAPACITY, mceliece_limits
 from dynsys.plots._style import color, new_axes
 
 __all__ = [
@@ -83,7 +84,8 @@ def plot_weights(net_or_w: Any, *, ax: Axes | None = None) -> Figure:
 
 def plot_snapshots(result: Any, times: Sequence[float] | None = None, *,
                    fig: Figure | None = None) -> Figure:
-    """State images at a few times of a :class:`~dynsys.recall.RecallResult` (Figs 12, 16, 17)."""
+    """State images at a few times of a :class:`~dynsys.hopfield.recall.RecallResult`
+    (Figs 12, 16, 17)."""
     t = np.asarray(result.t)
     if times is None:
         idx = np.unique(np.linspace(0, len(t) - 1, 6).round().astype(int))
@@ -112,7 +114,7 @@ def plot_activity(result: Any, *, ax: Axes | None = None) -> Figure:
 def plot_overlaps(result: Any, *, ax: Axes | None = None) -> Figure:
     """Overlaps ``m_mu(t)`` with every stored pattern (Figure 13).
 
-    ``result``: one :class:`~dynsys.recall.RecallResult` or a list of them (several
+    ``result``: one :class:`~dynsys.hopfield.recall.RecallResult` or a list of them (several
     runs: colour = pattern, line style = run).
     """
     fig, ax = new_axes(ax)
@@ -172,11 +174,10 @@ def plot_capacity(curves: Any, *, ax: Axes | None = None, theory: bool = True,
                   overlap: bool = False) -> Figure:
     """Recall probability vs stored patterns with Wilson 95% bands (Figure 18).
 
-    ``curves``: one :class:`~dynsys.capacity.CapacityCurve` or a list (e.g. flip 0.1 and
+    ``curves``: one :class:`~dynsys.hopfield.capacity.CapacityCurve` or a list (e.g. flip 0.1 and
     0.3). Draws 0.138 N (Amit-Gutfreund-Sompolinsky) and McEliece's N/(2 ln N),
     N/(4 ln N); with ``overlap=True`` also the overlap >= 0.9 criterion (dashed).
     """
-    from dynsys.capacity import AGS_CAPACITY, mceliece_limits
 
     fig, ax = new_axes(ax)
     curves = curves if isinstance(curves, (list, tuple)) else [curves]
@@ -210,7 +211,6 @@ def plot_scaling(result: Any, *, ax: Axes | None = None, overlap: bool = True) -
     ``1/(2 ln N)`` (dotted, one per N); dashed (``overlap=True``): final overlap >= 0.9,
     which tracks Amit-Gutfreund-Sompolinsky's alpha_c = 0.138.
     """
-    from dynsys.capacity import AGS_CAPACITY, mceliece_limits
 
     fig, ax = new_axes(ax)
     for k, c in enumerate(result.curves):

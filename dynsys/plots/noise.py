@@ -2,7 +2,7 @@
 and the mean residence time against sigma with Kramers' prediction.
 
 Every function draws results it is handed (trajectories from
-:func:`dynsys.simulate.simulate`, results of :mod:`dynsys.noise`) and computes no
+:func:`dynsys.analysis.simulate.simulate`, results of :mod:`dynsys.noise.potential`) and computes no
 dynamics; Kramers' curve is the closed form carried by the result.
 """
 
@@ -15,7 +15,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from dynsys.noise import Potential, ResidenceScan, SwitchingStatistics
+from dynsys.noise.potential import Potential
+from dynsys.noise.switching import ResidenceScan, SwitchingStatistics
 from dynsys.plots._style import RATE_UNIT, color, new_axes
 
 __all__ = ["plot_noise_panels", "plot_potential", "plot_residence_scan"]

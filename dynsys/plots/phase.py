@@ -1,10 +1,10 @@
 """Phase-plane figures (the report's Figures 7-8) and basin maps.
 
-:func:`plot_phase_plane` draws a :class:`~dynsys.phase_plane.PhasePlane`: nullclines
+:func:`plot_phase_plane` draws a :class:`~dynsys.analysis.phase_plane.PhasePlane`: nullclines
 (dashed), normalised direction arrows, trajectories with arrows along them, the
 separatrices, and the equilibria marked by kind (filled: stable; open: unstable;
 marker shape by kind; legend). :func:`plot_basins` draws a
-:class:`~dynsys.phase_plane.BasinMap`. Nothing is computed here.
+:class:`~dynsys.analysis.phase_plane.BasinMap`. Nothing is computed here.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from dynsys.equilibria import Equilibria
-from dynsys.phase_plane import BasinMap, PhasePlane
+from dynsys.analysis.equilibria import Equilibria
+from dynsys.analysis.phase_plane import BasinMap, PhasePlane
+from dynsys.analysis.stability import Kind
 from dynsys.plots._style import OKABE_ITO, RATE_UNIT, new_axes
-from dynsys.stability import Kind
 
 __all__ = ["plot_basins", "plot_equilibria", "plot_phase_plane"]
 
@@ -62,8 +63,8 @@ def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None
 
     Examples
     --------
-    >>> from dynsys.model import load_model
-    >>> from dynsys.phase_plane import phase_plane
+    >>> from dynsys.core.loading import load_model
+    >>> from dynsys.analysis.phase_plane import phase_plane
     >>> fig = plot_phase_plane(phase_plane(load_model("mutual_excitation")))
     >>> fig.axes[0].get_xlabel()
     'x [spikes/s]'
@@ -131,8 +132,6 @@ def _draw_basins(b: BasinMap, ax: Axes, *, alpha: float = 1.0, legend: bool = Tr
     mesh = ax.pcolormesh(b.x, b.y, b.labels + 1, cmap=cmap, vmin=-0.5, vmax=k + 0.5,
                          shading="nearest", alpha=alpha, zorder=0, rasterized=True)
     if legend:
-        from matplotlib.patches import Patch
-
         handles = [Patch(color=colours[i + 1], label=f"basin of ({a[0]:.3g}, {a[1]:.3g})")
                    for i, a in enumerate(b.attractors)]
         if np.any(b.labels < 0):
@@ -148,9 +147,9 @@ def plot_basins(b: BasinMap, ax: Axes | None = None, *,
 
     Examples
     --------
-    >>> from dynsys.model import load_model
-    >>> from dynsys.equilibria import find_equilibria
-    >>> from dynsys.phase_plane import basin_map
+    >>> from dynsys.core.loading import load_model
+    >>> from dynsys.analysis.equilibria import find_equilibria
+    >>> from dynsys.analysis.phase_plane import basin_map
     >>> m = load_model("mutual_excitation")
     >>> fig = plot_basins(basin_map(m, find_equilibria(m), resolution=11))
     >>> fig.axes[0].get_title()

@@ -42,7 +42,7 @@ def plot_timeseries(
     Parameters
     ----------
     trajectory : Trajectory
-        The result of :func:`dynsys.simulate.simulate`.
+        The result of :func:`dynsys.analysis.simulate.simulate`.
     states : sequence of str, optional
         The states to draw (default: all, at most 6).
     ax : Axes or sequence of Axes, optional
@@ -62,8 +62,8 @@ def plot_timeseries(
 
     Examples
     --------
-    >>> from dynsys.model import load_model
-    >>> from dynsys.simulate import simulate
+    >>> from dynsys.core.loading import load_model
+    >>> from dynsys.analysis.simulate import simulate
     >>> tr = simulate(load_model("self_excitation"), [[59.0], [61.0]], 10.0)
     >>> fig = plot_timeseries(tr)
     >>> len(fig.axes)

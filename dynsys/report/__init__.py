@@ -14,16 +14,18 @@ atomically: ``figures/*.png|pdf``, ``tables/*.tex``, ``report.tex``, ``report.ht
 
 from __future__ import annotations
 
+import platform
 import sys
 import time
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from dynsys._io import to_jsonable
+from dynsys.core.loading import import_python_file
 from dynsys.errors import ModelError
-from dynsys.model import import_python_file
 from dynsys.report.document import Claim, FigureEntry, Report, TableEntry
 from dynsys.report.writers import (
     TEX_PACKAGES,
@@ -94,8 +96,6 @@ def load_recipe(name_or_path: str | Path) -> ModuleType:
 
 def _environment() -> dict[str, str]:
     """Versions of Python and of the numerical libraries (for results.json)."""
-    import platform
-    from importlib import metadata
 
     out = {"python": platform.python_version()}
     for pkg in ("dynsys", "numpy", "scipy", "sympy", "matplotlib"):

@@ -14,12 +14,19 @@ import re
 import sys
 import time
 import traceback
+import zlib
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dynsys._io import save_figure, to_jsonable, write_text
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import QuadMesh
+from tqdm import tqdm
+
+from dynsys._figures import save_figure
+from dynsys._io import to_jsonable, write_text
 from dynsys.report.markup import text_to_latex
 
 __all__ = ["Block", "Claim", "FigureEntry", "Report", "TableEntry", "Verdict"]
@@ -108,7 +115,6 @@ def _freeze_legends(fig: Any) -> None:
     legends = [(ax, leg) for ax, leg in legends if getattr(leg, "_loc", None) == 0]
     if not legends:
         return
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     try:
         FigureCanvasAgg(fig).draw()
@@ -125,7 +131,6 @@ def _render(fig: Any, paths: Sequence[Path]) -> None:
     Dense meshes (region and basin maps) are rasterized inside the PDF: thousands of
     vector cells make a slow, heavy file and look no better in print.
     """
-    from matplotlib.collections import QuadMesh
 
     for ax in fig.axes:
         for coll in ax.collections:
@@ -191,21 +196,16 @@ class Report:
         if parallel:
             # figures are rendered by one worker process while the recipe computes on
             if "fork" in multiprocessing.get_all_start_methods():
-                from concurrent.futures import ProcessPoolExecutor
-
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
                 self._pool.submit(int).result()  # fork now, before any progress-bar thread
         self._bar = None
         if progress:
-            from tqdm import tqdm
-
             self._bar = tqdm(total=steps, desc="report", unit="step", file=sys.stderr,
                              leave=True)
 
     # ----------------------------------------------------------------- seeds
     def seed_for(self, name: str) -> int:
         """A seed for experiment ``name``, derived from the root seed (stable across runs)."""
-        import zlib
 
         return (self.seed * 1_000_003 + zlib.crc32(name.encode())) % (2**31)
 

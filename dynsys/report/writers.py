@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dynsys._io import write_bytes, write_json, write_text
+from dynsys._version import __version__
 from dynsys.report.document import Block, Claim, Report
 from dynsys.report.markup import math_to_html, text_to_html, text_to_latex
 
@@ -215,7 +216,6 @@ def write_html(report: Report) -> Path:
 
 def write_json_results(report: Report, extra: dict[str, Any] | None = None) -> Path:
     """Write ``results.json``: every number, parameters, seeds, claims, figures, tables."""
-    from dynsys import __version__  # here: dynsys/__init__ may import this package
 
     doc = {
         "title": report.title,

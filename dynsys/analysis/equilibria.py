@@ -1,0 +1,576 @@
+"""Every equilibrium in a box: ``find_equilibria(system, params, region) -> Equilibria``.
+
+1-D: the right-hand side on a fine grid (20,001 points by default); every sign change
+is refined by Brent's method, a grid node where F is exactly zero is a root, and every
+local minimum of ``|F|`` whose parabola comes near zero is examined for a double root
+(tangency: ``F'`` bracketed and solved, then ``|F|`` checked) or a pair of close roots.
+
+n-D: quasi-random (scrambled Sobol) starts plus the end points of short Euler runs,
+batched damped Newton with the exact Jacobian, then rounds of *deflated* Newton from
+fresh starts (Farrell, Birkisson & Funke 2015: the residual is multiplied by
+``prod_j (||z - z_j||^-p + shift)`` in box-scaled coordinates ``z``, so converged roots
+repel later runs), de-duplication in scaled distance, and a final polish by plain
+Newton to a residual near machine precision. Only points inside the box (up to a
+relative 1e-9) are kept. Starts that did not converge are counted, with reasons, in
+:attr:`Equilibria.newton_failures` / :attr:`Equilibria.failure_reasons`.
+
+References
+----------
+Farrell, P. E., Birkisson, A. and Funke, S. W. (2015). Deflation techniques for finding
+distinct solutions of nonlinear partial differential equations. *SIAM J. Sci. Comput.*
+37(4), A2026-A2045.
+Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*, chapter 4.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from scipy import optimize
+from scipy.stats import qmc
+
+from dynsys._numerics.newton import CONVERGED, REASONS, dedup, deflated_newton, euler_ends, polish
+from dynsys._types import ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
+from dynsys.analysis.simulate import simulate
+from dynsys.analysis.stability import TOL_EQUAL, TOL_HYPERBOLIC, Kind, kind_label, stability
+from dynsys.core.model import Model
+from dynsys.core.region import resolve_region
+from dynsys.core.system import compile, require_autonomous, resolve_params
+from dynsys.errors import ModelError
+from dynsys.latex import stability_table
+
+__all__ = ["Equilibria", "Equilibrium", "find_equilibria", "linearize"]
+
+
+@dataclass(frozen=True, eq=False)
+class Equilibrium:
+    """One equilibrium with its linearization and how it was found.
+
+    Attributes
+    ----------
+    state : ndarray (n,)
+    state_names : tuple of str
+    residual : float
+        ``max_i |F_i(state)|``.
+    jacobian : ndarray (n, n)
+    eigenvalues : complex ndarray (n,)
+        Sorted by real part, descending (ties: imaginary part descending).
+    eigenvectors : complex ndarray (n, n)
+        Column ``k`` belongs to ``eigenvalues[k]``.
+    kind : Kind
+    method : str
+        How it was found: ``"brent"``, ``"grid node"``, ``"tangency"`` (1-D) or
+        ``"newton"`` / ``"deflated newton"`` (n-D), or ``"given"``.
+    stable, unstable_dimension : bool, int
+    trace, det, discriminant : float or None
+        2-D only.
+    non_smooth : bool
+        The Jacobian may be ill-defined here: the system is non-smooth and the argument
+        of one of its sign/heav/abs functions (or two arguments of a min/max) is zero
+        at this point (to 1e-9), where the numeric Jacobian (which treats them as
+        locally constant) is not the derivative. The kind is then ``Kind.NON_SMOOTH``
+        and ``stable`` comes from the system's ``classify_state`` hook or from
+        perturbed runs, never from the eigenvalues (which are still reported).
+        Always True for a non-smooth System without a ``switching`` hook.
+    """
+
+    state: FloatArray
+    state_names: tuple[str, ...]
+    residual: float
+    jacobian: FloatArray
+    eigenvalues: ComplexArray
+    eigenvectors: ComplexArray
+    kind: Kind
+    method: str
+    stable: bool
+    unstable_dimension: int
+    trace: float | None = None
+    det: float | None = None
+    discriminant: float | None = None
+    non_smooth: bool = False
+
+    @property
+    def n(self) -> int:
+        """Number of states."""
+        return int(self.state.size)
+
+    @property
+    def label(self) -> str:
+        """Table label of the kind (``"saddle (index 2)"`` for n-D saddles)."""
+        return kind_label(self.kind, self.unstable_dimension, self.n)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``state`` (name -> value), ``eigenvalues``, ``kind``, ``residual``..."""
+        out: dict[str, Any] = {
+            "state": {k: float(v) for k, v in zip(self.state_names, self.state, strict=True)},
+            "eigenvalues": [{"re": float(v.real), "im": float(v.imag)} for v in self.eigenvalues],
+            "kind": self.kind.value,
+            "label": self.label,
+            "residual": float(self.residual),
+            "stable": self.stable,
+            "unstable_dimension": self.unstable_dimension,
+            "method": self.method,
+        }
+        if self.trace is not None:
+            out.update(trace=self.trace, det=self.det, discriminant=self.discriminant)
+        if self.non_smooth:
+            out["non_smooth"] = True
+        return out
+
+    def __repr__(self) -> str:
+        st = ", ".join(f"{k}={v:.6g}" for k, v in zip(self.state_names, self.state, strict=True))
+        ev = ", ".join(_fmt_complex(v) for v in self.eigenvalues)
+        return f"Equilibrium({st}; {self.label}; eigenvalues [{ev}]; residual {self.residual:.1e})"
+
+
+def _compress(items: list[str]) -> str:
+    """Join, writing runs of equal entries once: ``-1 (x64)``."""
+    out: list[str] = []
+    k = 0
+    while k < len(items):
+        j = k
+        while j + 1 < len(items) and items[j + 1] == items[k]:
+            j += 1
+        out.append(items[k] + (f" (x{j - k + 1})" if j > k else ""))
+        k = j + 1
+    return ", ".join(out)
+
+
+def _fmt_complex(v: complex, digits: int = 6) -> str:
+    if v.imag == 0:
+        return f"{v.real:.{digits}g}"
+    sign = "+" if v.imag >= 0 else "-"
+    return f"{v.real:.{digits}g}{sign}{abs(v.imag):.{digits}g}i"
+
+
+@dataclass(frozen=True, eq=False)
+class Equilibria:
+    """All equilibria found in a box, with the search diagnostics.
+
+    Iterable, indexable and sized like a tuple of :class:`Equilibrium` (sorted by
+    state, lexicographically).
+
+    Attributes
+    ----------
+    equilibria : tuple of Equilibrium
+    system_name : str
+    state_names : tuple of str
+    params : mapping name -> float
+    region : mapping state -> (low, high)
+    method : str
+        The search: ``"grid+brent"`` (1-D) or ``"deflated newton"`` (n-D).
+    starts : int
+        Newton starts used (n-D) or grid points (1-D).
+    newton_failures : int
+        Starts that did not converge to an equilibrium (n-D).
+    failure_reasons : mapping reason -> count
+    outside_region : int
+        Starts that converged to an equilibrium outside the box (not kept).
+    notes : tuple of str
+        Warnings about the result (e.g. equilibria that are apparently not isolated).
+    """
+
+    equilibria: tuple[Equilibrium, ...]
+    system_name: str
+    state_names: tuple[str, ...]
+    params: Mapping[str, float]
+    region: Mapping[str, tuple[float, float]]
+    method: str
+    starts: int = 0
+    newton_failures: int = 0
+    failure_reasons: Mapping[str, int] = field(default_factory=dict)
+    outside_region: int = 0
+    notes: tuple[str, ...] = ()
+
+    def __iter__(self) -> Iterator[Equilibrium]:
+        return iter(self.equilibria)
+
+    def __len__(self) -> int:
+        return len(self.equilibria)
+
+    def __getitem__(self, i: int) -> Equilibrium:
+        return self.equilibria[i]
+
+    @property
+    def states(self) -> FloatArray:
+        """All states as an array ``(k, n)``."""
+        return np.array([e.state for e in self.equilibria]).reshape(-1, len(self.state_names))
+
+    @property
+    def stable(self) -> tuple[Equilibrium, ...]:
+        """The asymptotically stable equilibria."""
+        return tuple(e for e in self.equilibria if e.stable)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``dynsys analyze --json``: ``model``, ``params``, ``equilibria``, ..."""
+        return {
+            "model": self.system_name,
+            "params": dict(self.params),
+            "state_names": list(self.state_names),
+            "region": {k: [lo, hi] for k, (lo, hi) in self.region.items()},
+            "equilibria": [e.to_dict() for e in self.equilibria],
+            "diagnostics": {
+                "method": self.method,
+                "starts": self.starts,
+                "newton_failures": self.newton_failures,
+                "failure_reasons": dict(self.failure_reasons),
+                "outside_region": self.outside_region,
+                "notes": list(self.notes),
+            },
+        }
+
+    def to_latex(self, precision: int = 4, **kwargs: Any) -> str:
+        """The stability table (the reference report's Table 1), booktabs.
+
+        See :func:`dynsys.latex.stability_table` for the keyword arguments.
+        """
+
+        return stability_table(self, precision=precision, **kwargs)
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex()
+
+    def summary(self) -> str:
+        """A short text report (what ``dynsys analyze`` prints)."""
+        pars = ", ".join(f"{k}={v:g}" for k, v in self.params.items()) or "none"
+        box = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in self.region.items())
+        lines = [f"{self.system_name}: {len(self)} equilibri{'um' if len(self) == 1 else 'a'}"
+                 f" in {box} ({pars})"]
+        for i, e in enumerate(self.equilibria, 1):
+            st = ", ".join(f"{k} = {v:.12g}" for k, v in zip(self.state_names, e.state,
+                                                           strict=True))
+            ev = _compress([_fmt_complex(v, 9) for v in e.eigenvalues])
+            lines.append(f"  {i}. {st}")
+            lines.append(f"     {e.label}; eigenvalues {ev}")
+            extra = f"     residual {e.residual:.1e}; found by {e.method}"
+            if e.trace is not None:
+                extra += f"; trace {e.trace:.6g}, det {e.det:.6g}"
+            lines.append(extra)
+            if e.non_smooth:
+                lines.append("     note: non-smooth system; the Jacobian may be ill-defined here")
+        diag = f"  search: {self.method}, {self.starts} starts"
+        if self.method != "grid+brent":
+            diag += f", {self.newton_failures} Newton failures"
+            if self.failure_reasons:
+                diag += " (" + "; ".join(f"{k}: {v}" for k, v in self.failure_reasons.items()) + ")"
+            if self.outside_region:
+                diag += f", {self.outside_region} converged outside the region"
+        lines.append(diag)
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+# ----------------------------------------------------------------------- helpers
+def linearize(
+    system: Any, state: Any, params: ParamsLike = None, *, method: str = "given",
+    tol: float = TOL_HYPERBOLIC, tol_equal: float = TOL_EQUAL,
+) -> Equilibrium:
+    """The :class:`Equilibrium` record of a known point (residual, Jacobian, kind).
+
+    Examples
+    --------
+    >>> from dynsys.core.loading import load_model
+    >>> e = linearize(load_model("mutual_excitation"), [25.0, 25.0])
+    >>> e.kind.value, e.eigenvalues.real.round(9).tolist()
+    ('saddle', [4.0, -6.0])
+    """
+    sys_ = compile(system) if isinstance(system, Model) else system
+    p = resolve_params(sys_, params)
+    x = np.asarray(state, dtype=np.float64).reshape(sys_.n)
+    f = sys_.rhs(x, p)
+    jac = sys_.jac(x, p)
+    st = stability(jac, tol=tol, tol_equal=tol_equal)
+    kind, stable, unstable = st.kind, st.stable, st.unstable_dimension
+    non_smooth = _on_switching_surface(sys_, x, p)
+    if non_smooth:  # the eigenvalue rule does not apply: perturbation decides
+        kind, stable = Kind.NON_SMOOTH, _perturbation_stable(sys_, x, p)
+        unstable = 0 if stable else max(1, unstable)
+    return Equilibrium(
+        state=x, state_names=tuple(sys_.state_names), residual=float(np.max(np.abs(f))),
+        jacobian=st.jacobian, eigenvalues=st.eigenvalues, eigenvectors=st.eigenvectors,
+        kind=kind, method=method, stable=stable, unstable_dimension=unstable,
+        trace=st.trace, det=st.det, discriminant=st.discriminant, non_smooth=non_smooth,
+    )
+
+
+def _on_switching_surface(sys_: Any, x: FloatArray, p: FloatArray) -> bool:
+    """True where the numeric Jacobian may be ill-defined (see Equilibrium.non_smooth)."""
+    if getattr(sys_, "is_smooth", True):
+        return False
+    switching = getattr(sys_, "switching", None)
+    if switching is None:
+        return True  # cannot inspect: do not pretend
+    values = np.asarray(switching(x, p), dtype=np.float64)
+    return bool(np.any(np.abs(values) <= 1e-9 * max(1.0, float(np.max(np.abs(x))))))
+
+
+def _perturbation_stable(
+    sys_: Any, x: FloatArray, p: FloatArray, *, runs: int = 16, rng: int = 0,
+) -> bool:
+    """Stability of a non-smooth equilibrium from perturbed noiseless runs.
+
+    A system's own ``classify_state(x, params=p)`` hook decides where it has one.
+    Otherwise ``runs`` Euler runs (dt = 0.005, to t = 10) start at
+    ``x + r u`` with ``r = 1e-2 max(1, |x|)`` and ``u`` uniform in ``[-1, 1]^n``; the
+    point counts as stable when every run ends within ``r`` of it (a run may chatter
+    on the switching surface, by about ``dt |F|``, without leaving).
+    """
+    hook = getattr(sys_, "classify_state", None)
+    if hook is not None:
+        return bool(hook(x, params=p).stable)
+
+    radius = 1e-2 * max(1.0, float(np.max(np.abs(x))))
+    u = np.random.default_rng(rng).uniform(-1.0, 1.0, size=(runs, x.size))
+    traj = simulate(sys_, x + radius * u, 10.0, dt=0.005, params=p, sigma=0.0,
+                    save_every=2000)
+    return bool(np.all(np.max(np.abs(traj.final - x), axis=-1) <= radius))
+
+
+def _roots_1d(
+    f: Callable[[FloatArray], FloatArray], df: Callable[[FloatArray], FloatArray],
+    lo: float, hi: float, grid: int, tol_res: float,
+) -> list[tuple[float, str]]:
+    xs = np.linspace(lo, hi, grid)
+    fs = f(xs)
+    finite = np.isfinite(fs)
+    if not np.all(finite):
+        bad = xs[~finite][0]
+        raise ModelError(f"the right-hand side is not finite at {bad:g} inside the region")
+
+    def scalar(x: float) -> float:
+        return float(f(np.array([x]))[0])
+
+    def dscalar(x: float) -> float:
+        return float(df(np.array([x]))[0])
+
+    roots: list[tuple[float, str]] = [(float(x), "grid node") for x in xs[fs == 0.0]]
+    s = np.sign(fs)
+    for i in np.flatnonzero(s[:-1] * s[1:] < 0):
+        r = optimize.brentq(scalar, xs[i], xs[i + 1], xtol=1e-14, rtol=4 * np.finfo(float).eps)
+        roots.append((float(r), "brent"))
+    # local minima of |F| without a sign change: tangency or a pair of close roots
+    a = np.abs(fs)
+    mid = np.arange(1, grid - 1)
+    is_min = (a[mid] <= a[mid - 1]) & (a[mid] <= a[mid + 1]) & (s[mid] != 0)
+    is_min &= (s[mid - 1] == s[mid]) & (s[mid + 1] == s[mid])
+    curv = fs[mid - 1] - 2 * fs[mid] + fs[mid + 1]
+    # the parabola through the three nodes reaches (nearly) zero
+    vmin = fs[mid] - (fs[mid + 1] - fs[mid - 1]) ** 2 / (8 * np.where(curv == 0, np.inf, curv))
+    near = (np.sign(vmin) != s[mid]) | (np.abs(vmin) <= 1e-3 * max(1.0, float(a.max())))
+    for i in mid[is_min & near]:
+        xa, xb, sign = xs[i - 1], xs[i + 1], s[i]
+        da, db = dscalar(xa), dscalar(xb)
+        if da * db < 0:
+            xm = optimize.brentq(dscalar, xa, xb, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+        else:
+            res = optimize.minimize_scalar(lambda x, sg=sign: sg * scalar(x), bounds=(xa, xb),
+                                           method="bounded", options={"xatol": 1e-14})
+            xm = float(res.x)
+        fm = scalar(xm)
+        if fm != 0 and np.sign(fm) != sign:
+            for u, v in ((xa, xm), (xm, xb)):
+                r = optimize.brentq(scalar, u, v, xtol=1e-14, rtol=4 * np.finfo(float).eps)
+                roots.append((float(r), "brent"))
+        elif abs(fm) <= tol_res:
+            roots.append((float(xm), "tangency"))
+    roots.sort()
+    out: list[tuple[float, str]] = []
+    for r, how in roots:
+        if out and abs(r - out[-1][0]) <= 1e-10 * max(1.0, hi - lo):
+            continue
+        out.append((r, how))
+    return out
+
+
+# ----------------------------------------------------------------------- main entry
+def find_equilibria(
+    system: Any,
+    params: ParamsLike = None,
+    region: Mapping[str, tuple[float, float]] | None = None,
+    *,
+    rng: RngLike = 0,
+    n_starts: int | None = None,
+    rounds: int = 4,
+    max_iter: int = 60,
+    grid: int = 20001,
+    tol: float = 1e-10,
+    sim_starts: int = 64,
+    tol_hyperbolic: float = TOL_HYPERBOLIC,
+    tol_equal: float = TOL_EQUAL,
+) -> Equilibria:
+    """Find every equilibrium in a box: ``find_equilibria(system, params, region) -> Equilibria``.
+
+    Parameters
+    ----------
+    system : Model or System
+        A Model is compiled. It must be autonomous.
+    params : mapping or array, optional
+        Parameter overrides (name -> value) or a full parameter vector.
+    region : mapping state -> (low, high), optional
+        The box; states not given take the model's declared region, else one inferred
+        for rate models (``F_i = c (-x_i + g_i)`` with bounded ``g_i``).
+    rng : Generator or int, default 0
+        Seeds the quasi-random starts (the result is deterministic for a given seed).
+    n_starts : int, optional
+        Newton starts of the first round (default ``max(256, 64 * 2**n)``, capped at
+        4096); each deflation round uses half as many fresh ones.
+    rounds : int, default 4
+        Maximum deflation rounds after the first; stops early when a round finds nothing.
+    max_iter : int, default 60
+        Newton iterations per start.
+    grid : int, default 20001
+        Grid points of the 1-D search.
+    tol : float, default 1e-10
+        Newton convergence, relative to the scale of F (``max(1, typical |F|)``); the
+        polish then drives residuals towards machine precision. A root whose polished
+        residual stays above ``tol`` (times the scale) is counted as a failure.
+    sim_starts : int, default 64
+        Short Euler runs whose end points join the starts (n-D).
+    tol_hyperbolic, tol_equal : float
+        Classification tolerances (see :mod:`dynsys.analysis.stability`).
+
+    Returns
+    -------
+    Equilibria
+
+    Raises
+    ------
+    ModelError
+        For a time-dependent system, bad parameters, or no region.
+
+    Examples
+    --------
+    >>> from dynsys.core.loading import load_model
+    >>> eq = find_equilibria(load_model("self_excitation"))
+    >>> [round(float(e.state[0]), 9) for e in eq]
+    [0.305908293, 60.0, 119.694091707]
+    >>> [e.kind.value for e in eq]
+    ['stable', 'unstable', 'stable']
+
+    References
+    ----------
+    Farrell, Birkisson & Funke (2015), SIAM J. Sci. Comput. 37(4), A2026 (deflation).
+    """
+    sys_ = compile(system) if isinstance(system, Model) else system
+    require_autonomous(sys_, "finding equilibria")
+    p = np.asarray(resolve_params(sys_, params), dtype=np.float64)
+    if p.ndim != 1:
+        raise ModelError("find_equilibria takes one parameter vector, not a batch")
+    pmap = dict(zip(sys_.param_names, (float(v) for v in p), strict=True))
+    box = resolve_region(sys_, pmap, region)
+    names = tuple(sys_.state_names)
+    n = len(names)
+    lo = np.array([box[k][0] for k in names])
+    width = np.array([box[k][1] - box[k][0] for k in names])
+
+    def make(x: FloatArray, how: str) -> Equilibrium:
+        return linearize(sys_, x, p, method=how, tol=tol_hyperbolic, tol_equal=tol_equal)
+
+    if n == 1:
+        def f1(x: FloatArray) -> FloatArray:
+            return sys_.rhs(x[:, None], p)[:, 0]
+
+        def d1(x: FloatArray) -> FloatArray:
+            return sys_.jac(x[:, None], p)[:, 0, 0]
+
+        grid = max(int(grid), 3)
+        probe = np.abs(f1(np.linspace(lo[0], lo[0] + width[0], 257)))
+        fscale = max(1.0, float(np.max(probe[np.isfinite(probe)], initial=0.0)))
+        roots = _roots_1d(f1, d1, float(lo[0]), float(lo[0] + width[0]), grid, 1e-12 * fscale)
+        eqs = tuple(make(np.array([r]), how) for r, how in roots)
+        return Equilibria(eqs, sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
+                          "grid+brent", starts=grid)
+
+    def fz(z: FloatArray) -> FloatArray:
+        with np.errstate(all="ignore"):
+            return sys_.rhs(lo + width * z, p)
+
+    def jz(z: FloatArray) -> FloatArray:
+        with np.errstate(all="ignore"):
+            return sys_.jac(lo + width * z, p) * width[None, None, :]
+
+    gen = as_rng(rng)
+    k0 = int(n_starts) if n_starts is not None else min(4096, max(256, 64 * 2**n))
+    if k0 < 1:
+        raise ModelError(f"n_starts must be positive, got {n_starts}")
+    sobol = qmc.Sobol(d=n, scramble=True, seed=gen)
+    starts = sobol.random(k0)
+    fprobe = np.abs(fz(starts))
+    fscale = max(1.0, float(np.median(np.max(np.where(np.isfinite(fprobe), fprobe, 0), axis=1))))
+    tol_abs = tol * fscale
+    if sim_starts > 0:
+        starts = np.vstack([euler_ends(fz, jz, sobol.random(sim_starts), 200), starts])
+    known = np.empty((0, n))
+    methods: list[str] = []
+    fails: Counter[str] = Counter()
+    outside = 0
+    used = 0
+    edge = 1e-9
+    for round_ in range(rounds + 1):
+        if round_ > 0:
+            starts = sobol.random(max(1, k0 // 2))
+        used += len(starts)
+        z, status = deflated_newton(fz, jz, starts, known, tol=tol_abs, max_iter=max_iter)
+        tag = "" if round_ == 0 else " (deflated starts, all known roots repelled)"
+        for code, reason in REASONS.items():
+            if np.any(status == code):
+                fails[reason + tag] += int(np.sum(status == code))
+        conv = z[status == CONVERGED]
+        if conv.size == 0:
+            if round_ > 0:
+                break
+            continue
+        conv, res = polish(fz, jz, conv)
+        ok = res <= tol_abs
+        if np.any(~ok):
+            fails["polish did not reach the tolerance"] += int(np.sum(~ok))
+        conv = conv[ok]
+        inside = np.all((conv >= -edge) & (conv <= 1 + edge), axis=1)
+        outside += int(np.sum(~inside))
+        new = dedup(conv[inside], known, 1e-7)
+        if len(new) == 0 and round_ > 0:
+            break
+        known = np.vstack([known, new])
+        methods += ["newton" if round_ == 0 else "deflated newton"] * len(new)
+    # A non-smooth system's kinks (a sign network's 0 and pattern mixtures) are fixed
+    # points Newton never converges to; a System may list such exact candidates.
+    hook = getattr(sys_, "candidate_equilibria", None)
+    if callable(hook):
+        cand = np.asarray(hook(p), dtype=np.float64).reshape(-1, n)
+        zc = (cand - lo) / width
+        with np.errstate(all="ignore"):
+            res = np.max(np.abs(fz(zc)), axis=1) if len(zc) else np.empty(0)
+        keep = (res <= tol_abs) & np.all((zc >= -edge) & (zc <= 1 + edge), axis=1)
+        new = dedup(zc[keep], known, 1e-7)
+        used += len(zc)
+        known = np.vstack([known, new])
+        methods += ["exact candidate"] * len(new)
+    xs = lo + width * known
+    order = np.lexsort(xs.T[::-1]) if len(xs) else np.array([], dtype=int)
+    eqs = tuple(make(xs[i], methods[i]) for i in order)
+    return Equilibria(
+        eqs, sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
+        "deflated newton", starts=used, newton_failures=int(sum(fails.values())),
+        failure_reasons=MappingProxyType(dict(fails)), outside_region=outside,
+        notes=_notes(eqs, tol_hyperbolic),
+    )
+
+
+def _notes(eqs: tuple[Equilibrium, ...], tol: float) -> tuple[str, ...]:
+    def has_zero(e: Equilibrium) -> bool:
+        mags = np.abs(e.eigenvalues)
+        return bool(np.min(mags) <= tol * max(1.0, float(np.max(mags))))
+
+    zero = [e for e in eqs if has_zero(e)]
+    if len(zero) >= 10:
+        return (f"{len(zero)} equilibria have a zero eigenvalue: they are probably not "
+                "isolated (a curve or surface of equilibria), and the list only samples it",)
+    return ()

@@ -1,0 +1,74 @@
+"""Parameters varied: branches of equilibria by pseudo-arclength continuation, their
+special points and normal forms, fold and Hopf curves in two parameters, automatic
+diagrams, region maps and simulated cycles.
+"""
+
+from dynsys.bifurcation.codim2 import (
+    Curve as Curve,
+    continue_fold as continue_fold,
+    continue_hopf as continue_hopf,
+)
+from dynsys.bifurcation.continuation import (
+    Branch as Branch,
+    ContinuationSettings as ContinuationSettings,
+    PointType as PointType,
+    SpecialPoint as SpecialPoint,
+    continue_equilibria as continue_equilibria,
+)
+from dynsys.bifurcation.diagram import (
+    BifurcationDiagram as BifurcationDiagram,
+    bifurcation_diagram as bifurcation_diagram,
+    latex_table as latex_table,
+)
+from dynsys.bifurcation.locate import (
+    BorderedFold as BorderedFold,
+    illinois as illinois,
+    locate_fold as locate_fold,
+    locate_hopf as locate_hopf,
+    locate_special_points as locate_special_points,
+    refine_branch_point as refine_branch_point,
+    reindex_points as reindex_points,
+)
+from dynsys.bifurcation.normal_forms import (
+    FoldCoefficients as FoldCoefficients,
+    HopfCoefficients as HopfCoefficients,
+    fold_coefficients as fold_coefficients,
+    hopf_coefficients as hopf_coefficients,
+)
+from dynsys.bifurcation.region_map import (
+    RegionMap as RegionMap,
+    region_map as region_map,
+)
+from dynsys.bifurcation.simulated_cycles import (
+    CycleSamples as CycleSamples,
+    simulated_cycles as simulated_cycles,
+)
+
+__all__ = [
+    "BifurcationDiagram",
+    "BorderedFold",
+    "Branch",
+    "ContinuationSettings",
+    "Curve",
+    "CycleSamples",
+    "FoldCoefficients",
+    "HopfCoefficients",
+    "PointType",
+    "RegionMap",
+    "SpecialPoint",
+    "bifurcation_diagram",
+    "continue_equilibria",
+    "continue_fold",
+    "continue_hopf",
+    "fold_coefficients",
+    "hopf_coefficients",
+    "illinois",
+    "latex_table",
+    "locate_fold",
+    "locate_hopf",
+    "locate_special_points",
+    "refine_branch_point",
+    "region_map",
+    "reindex_points",
+    "simulated_cycles",
+]

@@ -1,0 +1,244 @@
+"""Automatic one-parameter bifurcation diagrams.
+
+``bifurcation_diagram(system, param, bounds) -> BifurcationDiagram`` finds every
+equilibrium (:func:`~dynsys.analysis.equilibria.find_equilibria`) at a few parameter
+values spread over the interval, continues a branch from each equilibrium that does not
+already lie on a traced branch, and collects the special points of all branches. A
+disjoint branch or an isola is therefore found as soon as one sample value meets it.
+Simulated limit cycles (:mod:`dynsys.bifurcation.simulated_cycles`) can be attached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dynsys._types import FloatArray, ParamsLike, RngLike
+from dynsys.analysis.equilibria import find_equilibria
+from dynsys.bifurcation._arclength import _check_bounds, _param_index
+from dynsys.bifurcation.continuation import Branch, ContinuationSettings, continue_equilibria
+from dynsys.bifurcation.points import SpecialPoint
+from dynsys.core.system import compile, require_autonomous, resolve_params
+from dynsys.errors import ConvergenceError, ModelError
+
+__all__ = [
+    "BifurcationDiagram",
+    "bifurcation_diagram",
+    "latex_table",
+]
+
+@dataclass(frozen=True, eq=False)
+class BifurcationDiagram:
+    """All branches of equilibria of a system over a parameter interval.
+
+    Attributes
+    ----------
+    model : str
+    param : str
+    bounds : (float, float)
+    params : mapping
+        The other parameters' values.
+    branches : tuple of Branch
+    samples : (K,) array
+        Parameter values at which equilibria were searched.
+    """
+
+    model: str
+    param: str
+    bounds: tuple[float, float]
+    params: Mapping[str, float]
+    branches: tuple[Branch, ...]
+    samples: FloatArray
+
+    @property
+    def special_points(self) -> tuple[SpecialPoint, ...]:
+        """Special points of all branches, sorted by parameter value."""
+        pts = [sp for br in self.branches for sp in br.special_points]
+        return tuple(sorted(pts, key=lambda sp: sp.params[self.param]))
+
+    def points(self, kind: str) -> tuple[SpecialPoint, ...]:
+        """The special points of one type."""
+        return tuple(sp for sp in self.special_points if sp.type.value == kind)
+
+    def count(self, value: float) -> int:
+        """Number of equilibria at parameter ``value`` (crossings of the branches)."""
+        total = 0
+        for br in self.branches:
+            d = br.values - value
+            s = np.where(np.abs(d) <= 1e-12 * (1 + abs(value)), 0, np.sign(d))
+            # a point exactly on the value (e.g. a branch end on the bound) counts once
+            total += int(np.sum(s[:-1] * s[1:] < 0)) + int(np.sum(s == 0))
+            if br.closed and s[0] == 0:
+                total -= 1  # first and last point of a closed branch coincide
+        return total
+
+    def to_latex(self) -> str:
+        """The special points as a booktabs LaTeX table (see :func:`latex_table`)."""
+        return latex_table(self.special_points)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``model``, ``param``, ``range``, ``branches``, ``special_points``."""
+        return {
+            "model": self.model, "param": self.param, "range": list(self.bounds),
+            "params": dict(self.params), "samples": self.samples,
+            "branches": [br.to_dict() for br in self.branches],
+            "special_points": [sp.to_dict() for sp in self.special_points],
+        }
+
+    def __str__(self) -> str:
+        head = (f"Bifurcation diagram of {self.model} in {self.param} "
+                f"[{self.bounds[0]:g}, {self.bounds[1]:g}]: {len(self.branches)} branch"
+                f"{'es' if len(self.branches) != 1 else ''}, "
+                f"{len(self.special_points)} special points")
+        return "\n".join([head, *(str(br) for br in self.branches)])
+
+    def __repr__(self) -> str:
+        return (f"<BifurcationDiagram {self.model} in {self.param}: {len(self.branches)} "
+                f"branches, {len(self.special_points)} special points>")
+
+
+def latex_table(points: Sequence[SpecialPoint]) -> str:
+    r"""A booktabs ``tabular`` of special points: type, parameters, state, coefficients.
+
+    Examples
+    --------
+    >>> from dynsys.bifurcation.continuation import PointType, SpecialPoint
+    >>> sp = SpecialPoint(PointType.FOLD, {"mu": 0.0}, {"x": 0.0}, {"a": -1.0}, varied=("mu",))
+    >>> print(latex_table([sp]).splitlines()[4])
+    fold & $mu = 0$ & $x = 0$ & $a = -1$ \\
+    """
+
+    def esc(text: str) -> str:
+        return text.replace("_", r"\_")
+
+    lines = [r"\begin{tabular}{llll}", r"\toprule",
+             r"type & parameters & state & coefficients \\", r"\midrule"]
+    for sp in points:
+        pars = ", ".join(f"${esc(k)} = {v:.8g}$" for k, v in sp.params.items()
+                         if not sp.varied or k in sp.varied)
+        state = ", ".join(f"${esc(k)} = {v:.6g}$" for k, v in sp.state.items())
+        coef = []
+        for key, sym in (("a", "a"), ("omega", r"\omega"), ("l1", "l_1"), ("c", "c")):
+            if key in sp.data and isinstance(sp.data[key], float):
+                coef.append(f"${sym} = {sp.data[key]:.4g}$")
+        lines.append(f"{esc(sp.type.value)} & {pars} & {state} & {', '.join(coef)} \\\\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)
+
+
+def _on_branch(system: Any, br: Branch, value: float, x: FloatArray, k: int,
+               p_base: FloatArray) -> bool:
+    """Does the equilibrium x at parameter ``value`` lie on branch ``br``?"""
+    vals, states = br.values, br.states
+    scale = 1.0 + np.abs(x).max()
+    for i in range(len(br) - 1):
+        a, b = vals[i] - value, vals[i + 1] - value
+        if a * b > 0:
+            continue
+        w = 0.5 if a == b else a / (a - b)
+        guess = states[i] + w * (states[i + 1] - states[i])
+        seg = np.linalg.norm(states[i + 1] - states[i])
+        if np.linalg.norm(guess - x) > seg + 1e-6 * scale:
+            continue
+        # correct the interpolated point onto the branch at fixed parameter
+        p = p_base.copy()
+        p[k] = value
+        y = guess.copy()
+        for _ in range(30):
+            f = system.rhs(y, p)
+            if np.max(np.abs(f)) < 1e-11 * scale:
+                break
+            try:
+                y = y - np.linalg.solve(system.jac(y, p), f)
+            except np.linalg.LinAlgError:
+                break
+        if np.linalg.norm(y - x) <= 1e-6 * scale:
+            return True
+        if np.linalg.norm(guess - x) <= 1e-3 * seg + 1e-9 * scale:
+            return True
+    return False
+
+
+def bifurcation_diagram(
+    system: Any,
+    param: str,
+    bounds: tuple[float, float],
+    *,
+    params: ParamsLike = None,
+    region: Mapping[str, tuple[float, float]] | None = None,
+    n_samples: int = 5,
+    settings: ContinuationSettings | None = None,
+    rng: RngLike = 0,
+) -> BifurcationDiagram:
+    """bifurcation_diagram(system, param, bounds, *, n_samples=5) -> BifurcationDiagram
+
+    Every branch of equilibria met at ``n_samples`` parameter values in ``bounds``.
+
+    Parameters
+    ----------
+    system : System or Model
+    param : str
+        The parameter to vary.
+    bounds : (low, high)
+    params : mapping or array, optional
+        The other parameters (default: the system's defaults).
+    region : mapping state -> (low, high), optional
+        Box for the equilibrium search and the continuation (default: the system's).
+    n_samples : int, default 5
+        Number of equally spaced parameter values (including both ends) at which all
+        equilibria are searched.
+    settings : ContinuationSettings, optional
+    rng : Generator or int, default 0
+        Seed of the equilibrium search (deterministic by default).
+
+    Returns
+    -------
+    BifurcationDiagram
+
+    Raises
+    ------
+    ModelError
+        Bad parameter name, bounds or sample count.
+
+    Examples
+    --------
+    >>> from dynsys import compile, load_model
+    >>> d = bifurcation_diagram(compile(load_model("self_excitation")), "I", (-5, 0))
+    >>> len(d.branches), [round(sp.params["I"], 6) for sp in d.points("fold")]
+    (1, [-4.303274, -1.696726])
+    >>> d.count(-3.0), d.count(-1.0)
+    (3, 1)
+    """
+
+    system = compile(system)
+    require_autonomous(system, "bifurcation diagram")
+    k = _param_index(system, param)
+    lo, hi = _check_bounds(bounds)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
+        raise ModelError(f"n_samples must be a positive integer, got {n_samples!r}")
+    p_base = np.array(resolve_params(system, params), dtype=np.float64)
+    samples = np.linspace(lo, hi, n_samples) if n_samples > 1 else np.array([(lo + hi) / 2])
+    branches: list[Branch] = []
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for value in samples:
+            p = p_base.copy()
+            p[k] = value
+            found = find_equilibria(system, p, region, rng=rng)
+            for eq in found:
+                x = np.asarray(eq.state, dtype=np.float64)
+                if any(_on_branch(system, br, float(value), x, k, p_base) for br in branches):
+                    continue
+                try:
+                    br = continue_equilibria(system, param, x, (lo, hi), settings, p,
+                                             region=region)
+                except ConvergenceError:
+                    continue
+                branches.append(br)
+    names = tuple(system.param_names)
+    return BifurcationDiagram(
+        model=system.name, param=param, bounds=(lo, hi),
+        params={nm: float(v) for nm, v in zip(names, p_base, strict=True) if nm != param},
+        branches=tuple(branches), samples=samples)

@@ -1,0 +1,73 @@
+"""Model -> System: the one symbolic -> numeric boundary.
+
+Symbols and the Model (:mod:`~dynsys.core.symbols`, :mod:`~dynsys.core.model`), the
+``.ode`` reader and writer (:mod:`~dynsys.core.odefile`), the compiled System
+(:mod:`~dynsys.core.system`), derivative tensors, regions, and loading by name or path
+(:mod:`~dynsys.core.loading`). The only package that calls ``sympy.lambdify``.
+"""
+
+from dynsys.core.derivatives import (
+    SYMBOLIC_MAX_STATES as SYMBOLIC_MAX_STATES,
+    Derivatives as Derivatives,
+    derivatives as derivatives,
+)
+from dynsys.core.loading import (
+    import_python_file as import_python_file,
+    load_model as load_model,
+    model_module as model_module,
+    model_names as model_names,
+)
+from dynsys.core.odefile import (
+    MAX_DEPTH as MAX_DEPTH,
+    MAX_NODES as MAX_NODES,
+    MAX_TEXT as MAX_TEXT,
+    IgnoredOptionWarning as IgnoredOptionWarning,
+    OdeSpec as OdeSpec,
+    format_ode as format_ode,
+    read_ode as read_ode,
+)
+from dynsys.core.region import (
+    infer_region as infer_region,
+    resolve_region as resolve_region,
+)
+from dynsys.core.symbols import (
+    NON_SMOOTH_FUNCTIONS as NON_SMOOTH_FUNCTIONS,
+    heav as heav,
+    symbols as symbols,
+    time_symbol as time_symbol,
+)
+from dynsys.core.system import (
+    CompiledSystem as CompiledSystem,
+    System as System,
+    compile as compile,
+    require_autonomous as require_autonomous,
+    resolve_params as resolve_params,
+)
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_TEXT",
+    "NON_SMOOTH_FUNCTIONS",
+    "SYMBOLIC_MAX_STATES",
+    "CompiledSystem",
+    "Derivatives",
+    "IgnoredOptionWarning",
+    "OdeSpec",
+    "System",
+    "compile",
+    "derivatives",
+    "format_ode",
+    "heav",
+    "import_python_file",
+    "infer_region",
+    "load_model",
+    "model_module",
+    "model_names",
+    "read_ode",
+    "require_autonomous",
+    "resolve_params",
+    "resolve_region",
+    "symbols",
+    "time_symbol",
+]

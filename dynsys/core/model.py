@@ -1,0 +1,445 @@
+"""Model: a dynamical system declared symbolically.
+
+__all__ = [
+    "Model",
+]
+
+A :class:`Model` is frozen symbolic data: state symbols, parameters with default
+values, one right-hand side per state, optional additive-noise amplitudes, a default
+region, initial values and auxiliary outputs. It knows its symbolic Jacobian and how
+to print itself as LaTeX or XPPAUT ``.ode`` text. It computes nothing numeric: that is
+:func:`dynsys.core.system.compile`'s job.
+
+Three equivalent ways to declare one:
+
+* sympy: ``Model({x: -x + f(w*x + I)}, params={w: 0.05, I: -3})``;
+* equation text in the XPPAUT ``.ode`` subset: :meth:`Model.from_text`;
+* by name or path: :func:`load_model` (built-in names live in ``models/``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import sympy as sp
+
+from dynsys.core.odefile import format_ode, read_ode
+from dynsys.core.symbols import NON_SMOOTH_FUNCTIONS, time_symbol
+from dynsys.errors import ModelError
+
+
+def _name(key: object, what: str) -> str:
+    if isinstance(key, sp.Symbol):
+        return key.name
+    if isinstance(key, str) and key.isidentifier():
+        return key
+    raise ModelError(f"{what} must be a sympy Symbol or an identifier string, got {key!r}")
+
+
+def _real(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+def _as_expr(value: object, what: str) -> sp.Expr:
+    if isinstance(value, str):
+        raise ModelError(
+            f"{what} is a string ({value!r}); build it with sympy, or parse text "
+            "with Model.from_text"
+        )
+    if isinstance(value, bool) or not isinstance(value, sp.Basic | int | float):
+        raise ModelError(f"{what} must be a sympy expression or a number, got {value!r}")
+    expr = sp.sympify(value)  # a sympy object or a Python number: no text involved
+    if expr.has(sp.I) or expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise ModelError(f"{what} is not a finite real expression: {expr}")
+    return expr
+
+
+def _finite_float(value: object, what: str) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ModelError(f"{what} must be a finite number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ModelError(f"{what} must be a finite number, got {value!r}")
+    return number
+
+
+class Model:
+    """A dynamical system ``dx/dt = F(x, p, t)``, declared symbolically.
+
+    Parameters
+    ----------
+    equations : mapping state -> expression
+        One right-hand side per state, in the order of the states. Keys are sympy
+        Symbols or names; symbols are converted to real symbols of the same name.
+    params : mapping parameter -> float, optional
+        Every parameter the equations use, with its default value (finite).
+    name : str, default "model"
+        A short identifier, used in file names and reports.
+    noise : mapping state -> expression, optional
+        Additive noise amplitude sigma_i of each state, as in
+        ``dx_i = F_i dt + sigma_i dW_i``; an expression in the parameters.
+        States not listed have no noise.
+    region : mapping state -> (low, high), optional
+        The default box for analyses (equilibria, phase planes).
+    init : mapping state -> float, optional
+        Default initial values.
+    aux : mapping name -> expression, optional
+        Auxiliary outputs (functions of states, parameters and time).
+    options : mapping, optional
+        Numerical options carried with the model: ``dt`` and ``total`` (end time).
+    description : str, optional
+        One or two sentences for ``dynsys show``.
+
+    Raises
+    ------
+    ModelError
+        If a right-hand side uses a symbol that is neither a state, a parameter nor
+        ``t``; a parameter value is not finite; or a region, init or noise entry names
+        an unknown state.
+
+    Examples
+    --------
+    >>> from dynsys.core.symbols import symbols
+    >>> x, w, I = symbols("x w I")
+    >>> m = Model({x: -x + 60 * (1 + sp.tanh(w * x + I))}, params={w: 0.05, I: -3})
+    >>> m.state_names, m.param_names
+    (('x',), ('w', 'I'))
+    >>> m.with_params(I=-2).params["I"]
+    -2.0
+    """
+
+    __slots__ = (
+        "_aux",
+        "_description",
+        "_equations",
+        "_init",
+        "_name",
+        "_noise",
+        "_options",
+        "_params",
+        "_region",
+    )
+
+    def __init__(
+        self,
+        equations: Mapping[Any, Any],
+        params: Mapping[Any, Any] | None = None,
+        *,
+        name: str = "model",
+        noise: Mapping[Any, Any] | None = None,
+        region: Mapping[Any, tuple[float, float]] | None = None,
+        init: Mapping[Any, Any] | None = None,
+        aux: Mapping[str, Any] | None = None,
+        options: Mapping[str, Any] | None = None,
+        description: str = "",
+    ) -> None:
+        if not isinstance(equations, Mapping) or not equations:
+            raise ModelError("a model needs at least one equation (a mapping state -> rhs)")
+        if not isinstance(name, str) or not name.replace("-", "_").isidentifier():
+            raise ModelError(f"model name must be an identifier, got {name!r}")
+        state_names = [_name(k, "a state") for k in equations]
+        param_names = [_name(k, "a parameter") for k in (params or {})]
+        for kind, names in (("state", state_names), ("parameter", param_names)):
+            dup = {n for n, count in Counter(names).items() if count > 1}
+            if dup:
+                raise ModelError(f"{kind} {sorted(dup)[0]!r} is declared twice")
+        clash = set(state_names) & set(param_names)
+        if clash:
+            raise ModelError(f"{sorted(clash)[0]!r} is declared both as a state and a parameter")
+        if "t" in state_names or "t" in param_names:
+            raise ModelError("'t' is time and cannot be a state or a parameter")
+
+        # Canonical real symbols, whatever assumptions the caller's symbols had.
+        known = {n: _real(n) for n in [*state_names, *param_names]}
+        known["t"] = time_symbol
+
+        def canon(expr: sp.Expr, what: str) -> sp.Expr:
+            subs = {s: known[s.name] for s in expr.free_symbols if s.name in known}
+            expr = expr.xreplace(subs)
+            unknown = sorted(s.name for s in expr.free_symbols if s.name not in known)
+            if unknown:
+                raise ModelError(
+                    f"{what} uses {unknown[0]!r}, which is neither a state nor a parameter "
+                    f"(states: {', '.join(state_names)}; "
+                    f"parameters: {', '.join(param_names) or 'none'})"
+                )
+            return expr
+
+        eqs = {}
+        for key, rhs in equations.items():
+            nm = _name(key, "a state")
+            eqs[known[nm]] = canon(_as_expr(rhs, f"equation for {nm!r}"), f"equation for {nm!r}")
+        self._equations = MappingProxyType(eqs)
+
+        pars = {}
+        for key, value in (params or {}).items():
+            nm = _name(key, "a parameter")
+            pars[nm] = _finite_float(value, f"parameter {nm!r}")
+        self._params = MappingProxyType(pars)
+
+        def state_key(key: object, what: str) -> str:
+            nm = _name(key, what)
+            if nm not in state_names:
+                raise ModelError(
+                    f"{what} names {nm!r}, which is not a state (states: {', '.join(state_names)})"
+                )
+            return nm
+
+        nz = {}
+        for key, amp in (noise or {}).items():
+            nm = state_key(key, "noise")
+            amp_expr = canon(_as_expr(amp, f"noise amplitude of {nm!r}"), f"noise of {nm!r}")
+            if amp_expr.free_symbols & ({known[s] for s in state_names} | {time_symbol}):
+                raise ModelError(
+                    f"noise amplitude of {nm!r} must depend on parameters only "
+                    f"(additive noise), got {amp_expr}"
+                )
+            if amp_expr != 0:
+                nz[nm] = amp_expr
+        self._noise = MappingProxyType(nz)
+
+        reg = {}
+        for key, bounds in (region or {}).items():
+            nm = state_key(key, "region")
+            try:
+                lo, hi = bounds
+            except (TypeError, ValueError):
+                raise ModelError(f"region of {nm!r} must be a pair (low, high)") from None
+            lo = _finite_float(lo, f"lower bound of {nm!r}")
+            hi = _finite_float(hi, f"upper bound of {nm!r}")
+            if not lo < hi:
+                raise ModelError(f"region of {nm!r} must have low < high, got ({lo}, {hi})")
+            reg[nm] = (lo, hi)
+        self._region = MappingProxyType(reg) if reg else None
+
+        self._init = MappingProxyType(
+            {state_key(k, "init"): _finite_float(v, f"initial value of {k}")
+             for k, v in (init or {}).items()}
+        )
+        self._aux = MappingProxyType(
+            {_name(k, "an aux output"): canon(_as_expr(v, f"aux {k!r}"), f"aux {k!r}")
+             for k, v in (aux or {}).items()}
+        )
+        opts = {}
+        for key, value in (options or {}).items():
+            if key in ("dt", "total"):
+                value = _finite_float(value, f"option {key!r}")
+                if value <= 0:
+                    raise ModelError(f"option {key!r} must be positive, got {value}")
+            opts[key] = value
+        self._options = MappingProxyType(opts)
+        self._name = name
+        self._description = str(description)
+
+    # ----------------------------------------------------------------- data access
+    @property
+    def name(self) -> str:
+        """The model's identifier."""
+        return self._name
+
+    @property
+    def description(self) -> str:
+        """A sentence or two describing the model."""
+        return self._description
+
+    @property
+    def equations(self) -> Mapping[sp.Symbol, sp.Expr]:
+        """Read-only mapping state symbol -> right-hand side, in state order."""
+        return self._equations
+
+    @property
+    def states(self) -> tuple[sp.Symbol, ...]:
+        """The state symbols, in order."""
+        return tuple(self._equations)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """The state names, in order."""
+        return tuple(s.name for s in self._equations)
+
+    @property
+    def rhs(self) -> tuple[sp.Expr, ...]:
+        """The right-hand sides, in state order."""
+        return tuple(self._equations.values())
+
+    @property
+    def params(self) -> Mapping[str, float]:
+        """Read-only mapping parameter name -> default value, in declaration order."""
+        return self._params
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """The parameter names, in order."""
+        return tuple(self._params)
+
+    @property
+    def param_symbols(self) -> tuple[sp.Symbol, ...]:
+        """The parameter symbols, in order."""
+        return tuple(_real(n) for n in self._params)
+
+    @property
+    def noise(self) -> Mapping[str, sp.Expr]:
+        """Additive noise amplitude per state (states without noise are absent)."""
+        return self._noise
+
+    @property
+    def region(self) -> Mapping[str, tuple[float, float]] | None:
+        """The declared default box, state name -> (low, high), or None."""
+        return self._region
+
+    @property
+    def init(self) -> Mapping[str, float]:
+        """Declared initial values (states not listed start at 0)."""
+        return self._init
+
+    @property
+    def aux(self) -> Mapping[str, sp.Expr]:
+        """Auxiliary outputs, name -> expression."""
+        return self._aux
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        """Numerical options carried with the model (``dt``, ``total``)."""
+        return self._options
+
+    @property
+    def n(self) -> int:
+        """Number of states."""
+        return len(self._equations)
+
+    @property
+    def is_autonomous(self) -> bool:
+        """True when no right-hand side depends on time ``t``."""
+        return not any(time_symbol in e.free_symbols for e in self.rhs)
+
+    @property
+    def is_smooth(self) -> bool:
+        """False when a right-hand side uses sign, heav, abs, min or max."""
+        return not any(e.has(*NON_SMOOTH_FUNCTIONS) for e in self.rhs)
+
+    def initial_state(self) -> tuple[float, ...]:
+        """The declared initial values, 0 for states without one."""
+        return tuple(self._init.get(n, 0.0) for n in self.state_names)
+
+    # ----------------------------------------------------------------- symbolic
+    def jacobian(self) -> sp.Matrix:
+        """The symbolic Jacobian ``dF_i/dx_j``, an n x n sympy Matrix."""
+        return sp.Matrix(self.rhs).jacobian(sp.Matrix(self.states))
+
+    def dfdp(self) -> sp.Matrix:
+        """The symbolic derivative ``dF_i/dp_k``, an n x m sympy Matrix."""
+        if not self._params:
+            return sp.zeros(self.n, 0)
+        return sp.Matrix(self.rhs).jacobian(sp.Matrix(self.param_symbols))
+
+    def latex(self) -> str:
+        """The equations as a LaTeX ``aligned`` block (without surrounding math delimiters).
+
+        Examples
+        --------
+        >>> from dynsys.core.symbols import symbols
+        >>> x, a = symbols("x a")
+        >>> print(Model({x: -a * x}, params={a: 1}).latex())
+        \\begin{aligned}
+        \\frac{dx}{dt} &= - a x
+        \\end{aligned}
+        """
+        lines = []
+        for state, rhs in self._equations.items():
+            lhs = rf"\frac{{d{sp.latex(state)}}}{{dt}}"
+            noise = self._noise.get(state.name)
+            body = sp.latex(rhs)
+            if noise is not None:
+                body += rf" + {sp.latex(noise)}\,\eta_{{{sp.latex(state)}}}(t)"
+            lines.append(f"{lhs} &= {body}")
+        return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+    # ----------------------------------------------------------------- derived models
+    def with_params(self, **values: float) -> Model:
+        """A new Model with some parameter defaults replaced.
+
+        Raises
+        ------
+        ModelError
+            If a name is not a parameter of this model, or a value is not finite.
+        """
+        for key in values:
+            if key not in self._params:
+                raise ModelError(
+                    f"{key!r} is not a parameter of {self._name} "
+                    f"(parameters: {', '.join(self._params) or 'none'})"
+                )
+        return self.replace(params={**self._params, **values})
+
+    def replace(self, **changes: Any) -> Model:
+        """A new Model with some constructor arguments replaced."""
+        fields = {
+            "equations": dict(self._equations),
+            "params": dict(self._params),
+            "name": self._name,
+            "noise": dict(self._noise),
+            "region": dict(self._region or {}),
+            "init": dict(self._init),
+            "aux": dict(self._aux),
+            "options": dict(self._options),
+            "description": self._description,
+        }
+        unknown = set(changes) - set(fields)
+        if unknown:
+            raise TypeError(f"unknown Model field(s): {sorted(unknown)}")
+        fields.update(changes)
+        equations = fields.pop("equations")
+        params = fields.pop("params")
+        return Model(equations, params, **fields)
+
+    # ----------------------------------------------------------------- text forms
+    @classmethod
+    def from_text(cls, text: str, *, name: str = "model") -> Model:
+        """Parse equation text in the XPPAUT ``.ode`` subset (see :mod:`dynsys.core.odefile`).
+
+        Raises
+        ------
+        ModelError
+            Naming the line and the culprit, for any malformed or unsafe input.
+        """
+        return cls(**read_ode(text, name=name).kwargs())
+
+    def to_ode(self) -> str:
+        """The model as XPPAUT ``.ode`` text, which :meth:`from_text` reads back."""
+        return format_ode(self)
+
+    # ----------------------------------------------------------------- dunder
+    def _key(self) -> tuple:
+        return (
+            self._name,
+            tuple(self._equations.items()),
+            tuple(self._params.items()),
+            tuple(self._noise.items()),
+            tuple((self._region or {}).items()),
+            tuple(self._init.items()),
+            tuple(self._aux.items()),
+            tuple(sorted(self._options.items())),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if hasattr(self, "_description"):  # fully constructed: frozen
+            raise AttributeError(f"Model is frozen; use with_params() or replace() ({key})")
+        object.__setattr__(self, key, value)
+
+    def __repr__(self) -> str:
+        eqs = "; ".join(f"d{s}/dt = {e}" for s, e in self._equations.items())
+        pars = ", ".join(f"{k}={v:g}" for k, v in self._params.items())
+        return f"Model({self._name!r}: {eqs}; params: {pars or 'none'})"

@@ -1,0 +1,96 @@
+"""Shared vocabulary of the .ode reader and writer: limits, functions, patterns."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable
+from typing import Any
+
+import sympy as sp
+
+from dynsys.core.symbols import heav
+from dynsys.errors import ModelError
+
+#: Largest accepted text, in characters.
+MAX_TEXT = 1_000_000
+#: Deepest accepted nesting of an expression (parentheses, calls, powers, signs).
+MAX_DEPTH = 100
+#: Most syntax nodes visited while building a file's expressions (functions inlined).
+MAX_NODES = 100_000
+
+
+class IgnoredOptionWarning(UserWarning):
+    """An ``@`` option of an ``.ode`` file that dynsys does not use."""
+
+
+# name -> (sympy constructor, min args, max args)
+_FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int]] = {
+    "exp": (sp.exp, 1, 1),
+    "log": (sp.log, 1, 1),
+    "ln": (sp.log, 1, 1),
+    "log10": (lambda a: sp.log(a, 10), 1, 1),
+    "sqrt": (sp.sqrt, 1, 1),
+    "sin": (sp.sin, 1, 1),
+    "cos": (sp.cos, 1, 1),
+    "tan": (sp.tan, 1, 1),
+    "sinh": (sp.sinh, 1, 1),
+    "cosh": (sp.cosh, 1, 1),
+    "tanh": (sp.tanh, 1, 1),
+    "asin": (sp.asin, 1, 1),
+    "acos": (sp.acos, 1, 1),
+    "atan": (sp.atan, 1, 1),
+    "atan2": (sp.atan2, 2, 2),
+    "asinh": (sp.asinh, 1, 1),
+    "acosh": (sp.acosh, 1, 1),
+    "atanh": (sp.atanh, 1, 1),
+    "erf": (sp.erf, 1, 1),
+    "abs": (sp.Abs, 1, 1),
+    "sign": (sp.sign, 1, 1),
+    "heav": (heav, 1, 1),
+    "min": (sp.Min, 2, 64),
+    "max": (sp.Max, 2, 64),
+}
+# sympy function classes that print under their own (whitelisted) name
+_PRINTABLE = {
+    sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.asin, sp.acos,
+    sp.atan, sp.atan2, sp.asinh, sp.acosh, sp.atanh, sp.erf, sp.sign, sp.Abs, sp.Min,
+    sp.Max, sp.Heaviside,
+}
+_KEYWORDS = {
+    "p": "par", "par": "par", "param": "par", "parameter": "par", "parameters": "par",
+    "i": "init", "init": "init", "number": "number", "num": "number", "aux": "aux",
+    "wiener": "wiener", "done": "done",
+}
+_UNSUPPORTED = {
+    "table", "global", "markov", "volterra", "set", "bdry", "bndry", "special", "export",
+    "only", "options", "vector",
+}
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_IDENT_RE = re.compile(rf"{_IDENT}\Z")
+_EQ_PRIME = re.compile(rf"({_IDENT})\s*'\s*=(?!=)(.*)\Z", re.S)
+_EQ_DDT = re.compile(rf"d({_IDENT})\s*/\s*dt\s*=(?!=)(.*)\Z", re.S)
+_INIT0 = re.compile(rf"({_IDENT})\s*\(\s*0\s*\)\s*=(?!=)(.*)\Z", re.S)
+_FUNDEF = re.compile(rf"({_IDENT})\s*\(([^()]*)\)\s*=(?!=)(.*)\Z", re.S)
+_DERIVED = re.compile(rf"!\s*({_IDENT})\s*=(?!=)(.*)\Z", re.S)
+_FIXED = re.compile(rf"({_IDENT})\s*=(?!=)(.*)\Z", re.S)
+_STATEMENTS = (
+    (_EQ_PRIME, "state"), (_EQ_DDT, "state"), (_INIT0, "init"), (_DERIVED, "derived parameter"),
+    (_FUNDEF, "function"), (_FIXED, "fixed quantity"),
+)
+_KEYWORD = re.compile(r"([A-Za-z]+)(?:\s+(?![\s=('])(.*)\Z|\Z)", re.S)
+_ITEM = re.compile(rf"(?:^|(?<=[\s,]))({_IDENT})\s*=(?!=)")
+_DIRECTIVE = re.compile(r"#\s*dynsys\s*:\s*(.*)\Z", re.S)
+_PY_KEYWORD = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b")
+_KW_PREFIX = "_ode_kw_"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _clip(text: str, width: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _fail(line: int, message: str) -> ModelError:
+    return ModelError(f"line {line}: {message}")

@@ -1,0 +1,228 @@
+"""``read_ode``: .ode text -> :class:`OdeSpec`, the Model's constructor arguments.
+
+The reader does not build a Model (the Model sits above it and calls it from
+:meth:`~dynsys.core.model.Model.from_text`), so the two never import each other.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import sympy as sp
+
+from dynsys.core.odefile._common import IgnoredOptionWarning, _clip, _fail
+from dynsys.core.odefile._expressions import _Builder
+from dynsys.core.odefile._statements import _Decl, _read, _Source
+from dynsys.core.symbols import time_symbol
+from dynsys.errors import ModelError
+
+
+@dataclass(frozen=True)
+class OdeSpec:
+    """What an ``.ode`` text declares: the keyword arguments of ``Model(...)``.
+
+    Frozen; :meth:`kwargs` gives ``equations``, ``params`` and the other constructor
+    arguments as plain dicts, so that ``Model(**spec.kwargs())`` builds the model.
+    """
+
+    equations: Mapping[str, sp.Expr]
+    params: Mapping[str, float]
+    name: str = "model"
+    noise: Mapping[str, sp.Expr] = field(default_factory=dict)
+    region: Mapping[str, tuple[float, float]] | None = None
+    init: Mapping[str, float] = field(default_factory=dict)
+    aux: Mapping[str, sp.Expr] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("equations", "params", "noise", "init", "aux", "options"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        if self.region is not None:
+            object.__setattr__(self, "region", MappingProxyType(dict(self.region)))
+
+    def kwargs(self) -> dict[str, Any]:
+        """The Model constructor's keyword arguments, as fresh dicts."""
+        return {
+            "equations": dict(self.equations),
+            "params": dict(self.params),
+            "name": self.name,
+            "noise": dict(self.noise),
+            "region": None if self.region is None else dict(self.region),
+            "init": dict(self.init),
+            "aux": dict(self.aux),
+            "options": dict(self.options),
+            "description": self.description,
+        }
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, IgnoredOptionWarning, stacklevel=4)
+
+
+def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
+    """``read_ode(text, name="model") -> OdeSpec``: read XPPAUT ``.ode`` text safely.
+
+    Parameters
+    ----------
+    text : str (or UTF-8 bytes)
+        The file's content; the statements are listed in :mod:`dynsys.core.odefile`.
+    name : str, default "model"
+        The Model's name (:func:`~dynsys.core.loading.load_model` passes the file's stem).
+
+    Returns
+    -------
+    OdeSpec
+        The Model's constructor arguments: the equations, parameters, noise (from
+        ``wiener`` terms), region, init, aux and options (``dt``, ``total``) of the text.
+
+    Raises
+    ------
+    ModelError
+        Naming the line and the culprit, for any malformed or unsafe input.
+
+    Warns
+    -----
+    IgnoredOptionWarning
+        For each ``@`` option that dynsys does not use (``meth``, ``bound``, ...).
+
+    Examples
+    --------
+    >>> from dynsys.core.model import Model
+    >>> m = Model(**read_ode("v' = v - v^3/3 - w + I\\nw' = eps*(v + a - b*w)\\n"
+    ...               "par I=0.5, a=0.7, b=0.8, eps=0.08\\n", name="fhn").kwargs())
+    >>> m.rhs[0]
+    I - v**3/3 + v - w
+    >>> m.params["I"], m.param_symbols[0].is_real
+    (0.5, True)
+
+    References
+    ----------
+    Ermentrout, B. (2002). *Simulating, Analyzing, and Animating Dynamical Systems:
+    A Guide to XPPAUT for Researchers and Students*. SIAM.
+    """
+    src = _read(text)
+    if not src.equations:
+        raise ModelError("the text declares no equations (write x' = ... or dx/dt = ...)")
+    b = _Builder(src)
+    params = {nm: b.constant(decl, f"parameter {nm!r}") for nm, decl in src.params.items()}
+    states = set(src.equations)
+    state_syms = {b.symbols[s] for s in states}
+
+    # validate every definition, used or not
+    for nm, decl in src.macros.items():
+        where = f"{decl.kind} {nm!r}"
+        if decl.kind == "function":
+            dummies = [(sp.Symbol(f"_{a}", real=True), False, 1) for a in decl.args]
+            b.expand(nm, decl, dummies, decl, 0)
+            continue
+        expr, const = b.expand(nm, decl, [], decl, 0)
+        if decl.kind == "number" and not const:
+            raise _fail(decl.line, f"number {nm!r} must be a constant, got {_clip(decl.text)!r}")
+        if decl.kind == "derived parameter" and expr.free_symbols & (
+                state_syms | {time_symbol} | set(b.wieners.values())):
+            raise _fail(decl.line, f"derived parameter {nm!r} may use parameters only, got "
+                                   f"{_clip(decl.text)!r}")
+
+    equations, noise, fed_by = {}, {}, {}
+    wiener_syms = set(b.wieners.values())
+    for nm, decl in src.equations.items():
+        where = f"the equation for {nm!r}"
+        rhs, _ = b.build(decl, where)
+        used = sorted(rhs.free_symbols & wiener_syms, key=lambda s: s.name)
+        amps = []
+        for w in used:
+            if w.name in fed_by:
+                raise _fail(decl.line, f"wiener {w.name!r} feeds both {fed_by[w.name]!r} and "
+                                       f"{nm!r}; dynsys noise is independent per state")
+            fed_by[w.name] = nm
+            amp = sp.diff(rhs, w)
+            bad = amp.free_symbols & (state_syms | {time_symbol} | wiener_syms)
+            if bad:
+                raise _fail(decl.line, f"noise term {w.name!r} in {where} must be additive: "
+                                       f"its coefficient {_clip(str(amp))!r} uses "
+                                       f"{sorted(s.name for s in bad)[0]!r}")
+            amps.append(amp)
+        if used:
+            rhs = rhs.xreplace({w: sp.S.Zero for w in used})
+            noise[nm] = amps[0] if len(amps) == 1 else sp.sqrt(sp.Add(*(a**2 for a in amps)))
+        equations[nm] = rhs
+
+    aux = {}
+    for nm, decl in src.aux.items():
+        expr, _ = b.build(decl, f"aux {nm!r}")
+        if expr.free_symbols & wiener_syms:
+            raise _fail(decl.line, f"aux {nm!r} uses a wiener noise term")
+        aux[nm] = expr
+
+    init = {}
+    for nm, (line, value) in src.inits.items():
+        if nm not in states:
+            raise _fail(line, f"init for unknown state {nm!r}: it has no equation (states: "
+                              f"{', '.join(src.equations)})")
+        init[nm] = b.constant(_Decl("init", line, value), f"initial value of {nm!r}")
+
+    options, region = _options(src, b, list(src.equations))
+    return OdeSpec(equations, params, name=name, noise=noise, region=region or None,
+                 init=init, aux=aux, options=options, description=src.description)
+
+
+def _options(src: _Source, b: _Builder, states: list[str]
+             ) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    options: dict[str, float] = {}
+    raw: dict[str, tuple[int, str]] = {}
+    for line, key, value in src.options:
+        raw[key] = (line, value)
+    axis = {"x": states[0] if states else None, "y": states[1] if len(states) > 1 else None}
+    for ax in ("x", "y"):
+        if f"{ax}p" in raw:
+            line, value = raw[f"{ax}p"]
+            if value in states:
+                axis[ax] = value
+            else:
+                _warn(f"line {line}: ignoring XPP option '{ax}p={value}' (not a state): its "
+                      f"{ax}lo/{ax}hi are ignored too")
+                axis[ax] = None
+    bounds: dict[str, dict[str, float]] = {}
+    for key, (line, value) in raw.items():
+        if key in ("xp", "yp"):
+            continue
+        if key in ("dt", "total", "xlo", "xhi", "ylo", "yhi"):
+            number = b.constant(_Decl("option", line, value), f"option {key!r}")
+            if key in ("dt", "total"):
+                if number <= 0:
+                    raise _fail(line, f"option {key!r} must be positive, got {value!r}")
+                options[key] = number
+            elif axis[key[0]] is None:
+                if f"{key[0]}p" not in raw:  # else already said with xp/yp
+                    _warn(f"line {line}: ignoring XPP option '{key}' (no state on that axis)")
+            else:
+                bounds.setdefault(key[0], {})[key[1:]] = number
+            continue
+        _warn(f"line {line}: ignoring XPP option {key!r} (dynsys uses dt, total, xlo, xhi, "
+              "ylo, yhi)")
+    region: dict[str, tuple[float, float]] = {}
+    for ax in ("x", "y"):
+        got = bounds.get(ax, {})
+        if len(got) == 1:
+            _warn(f"ignoring XPP option '{ax}{next(iter(got))}' without its partner")
+        elif got:
+            region[axis[ax]] = (got["lo"], got["hi"])  # type: ignore[index]
+    for line, nm, text in src.regions:
+        if nm not in states:
+            raise _fail(line, f"region for unknown state {nm!r} (states: {', '.join(states)})")
+        if nm in region:
+            raise _fail(line, f"second region for {nm!r}")
+        lo_text, _, hi_text = text.partition(":")
+        lo = b.constant(_Decl("region", line, lo_text.strip()), f"region of {nm!r}")
+        hi = b.constant(_Decl("region", line, hi_text.strip()), f"region of {nm!r}")
+        region[nm] = (lo, hi)
+    ordered = {s: region[s] for s in states if s in region}
+    for nm, (lo, hi) in ordered.items():
+        if not lo < hi:
+            raise ModelError(f"region of {nm!r} needs low < high, got ({lo!r}, {hi!r})")
+    return options, ordered

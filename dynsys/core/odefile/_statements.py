@@ -1,0 +1,249 @@
+"""Reading .ode text into statements: lines, comments, declarations (no expressions)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass, field
+
+from dynsys.core.odefile._common import (
+    _CONTROL,
+    _DIRECTIVE,
+    _FIXED,
+    _FUNCTIONS,
+    _IDENT_RE,
+    _ITEM,
+    _KEYWORD,
+    _KEYWORDS,
+    _NON_ASCII,
+    _STATEMENTS,
+    _UNSUPPORTED,
+    MAX_TEXT,
+    IgnoredOptionWarning,
+    _clip,
+    _fail,
+)
+from dynsys.errors import ModelError
+
+
+@dataclass
+class _Decl:
+    kind: str  # state, parameter, number, derived parameter, fixed quantity, function, ...
+    line: int
+    text: str = ""  # the expression text
+    args: tuple[str, ...] = ()
+    tree: ast.expr | None = None
+    code: str = ""  # the text as handed to ast.parse
+
+
+@dataclass
+class _Source:
+    equations: dict[str, _Decl] = field(default_factory=dict)
+    params: dict[str, _Decl] = field(default_factory=dict)
+    macros: dict[str, _Decl] = field(default_factory=dict)  # number, derived, fixed, function
+    aux: dict[str, _Decl] = field(default_factory=dict)
+    wieners: dict[str, int] = field(default_factory=dict)
+    inits: dict[str, tuple[int, str]] = field(default_factory=dict)
+    options: list[tuple[int, str, str]] = field(default_factory=list)
+    regions: list[tuple[int, str, str]] = field(default_factory=list)
+    names: dict[str, tuple[str, int]] = field(default_factory=dict)
+    description: str = ""
+
+    def declare(self, name: str, kind: str, line: int) -> None:
+        if not _IDENT_RE.match(name):
+            raise _fail(line, f"{name!r} is not a valid name")
+        if name == "t":
+            raise _fail(line, f"'t' is time and cannot be declared as a {kind}")
+        if name in _FUNCTIONS:
+            raise _fail(line, f"{name!r} is a built-in function and cannot be a {kind}")
+        if name in self.names:
+            old_kind, old_line = self.names[name]
+            if old_kind == kind:
+                what = "equation for" if kind == "state" else kind
+                raise _fail(line, f"second {what} {name!r} (first on line {old_line})")
+            raise _fail(line, f"{name!r} is already declared as a {old_kind} on line {old_line}")
+        self.names[name] = (kind, line)
+
+
+def _text_lines(text: str | bytes) -> list[tuple[int, str]]:
+    """Validate the raw text and return (line number, content) for each physical line."""
+    if isinstance(text, bytes | bytearray):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ModelError(f"the text is not UTF-8 (byte {exc.start}): binary data?") from None
+    if not isinstance(text, str):
+        raise ModelError(f"model text must be a string, got {type(text).__name__}")
+    text = text.removeprefix("\ufeff")  # a byte-order mark from a Windows editor
+    if len(text) > MAX_TEXT:
+        raise ModelError(f"the text is too long ({len(text)} characters; at most {MAX_TEXT})")
+    if not text.strip():
+        raise ModelError("the text is empty: it declares no equations")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out = []
+    for number, content in enumerate(lines, start=1):
+        bad = _CONTROL.search(content)
+        if bad:
+            what = "a NUL byte" if bad.group() == "\x00" else f"control character {bad.group()!r}"
+            raise _fail(number, f"binary data: {what} in the text")
+        out.append((number, content))
+    return out
+
+
+def _statements(text: str | bytes) -> list[tuple[int, str, bool]]:
+    """Logical statements (line, text, is_directive): comments dropped, continuations joined."""
+    result: list[tuple[int, str, bool]] = []
+    pending: tuple[int, str] | None = None
+    for number, raw in _text_lines(text):
+        stripped = raw.strip()
+        if pending is None and (stripped.startswith("#") or stripped.startswith('"')):
+            m = _DIRECTIVE.match(stripped)
+            if m:
+                result.append((number, m.group(1).strip(), True))
+            continue
+        body = raw.split("#", 1)[0].rstrip()
+        if pending is not None:
+            start, before = pending
+            body = before + " " + body.strip()
+            number = start
+        if body.endswith("\\"):
+            pending = (number, body[:-1])
+            continue
+        pending = None
+        if body.strip():
+            result.append((number, body.strip(), False))
+    if pending is not None and pending[1].strip():
+        result.append((pending[0], pending[1].strip(), False))
+    return result
+
+
+def _assignments(body: str, line: int, what: str) -> list[tuple[str, str]]:
+    """Split ``a=1, b=2`` or ``a=1 b=2`` into [(name, value text)]."""
+    matches = list(_ITEM.finditer(body))
+    if not matches:
+        raise _fail(line, f"expected NAME=VALUE after {what!r}, got {_clip(body)!r}")
+    head = body[: matches[0].start()].strip(" \t,")
+    if head:
+        raise _fail(line, f"cannot read {_clip(head)!r} in the {what!r} statement")
+    items = []
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(body)
+        value = body[m.end() : end].strip()
+        if value.endswith(","):
+            value = value[:-1].strip()
+        if not value:
+            raise _fail(line, f"no value for {m.group(1)!r} in the {what!r} statement")
+        items.append((m.group(1), value))
+    return items
+
+
+def _read(text: str | bytes) -> _Source:
+    src = _Source()
+    statements = _statements(text)
+    for line, body, directive in statements:
+        if directive:
+            _read_directive(src, line, body)
+            continue
+        if _NON_ASCII.search(body):
+            ch = _NON_ASCII.search(body).group()  # type: ignore[union-attr]
+            raise _fail(line, f"non-ASCII character {ch!r} outside a comment")
+        kw = _KEYWORD.match(body)
+        word = kw.group(1).lower() if kw else ""
+        if kw and word in _KEYWORDS and (kw.group(2) is not None or word == "done"):
+            kind = _KEYWORDS[word]
+            rest = (kw.group(2) or "").strip()
+            if kind == "done":
+                if rest:
+                    raise _fail(line, f"unexpected {_clip(rest)!r} after 'done'")
+                break
+            _read_keyword(src, kind, line, rest, word)
+            continue
+        if kw and word in _KEYWORDS and kw.group(2) is None and word not in ("p", "i"):
+            raise _fail(line, f"{word!r} needs something to declare")
+        if kw and word in _UNSUPPORTED:
+            raise _fail(line, f"XPP {word!r} statements are not supported")
+        if body.startswith("@"):
+            for name, value in _assignments(body[1:], line, "@"):
+                src.options.append((line, name.lower(), value))
+            continue
+        found = next(((kind, m) for pattern, kind in _STATEMENTS
+                      if (m := pattern.match(body))), None)
+        if found is None:
+            raise _fail(
+                line,
+                f"cannot read statement {_clip(body)!r} (expected x' = ..., dx/dt = ..., "
+                "x(0) = ..., par, init, number, aux, wiener, !p = ..., f(x) = ..., @, done)",
+            )
+        kind, m = found
+        name = m.group(1)
+        if kind == "init":
+            _add_init(src, line, name, m.group(2).strip())
+        elif kind == "function":
+            args = tuple(a.strip() for a in m.group(2).split(","))
+            if not args or not all(_IDENT_RE.match(a) for a in args):
+                raise _fail(line, f"function {name!r} needs argument names, got "
+                                  f"({_clip(m.group(2))})")
+            if len(set(args)) != len(args):
+                raise _fail(line, f"function {name!r} repeats an argument name")
+            src.declare(name, "function", line)
+            src.macros[name] = _Decl("function", line, m.group(3).strip(), args)
+        else:
+            src.declare(name, kind, line)
+            decl = _Decl(kind, line, m.group(2).strip())
+            if kind == "state":
+                src.equations[name] = decl
+            else:
+                src.macros[name] = decl
+    return src
+
+
+def _read_directive(src: _Source, line: int, body: str) -> None:
+    word, _, rest = body.partition(" ")
+    if word.lower() == "description":
+        src.description = " ".join([src.description, rest.strip()]).strip()
+        return
+    if word.lower() != "region":
+        warnings.warn(f"line {line}: ignoring unknown '# dynsys:' directive {_clip(word)!r}",
+                      IgnoredOptionWarning, stacklevel=4)
+        return
+    for part in filter(None, (p.strip() for p in rest.split(","))):
+        name, sep, bounds = part.partition("=")
+        if not sep or not _IDENT_RE.match(name.strip()) or ":" not in bounds:
+            raise _fail(line, f"region directive expects NAME=LO:HI, got {_clip(part)!r}")
+        src.regions.append((line, name.strip(), bounds))
+
+
+def _add_init(src: _Source, line: int, name: str, value: str) -> None:
+    if name in src.inits:
+        raise _fail(line, f"second initial value for {name!r} (first on line {src.inits[name][0]})")
+    if not value:
+        raise _fail(line, f"no initial value for {name!r}")
+    src.inits[name] = (line, value)
+
+
+def _read_keyword(src: _Source, kind: str, line: int, rest: str, word: str) -> None:
+    if kind == "wiener":
+        names = [n for n in re.split(r"[\s,]+", rest) if n]
+        if not names:
+            raise _fail(line, "'wiener' needs at least one name")
+        for name in names:
+            src.declare(name, "wiener", line)
+            src.wieners[name] = line
+        return
+    if kind == "aux":
+        m = _FIXED.match(rest)
+        if not m:
+            raise _fail(line, f"'aux' expects NAME = expression, got {_clip(rest)!r}")
+        src.declare(m.group(1), "aux output", line)
+        src.aux[m.group(1)] = _Decl("aux output", line, m.group(2).strip())
+        return
+    for name, value in _assignments(rest, line, word):
+        if kind == "par":
+            src.declare(name, "parameter", line)
+            src.params[name] = _Decl("parameter", line, value)
+        elif kind == "number":
+            src.declare(name, "number", line)
+            src.macros[name] = _Decl("number", line, value)
+        else:  # init
+            _add_init(src, line, name, value)

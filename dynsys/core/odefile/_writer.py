@@ -1,0 +1,154 @@
+"""``format_ode``: Model -> .ode text that parse_ode reads back."""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import TYPE_CHECKING
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from dynsys.core.odefile._common import _FUNCTIONS, _IDENT_RE, _PRINTABLE
+from dynsys.errors import ModelError
+
+if TYPE_CHECKING:  # the Model sits above this module and calls it
+    from dynsys.core.model import Model
+
+
+class _OdePrinter(StrPrinter):
+    """sympy's str printer with ``.ode`` spellings and full float precision."""
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        value = float(expr)
+        tiny = abs(value) < sys.float_info.min  # zero or subnormal: check it is exact
+        if not math.isfinite(value) or (tiny and sp.Float(value) != expr):
+            size = "large" if abs(value) > 1 else "small"
+            raise ModelError(f"a number is too {size} for float64 ({value!r} after rounding); "
+                             ".ode text cannot hold it")
+        return repr(value)  # exact for 53-bit Floats; more precise Floats are rounded
+
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        if len(expr.args) > 1 and expr.args[1] != 1:
+            raise ModelError(
+                f"{expr} takes the value {expr.args[1]} at 0, which .ode cannot express; "
+                "use dynsys.heav (value 1 at 0)"
+            )
+        return f"heav({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr: sp.Abs) -> str:
+        return f"abs({self._print(expr.args[0])})"
+
+    def _print_Min(self, expr: sp.Min) -> str:
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Max(self, expr: sp.Max) -> str:
+        return "max(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Exp1(self, expr: sp.Expr) -> str:
+        return "exp(1)"
+
+
+def _check_writable(expr: sp.Expr, where: str, names: set[str]) -> None:
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Symbol):
+            continue
+        if node.is_Number or node in (sp.pi, sp.E):
+            if node is sp.pi and "pi" in names:
+                raise ModelError(f"{where} uses the number pi and a name 'pi': "
+                                 ".ode text cannot tell them apart")
+            continue
+        if isinstance(node, sp.Add | sp.Mul | sp.Pow):
+            continue
+        if type(node) in _PRINTABLE:
+            continue
+        kind = type(node).__name__
+        raise ModelError(f"{where} uses {kind}, which has no .ode form "
+                         f"(functions: {', '.join(_FUNCTIONS)})")
+
+
+def format_ode(model: Model) -> str:
+    """``format_ode(model) -> str``: the model as XPPAUT ``.ode`` text.
+
+    Parameters are written with full float precision (``repr``), so
+    ``parse_ode(format_ode(m), name=m.name) == m`` for a Model whose region lists its
+    states in order and whose options are ``dt``/``total`` only. Noise amplitudes become
+    ``wiener`` terms, the region of the first two states ``@ xp=, yp=, xlo=, ...``, that
+    of further states a ``# dynsys: region z=LO:HI`` comment.
+
+    Raises
+    ------
+    ModelError
+        If a name cannot be written (a function name such as ``exp``) or an expression
+        uses a function outside the ``.ode`` whitelist.
+
+    Examples
+    --------
+    >>> from dynsys.core.model import Model
+    >>> from dynsys.core.symbols import symbols
+    >>> x, a = symbols("x a")
+    >>> print(format_ode(Model({x: -a * x**2}, params={a: 0.5}, name="decay")), end="")
+    # decay
+    par a=0.5
+    x' = -a*x**2
+    done
+    """
+    printer = _OdePrinter()
+    names = {*model.state_names, *model.param_names, *model.aux}
+    for nm in sorted(names):
+        if not _IDENT_RE.match(nm) or nm in _FUNCTIONS or nm == "t":
+            raise ModelError(f"the name {nm!r} cannot be written in .ode text")
+
+    def show(expr: sp.Expr, where: str) -> str:
+        _check_writable(expr, where, names)
+        return printer.doprint(expr)
+
+    lines = [f"# {model.name}"]
+    if model.description:
+        lines.append(f"# dynsys: description {' '.join(model.description.split())}")
+    chunk: list[str] = []
+    for nm, value in model.params.items():
+        chunk.append(f"{nm}={float(value)!r}")
+        if len(chunk) == 6:
+            lines.append("par " + ", ".join(chunk))
+            chunk = []
+    if chunk:
+        lines.append("par " + ", ".join(chunk))
+    if model.init:
+        lines.append("init " + ", ".join(f"{k}={float(v)!r}" for k, v in model.init.items()))
+    wieners = []
+    taken = set(names)
+    for state, rhs in model.equations.items():
+        body = show(rhs, f"the equation for {state.name!r}")
+        amp = model.noise.get(state.name)
+        if amp is not None:
+            w = f"w_{state.name}"
+            while w in taken or w in _FUNCTIONS:
+                w += "_"
+            taken.add(w)
+            wieners.append(w)
+            amp_text = show(amp, f"the noise of {state.name!r}")
+            factor = f"({amp_text})" if isinstance(amp, sp.Add) else amp_text
+            body = f"{body} + {factor}*{w}"
+        lines.append(f"{state.name}' = {body}")
+    if wieners:
+        lines.append("wiener " + ", ".join(wieners))
+    for nm, expr in model.aux.items():
+        lines.append(f"aux {nm} = {show(expr, f'aux {nm!r}')}")
+    opts = [f"{k}={float(model.options[k])!r}" for k in ("dt", "total") if k in model.options]
+    if opts:
+        lines.append("@ " + ", ".join(opts))
+    region = dict(model.region or {})
+    states = model.state_names
+    axes = []
+    for ax, idx in (("x", 0), ("y", 1)):
+        if idx < len(states) and states[idx] in region:
+            lo, hi = region.pop(states[idx])
+            axes.append(f"{ax}p={states[idx]}, {ax}lo={float(lo)!r}, {ax}hi={float(hi)!r}")
+    if axes:
+        lines.append("@ " + ", ".join(axes))
+    if region:
+        lines.append("# dynsys: region " + ", ".join(
+            f"{k}={float(lo)!r}:{float(hi)!r}" for k, (lo, hi) in region.items()))
+    lines.append("done")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,195 @@
+"""The analysis box: given, declared by the model, or inferred soundly for rate models.
+
+Inference (:func:`infer_region`): when every equation has the rate form
+``F_i = c_i (-x_i + g_i(x))`` with a constant ``c_i != 0`` and ``g_i`` bounded over all
+of state space, every equilibrium satisfies ``x_i = g_i(x)`` and so lies in the box of
+the bounds of the ``g_i``. The bounds come from interval arithmetic over the
+expression tree (sound, possibly wide); anything the evaluator does not know makes
+the inference fail, and the caller asks for ``--region``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import sympy as sp
+
+from dynsys.errors import ModelError
+
+__all__ = ["infer_region", "resolve_region"]
+
+_INF = math.inf
+Interval = tuple[float, float]
+
+
+def _mul(a: Interval, b: Interval) -> Interval:
+    prods = []
+    for x in a:
+        for y in b:
+            prods.append(0.0 if (x == 0 or y == 0) else x * y)
+    return min(prods), max(prods)
+
+
+def _recip(a: Interval) -> Interval | None:
+    lo, hi = a
+    if lo > 0 or hi < 0:
+        return (1.0 / hi if hi != 0 else -_INF, 1.0 / lo if lo != 0 else _INF)
+    return None
+
+
+_MONOTONE = {
+    sp.exp: math.exp, sp.tanh: math.tanh, sp.atan: math.atan, sp.erf: math.erf,
+}
+
+
+def _safe(fn: Any, v: float) -> float:
+    if v == _INF:
+        return float(fn(1e308)) if fn is not math.exp else _INF
+    if v == -_INF:
+        return float(fn(-1e308)) if fn is not math.exp else 0.0
+    try:
+        return float(fn(v))
+    except OverflowError:
+        return _INF
+
+
+def _bounds(expr: sp.Expr, states: set[sp.Symbol]) -> Interval | None:
+    """A sound enclosure of ``expr`` for states anywhere in R^n, or None if unknown."""
+    if expr.is_Number:
+        v = float(expr)
+        return (v, v)
+    if expr.is_Symbol:
+        return (-_INF, _INF) if expr in states else None
+    maybe = [_bounds(a, states) for a in expr.args]
+    args: list[Interval] = [a for a in maybe if a is not None]
+    if len(args) != len(maybe):
+        return None
+    if isinstance(expr, sp.Add):
+        lo = math.fsum(a[0] for a in args) if all(math.isfinite(a[0]) for a in args) else (
+            -_INF if any(a[0] == -_INF for a in args) else _INF)
+        hi = math.fsum(a[1] for a in args) if all(math.isfinite(a[1]) for a in args) else (
+            _INF if any(a[1] == _INF for a in args) else -_INF)
+        return (lo, hi)
+    if isinstance(expr, sp.Mul):
+        out: Interval = (1.0, 1.0)
+        for a in args:
+            out = _mul(out, a)
+        return out
+    if isinstance(expr, sp.Pow):
+        (blo, bhi), (elo, ehi) = args[0], args[1]
+        if elo != ehi or elo != int(elo):
+            return None
+        k = int(elo)
+        if k < 0:
+            inner = _bounds(sp.Pow(expr.args[0], -k), states)
+            return _recip(inner) if inner is not None else None
+        vals = [_safe(lambda v, k=k: v**k, blo), _safe(lambda v, k=k: v**k, bhi)]
+        if k % 2 == 0 and blo <= 0 <= bhi:
+            return (0.0, max(vals))
+        return (min(vals), max(vals))
+    for fn, num in _MONOTONE.items():
+        if isinstance(expr, fn):
+            return (_safe(num, args[0][0]), _safe(num, args[0][1]))
+    if isinstance(expr, (sp.sin, sp.cos, sp.sign)):
+        return (-1.0, 1.0)
+    if isinstance(expr, sp.Heaviside):
+        return (0.0, 1.0)
+    if isinstance(expr, sp.Abs):
+        alo, ahi = args[0]
+        return (0.0 if alo <= 0 <= ahi else min(abs(alo), abs(ahi)), max(abs(alo), abs(ahi)))
+    if isinstance(expr, (sp.Min, sp.Max)):
+        pick = min if isinstance(expr, sp.Min) else max
+        return (pick(a[0] for a in args), pick(a[1] for a in args))
+    return None
+
+
+def infer_region(model: Any, params: Mapping[str, float]) -> dict[str, tuple[float, float]] | None:
+    """The box containing every equilibrium of a rate model, or None if not inferable.
+
+    Parameters
+    ----------
+    model : Model
+        Symbolic model (a System without a ``model`` attribute cannot be inferred).
+    params : mapping
+        Parameter values (the bounds depend on them).
+
+    Examples
+    --------
+    >>> from dynsys.core.loading import load_model
+    >>> infer_region(load_model("mutual_excitation"), {"w1": 0.4, "w2": 0.4, "I": -10})
+    {'x': (0.0, 50.0), 'y': (0.0, 50.0)}
+    """
+    states = list(getattr(model, "states", ()))
+    if not states:
+        return None
+    subs = {sp.Symbol(k, real=True): sp.Float(v) for k, v in params.items()}
+    state_set = set(states)
+    out: dict[str, tuple[float, float]] = {}
+    for xi, fi in zip(states, model.rhs, strict=True):
+        fi = sp.expand(fi.xreplace(subs), deep=False)
+        c = 0.0
+        rest = []
+        for term in sp.Add.make_args(fi):
+            coeff, part = term.as_independent(xi, as_Add=False)
+            if part == xi and coeff.is_Number:
+                c -= float(coeff)
+            else:
+                rest.append(term)
+        if c == 0.0:
+            return None
+        g = sp.Add(*rest) / c
+        b = _bounds(g, state_set)
+        if b is None or not (math.isfinite(b[0]) and math.isfinite(b[1])):
+            return None
+        lo, hi = b
+        if hi - lo < 1e-12:
+            lo, hi = lo - 0.5, hi + 0.5
+        out[xi.name] = (lo, hi)
+    return out
+
+
+def resolve_region(
+    system: Any, params: Mapping[str, float], region: Mapping[str, Any] | None = None
+) -> dict[str, tuple[float, float]]:
+    """The analysis box: ``region`` where given, else the model's, else inferred.
+
+    Raises
+    ------
+    ModelError
+        For an unknown state name, a bad interval, or when no box can be found
+        (the message asks for ``--region``).
+    """
+    names = tuple(system.state_names)
+    given: dict[str, tuple[float, float]] = {}
+    for key, bounds in (region or {}).items():
+        if key not in names:
+            raise ModelError(
+                f"region names {key!r}, which is not a state of {system.name} "
+                f"(states: {', '.join(names)})"
+            )
+        try:
+            lo, hi = (float(v) for v in bounds)
+        except (TypeError, ValueError):
+            raise ModelError(f"region of {key!r} must be a pair (low, high)") from None
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ModelError(f"region of {key!r} must be finite with low < high, got {bounds}")
+        given[key] = (lo, hi)
+    declared = dict(getattr(system, "region", None) or {})
+    missing = [n for n in names if n not in given and n not in declared]
+    inferred: dict[str, tuple[float, float]] = {}
+    if missing:
+        model = getattr(system, "model", system)
+        inferred = infer_region(model, params) or {}
+    out = {}
+    for n in names:
+        box = given.get(n) or declared.get(n) or inferred.get(n)
+        if box is None:
+            raise ModelError(
+                f"no region for state {n!r} of {system.name}: the model declares none and "
+                "none can be inferred; give one, e.g. --region "
+                + ",".join(f"{s}=LO:HI" for s in names)
+            )
+        out[n] = (float(box[0]), float(box[1]))
+    return out
