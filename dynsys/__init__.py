@@ -17,10 +17,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from dynsys._version import __version__ as __version__
-
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
+    "__version__": "dynsys._version",
     # dynsys.errors
     "ConvergenceError": "dynsys.errors",
     "DynsysError": "dynsys.errors",
@@ -143,9 +142,10 @@ _EXPORTS: dict[str, str] = {
     "run_report": "dynsys.report",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
+    from dynsys._version import __version__ as __version__
     from dynsys.analysis.equilibria import (
         Equilibria as Equilibria,
         Equilibrium as Equilibrium,

@@ -18,8 +18,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from dynsys import commands
-from dynsys._version import __version__
-from dynsys.commands._common import check_outputs
+from dynsys.commands._common import VersionAction, check_outputs
 from dynsys.errors import DynsysError, ModelError
 
 __all__ = ["build_parser", "main"]
@@ -72,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Analyse dynamical systems: equilibria, stability, phase planes, "
         "continuation, noise, Hopfield networks, LaTeX and figures.",
     )
-    parser.add_argument("--version", action="version", version=f"dynsys {__version__}")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         if info.name.startswith("_"):

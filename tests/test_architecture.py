@@ -197,3 +197,32 @@ def test_each_family_reexports_its_public_names(family: str) -> None:
             mod = importlib.import_module(m)
             for name in getattr(mod, "__all__", ()):
                 assert getattr(pkg, name) is getattr(mod, name), f"{m}.{name}"
+
+
+@pytest.mark.parametrize("code", [
+    "import dynsys",
+    "import dynsys.cli; dynsys.cli.build_parser()",
+])
+def test_start_up_loads_no_heavy_library(code: str) -> None:
+    """``import dynsys`` and ``dynsys --help`` load neither sympy, scipy nor matplotlib."""
+    import subprocess
+    import sys
+
+    probe = (f"{code}\nimport sys\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'sympy', 'scipy', 'matplotlib'}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, timeout=60).stdout.strip()
+    assert out == "[]"
+
+
+def test_lazy_exports_resolve() -> None:
+    """Every name in ``dynsys.__all__`` resolves to the object its module defines."""
+    import importlib
+
+    import dynsys
+
+    for name, module in dynsys._EXPORTS.items():
+        assert getattr(dynsys, name) is getattr(importlib.import_module(module), name)
+    with pytest.raises(AttributeError):
+        dynsys.no_such_name

@@ -18,6 +18,7 @@ from typing import Any
 from dynsys.errors import ModelError
 
 __all__ = [
+    "VersionAction",
     "add_format",
     "add_model",
     "add_set",
@@ -194,3 +195,19 @@ def check_outputs(args: argparse.Namespace) -> None:
             from dynsys._figures import figure_format
 
             figure_format(path)
+
+
+class VersionAction(argparse.Action):
+    """``--version``: print ``dynsys X.Y.Z`` and exit (the version is read only when asked)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        # lazy: importlib.metadata costs start-up time that --help does not need
+        from dynsys._version import __version__
+
+        parser.exit(message=f"dynsys {__version__}\n")
