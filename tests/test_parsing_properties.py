@@ -46,7 +46,15 @@ def _combine(children):
         st.tuples(st.sampled_from(BINARY), children, children).map(
             lambda p: f"{p[0]}({p[1]}, {p[2]})"
         ),
-        st.tuples(children, st.integers(-3, 4)).map(lambda p: f"({p[0]})^{p[1]}"),
+        st.tuples(children, st.integers(-3, 4)).map(lambda p: f"({p[0]})^({p[1]})"),
+        # XPPAUT's comparisons, logic and conditionals (0/1 values, Piecewise)
+        st.tuples(children, st.sampled_from([">", "<", ">=", "<=", "==", "!=", "&", "|"]),
+                  children).map(lambda p: f"({p[0]}){p[1]}({p[2]})"),
+        children.map(lambda c: f"not({c})"),
+        st.tuples(children, children, children)
+        .map(lambda p: f"if({p[0]})then({p[1]})else({p[2]})"),
+        st.tuples(children, children).map(lambda p: f"mod({p[0]}, {p[1]})"),
+        children.map(lambda c: f"flr({c})"),
     )
 
 
@@ -88,6 +96,11 @@ def _sym_combine(children):
         st.tuples(st.sampled_from([sp.exp, sp.tanh, sp.sin, sp.Abs, sp.sign, heav]), children)
         .map(lambda p: p[0](p[1])),
         st.tuples(children, children).map(lambda p: sp.Max(p[0], p[1])),
+        st.tuples(children, children, children)
+        .map(lambda p: sp.Piecewise((p[0], p[1] > p[2]), (p[2], True))),
+        children.map(sp.floor),
+        st.tuples(children, st.integers(1, 5)).map(lambda p: sp.Mod(p[0], p[1])),
+        st.tuples(children, children).map(lambda p: sp.Heaviside(p[0] - p[1], 0)),
     )
 
 

@@ -20,8 +20,10 @@ __all__ = [
 #: The symbol of time. A model whose right-hand side uses it is non-autonomous.
 time_symbol = sp.Symbol("t", real=True)
 
-#: sympy function classes that make a model non-smooth.
-NON_SMOOTH_FUNCTIONS: tuple[type, ...] = (sp.sign, sp.Heaviside, sp.Abs, sp.Min, sp.Max)
+#: sympy function classes that make a model non-smooth (kinks or jumps).
+NON_SMOOTH_FUNCTIONS: tuple[type, ...] = (
+    sp.sign, sp.Heaviside, sp.Abs, sp.Min, sp.Max, sp.Piecewise, sp.floor, sp.ceiling, sp.Mod,
+)
 
 
 def symbols(names: str, **assumptions: Any) -> Any:

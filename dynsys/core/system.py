@@ -369,6 +369,13 @@ class CompiledSystem:
         )
 
 
+def _relations(cond: sp.Basic) -> list[sp.Basic]:
+    """The relations (``a > b`` ...) inside a Piecewise condition."""
+    if isinstance(cond, sp.core.relational.Relational):
+        return [cond]
+    return [r for arg in getattr(cond, "args", ()) for r in _relations(arg)]
+
+
 def _switching_exprs(model: Model) -> list[sp.Expr]:
     """Expressions that vanish where ``model`` is not smooth (see ``switching``)."""
     exprs: list[sp.Expr] = []
@@ -377,6 +384,13 @@ def _switching_exprs(model: Model) -> list[sp.Expr]:
             if isinstance(atom, sp.Min | sp.Max):
                 args = list(atom.args)
                 exprs += [a - b for i, a in enumerate(args) for b in args[i + 1:]]
+            elif isinstance(atom, sp.Piecewise):  # where a condition's sides meet
+                for _, cond in atom.args:
+                    exprs += [r.lhs - r.rhs for r in _relations(cond)]
+            elif isinstance(atom, sp.floor | sp.ceiling):  # jumps at the integers
+                exprs.append(sp.sin(sp.pi * atom.args[0]))
+            elif isinstance(atom, sp.Mod):  # jumps where x / y is an integer
+                exprs.append(sp.sin(sp.pi * atom.args[0] / atom.args[1]))
             else:
                 exprs.append(atom.args[0])
     return exprs

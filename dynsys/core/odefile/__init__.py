@@ -12,8 +12,8 @@ statement                                meaning
 ``x' = expr`` or ``dx/dt = expr``        the equation of state ``x`` (order of states =
                                          order of equations)
 ``x(0) = 1``, ``init x=1, y=0``          initial values (numbers)
-``par a=1, b=2`` (``p``, ``param``;      parameters with default values (numbers; commas
-``par a=1 b=2`` also works)              or spaces separate them)
+``par a=1, b=2``                         parameters with default values (numbers; commas
+                                         or spaces separate them)
 ``number c=3``                           a named constant, inlined (not a parameter)
 ``!d = 2*a``                             a derived parameter, substituted into the
                                          equations (the Model's parameters stay numbers)
@@ -35,22 +35,36 @@ statement                                meaning
 ``done``                                 end of the model; the rest is not read
 =======================================  =============================================
 
-Expressions use ``+ - * / ^ **`` (``^`` is a power: ``v - v^3/3`` is ``v - (v**3)/3``,
-``-x^2`` is ``-(x^2)``), numbers, names, and the functions exp, log (= ln), log10,
-sqrt, sin, cos, tan, sinh, cosh, tanh, asin, acos, atan, atan2, asinh, acosh, atanh,
-erf, abs, sign, heav (0 below zero, 1 from zero on), min, max. ``t`` is time. Names are
-case-sensitive (unlike XPP; keywords are not) and ASCII. ``I``, ``E``, ``N``, ``S``,
-``gamma``, ... are ordinary names; ``pi`` is the number pi unless the file declares a
-name ``pi``.
+As in XPPAUT, a statement word is read by its first letter: ``p``, ``par``, ``param``,
+``params`` declare parameters; ``i``/``init``, ``n``/``num``/``number``, ``a``/``aux``,
+``w``/``wiener``, and ``d``/``done``. Names are case-insensitive, as XPPAUT reads them
+(``par I=1`` then ``x' = -x + i``); every name keeps the spelling of its declaration.
+XPPAUT statements outside dynsys's scope are refused naming the feature: events
+(``global``), tables, Markov chains, Volterra equations, boundary-value problems, parameter
+sets, ``special``, ``export``, algebraic equations (``0=``), maps (``x(t+1)=``), arrays
+(``x[1..n]``, ``%`` blocks), ``delay``, ``ran``/``normal`` (write a ``wiener`` term).
 
-Safety: text is never evaluated. Each expression is parsed by :func:`ast.parse` into a
-syntax tree, which is walked through a whitelist (numbers, names, ``+ - * / **``, unary
-``+ -`` and calls of the functions above), building sympy objects directly. Anything
-else -- attribute access, subscripts, strings, lambdas, keyword arguments, calls of
-other names -- is a :class:`~dynsys.errors.ModelError` naming the line and the culprit,
-as are input over 1 MB, binary data, nesting deeper than 100 levels, expressions that
-grow beyond 100,000 nodes when functions are inlined, and non-finite constants
-(``1/0``, ``exp(1000)``).
+Expressions follow XPPAUT's grammar exactly (its precedences and left-associativity;
+:mod:`dynsys.core.odefile._expressions`): ``+ - |`` bind loosest, then ``* / &`` and the
+prefix ``-`` and ``not``, then ``^ ** > < >= <= == !=``; so ``a^b^2`` is ``(a^b)^2``,
+``-x^2`` is ``-(x^2)`` and ``2*a>1`` is ``2*(a>1)``. A sign may only open an expression
+(``a*-b`` is an error in XPPAUT and here: write ``a*(-b)``), and ``not`` after ``* / & ^``
+or a comparison, which XPPAUT computes wrongly, is refused. Comparisons are 1 or 0,
+``&``/``|`` XPPAUT's logical and/or, ``if(c)then(a)else(b)`` a conditional; the functions
+are exp, log (= ln), log10, sqrt, sin, cos, tan, sinh, cosh, tanh, asin, acos, atan,
+atan2, asinh, acosh, atanh, erf, erfc, abs, sign, heav (0 below zero, 1 from zero on),
+flr, mod (XPPAUT's: ``fmod``, plus ``y`` when negative), min, max. ``t`` is time, ``pi``
+the number. ``I``, ``E``, ``N``, ``S``, ``gamma``, ... are ordinary names. Comparisons,
+conditionals, ``flr`` and ``mod`` make a model non-smooth. The test
+``tests/test_xppaut_conformance.py`` checks all of this against the real XPPAUT.
+
+Safety: text is never evaluated. Each expression is split into tokens (numbers, names,
+the operators above) and parsed by precedence climbing into a small syntax tree, which is
+built into sympy objects through a whitelist of names and functions. Anything else --
+attribute access, subscripts, strings, calls of other names -- is a
+:class:`~dynsys.errors.ModelError` naming the line and the culprit, as are input over
+1 MB, binary data, nesting deeper than 100 levels, expressions that grow beyond 100,000
+nodes when functions are inlined, and non-finite constants (``1/0``, ``exp(1000)``).
 
 References
 ----------

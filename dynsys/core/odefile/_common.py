@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
 import re
 from collections.abc import Callable
 from typing import Any
@@ -45,26 +44,55 @@ _FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "acosh": (sp.acosh, 1, 1),
     "atanh": (sp.atanh, 1, 1),
     "erf": (sp.erf, 1, 1),
-    "abs": (sp.Abs, 1, 1),
     "sign": (sp.sign, 1, 1),
     "heav": (heav, 1, 1),
+    "erfc": (sp.erfc, 1, 1),
+    "abs": (sp.Abs, 1, 1),
+    "flr": (sp.floor, 1, 1),
+    "mod": (sp.Mod, 2, 2),  # built as XPPAUT's mod (see _expressions._pmod)
     "min": (sp.Min, 2, 64),
     "max": (sp.Max, 2, 64),
+}
+#: XPPAUT functions dynsys does not take, and why (each refusal names the feature).
+_UNSUPPORTED_FUNCTIONS: dict[str, str] = {
+    "ran": "random numbers inside the equations are not supported; declare a noise term "
+           "'wiener w' and write x' = F + sigma*w",
+    "normal": "random numbers inside the equations are not supported; declare a noise term "
+              "'wiener w' and write x' = F + sigma*w",
+    "poisson": "random numbers inside the equations are not supported",
+    "delay": "delay equations are not supported",
+    "del_shft": "delay equations are not supported",
+    "shift": "array shifts (shift) are not supported",
+    "ishift": "array shifts (ishift) are not supported",
+    "sum": "sums over indices, sum(i1,i2)of(...), are not supported yet",
+    "int": "Volterra integral equations are not supported",
+    "besselj": "Bessel functions are not supported",
+    "bessely": "Bessel functions are not supported",
+    "besseli": "Bessel functions are not supported",
+    "lgamma": "the log-gamma function is not supported",
+    "hom_bcs": "boundary-value problems are not supported",
 }
 # sympy function classes that print under their own (whitelisted) name
 _PRINTABLE = {
     sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.asin, sp.acos,
-    sp.atan, sp.atan2, sp.asinh, sp.acosh, sp.atanh, sp.erf, sp.sign, sp.Abs, sp.Min,
-    sp.Max, sp.Heaviside,
+    sp.atan, sp.atan2, sp.asinh, sp.acosh, sp.atanh, sp.erf, sp.erfc, sp.sign, sp.Abs,
+    sp.Min, sp.Max, sp.Heaviside, sp.floor, sp.Mod, sp.Piecewise,
 }
-_KEYWORDS = {
-    "p": "par", "par": "par", "param": "par", "parameter": "par", "parameters": "par",
-    "i": "init", "init": "init", "number": "number", "num": "number", "aux": "aux",
-    "wiener": "wiener", "done": "done",
-}
+#: Words of the expression grammar, which cannot be names.
+_RESERVED = frozenset({"if", "then", "else", "not", "of", "pi"})
+#: XPPAUT reads a statement word by its first letter (``p``, ``par``, ``params`` ...).
+_KEYWORDS = {"p": "par", "i": "init", "n": "number", "a": "aux", "w": "wiener", "d": "done"}
+#: XPPAUT statements (by first letter, as XPPAUT reads them) that dynsys refuses, and why.
 _UNSUPPORTED = {
-    "table", "global", "markov", "volterra", "set", "bdry", "bndry", "special", "export",
-    "only", "options", "vector",
+    "g": "events ('global' resets) are not supported yet",
+    "t": "lookup tables ('table') are not supported yet",
+    "m": "Markov chains ('markov') are not supported",
+    "v": "Volterra integral equations and vectors ('volterra', 'vector') are not supported",
+    "b": "boundary-value problems ('bdry') are not supported",
+    "s": "parameter sets and special operators ('set', 'special') are not supported yet",
+    "o": "'options' files and 'only' output lists are not supported",
+    "e": "'export' to C is not supported",
+    "k": "kernels of Volterra equations are not supported",
 }
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _IDENT_RE = re.compile(rf"{_IDENT}\Z")
@@ -78,11 +106,9 @@ _STATEMENTS = (
     (_EQ_PRIME, "state"), (_EQ_DDT, "state"), (_INIT0, "init"), (_DERIVED, "derived parameter"),
     (_FUNDEF, "function"), (_FIXED, "fixed quantity"),
 )
-_KEYWORD = re.compile(r"([A-Za-z]+)(?:\s+(?![\s=('])(.*)\Z|\Z)", re.S)
+_KEYWORD = re.compile(r"([A-Za-z]+)(?:\s+(?![\s=('/])(.*)\Z|\Z)", re.S)
 _ITEM = re.compile(rf"(?:^|(?<=[\s,]))({_IDENT})\s*=(?!=)")
 _DIRECTIVE = re.compile(r"#\s*dynsys\s*:\s*(.*)\Z", re.S)
-_PY_KEYWORD = re.compile(r"\b(" + "|".join(keyword.kwlist) + r")\b")
-_KW_PREFIX = "_ode_kw_"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 

@@ -160,9 +160,10 @@ def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
         aux[nm] = expr
 
     init = {}
-    for nm, (line, value) in src.inits.items():
+    for given, (line, value) in src.inits.items():
+        nm = src.canonical(given)
         if nm not in states:
-            raise _fail(line, f"init for unknown state {nm!r}: it has no equation (states: "
+            raise _fail(line, f"init for unknown state {given!r}: it has no equation (states: "
                               f"{', '.join(src.equations)})")
         init[nm] = b.constant(_Decl("init", line, value), f"initial value of {nm!r}")
 
@@ -181,8 +182,8 @@ def _options(src: _Source, b: _Builder, states: list[str]
     for ax in ("x", "y"):
         if f"{ax}p" in raw:
             line, value = raw[f"{ax}p"]
-            if value in states:
-                axis[ax] = value
+            if src.canonical(value) in states:
+                axis[ax] = src.canonical(value)
             else:
                 _warn(f"line {line}: ignoring XPP option '{ax}p={value}' (not a state): its "
                       f"{ax}lo/{ax}hi are ignored too")
@@ -212,7 +213,8 @@ def _options(src: _Source, b: _Builder, states: list[str]
             _warn(f"ignoring XPP option '{ax}{next(iter(got))}' without its partner")
         elif got:
             region[axis[ax]] = (got["lo"], got["hi"])  # type: ignore[index]
-    for line, nm, text in src.regions:
+    for line, given, text in src.regions:
+        nm = src.canonical(given)
         if nm not in states:
             raise _fail(line, f"region for unknown state {nm!r} (states: {', '.join(states)})")
         if nm in region:

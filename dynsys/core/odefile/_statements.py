@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import ast
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 from dynsys.core.odefile._common import (
     _CONTROL,
@@ -17,6 +17,7 @@ from dynsys.core.odefile._common import (
     _KEYWORD,
     _KEYWORDS,
     _NON_ASCII,
+    _RESERVED,
     _STATEMENTS,
     _UNSUPPORTED,
     MAX_TEXT,
@@ -33,8 +34,7 @@ class _Decl:
     line: int
     text: str = ""  # the expression text
     args: tuple[str, ...] = ()
-    tree: ast.expr | None = None
-    code: str = ""  # the text as handed to ast.parse
+    tree: Any = None  # the parsed syntax tree, once parsed
 
 
 @dataclass
@@ -47,23 +47,34 @@ class _Source:
     inits: dict[str, tuple[int, str]] = field(default_factory=dict)
     options: list[tuple[int, str, str]] = field(default_factory=list)
     regions: list[tuple[int, str, str]] = field(default_factory=list)
-    names: dict[str, tuple[str, int]] = field(default_factory=dict)
+    names: dict[str, tuple[str, int]] = field(default_factory=dict)  # lower-case name ->
+    spelling: dict[str, str] = field(default_factory=dict)  # lower-case name -> as declared
     description: str = ""
 
     def declare(self, name: str, kind: str, line: int) -> None:
+        """Record a declaration; names are case-insensitive, as in XPPAUT."""
         if not _IDENT_RE.match(name):
             raise _fail(line, f"{name!r} is not a valid name")
-        if name == "t":
-            raise _fail(line, f"'t' is time and cannot be declared as a {kind}")
-        if name in _FUNCTIONS:
-            raise _fail(line, f"{name!r} is a built-in function and cannot be a {kind}")
-        if name in self.names:
-            old_kind, old_line = self.names[name]
+        key = name.lower()
+        if key == "t":
+            raise _fail(line, f"{name!r} is time and cannot be declared as a {kind}")
+        if key in _FUNCTIONS or key in _RESERVED:
+            raise _fail(line, f"{name!r} is a built-in function or word and cannot be a {kind}")
+        if key in self.names:
+            old_kind, old_line = self.names[key]
+            same = "" if self.spelling[key] == name else f" (as {self.spelling[key]!r}: " \
+                "XPPAUT names are case-insensitive)"
             if old_kind == kind:
                 what = "equation for" if kind == "state" else kind
-                raise _fail(line, f"second {what} {name!r} (first on line {old_line})")
-            raise _fail(line, f"{name!r} is already declared as a {old_kind} on line {old_line}")
-        self.names[name] = (kind, line)
+                raise _fail(line, f"second {what} {name!r} (first on line {old_line}){same}")
+            raise _fail(line, f"{name!r} is already declared as a {old_kind} on line "
+                              f"{old_line}{same}")
+        self.names[key] = (kind, line)
+        self.spelling[key] = name
+
+    def canonical(self, name: str) -> str:
+        """The declared spelling of ``name`` (XPPAUT names are case-insensitive)."""
+        return self.spelling.get(name.lower(), name)
 
 
 def _text_lines(text: str | bytes) -> list[tuple[int, str]]:
@@ -150,19 +161,19 @@ def _read(text: str | bytes) -> _Source:
             raise _fail(line, f"non-ASCII character {ch!r} outside a comment")
         kw = _KEYWORD.match(body)
         word = kw.group(1).lower() if kw else ""
-        if kw and word in _KEYWORDS and (kw.group(2) is not None or word == "done"):
-            kind = _KEYWORDS[word]
-            rest = (kw.group(2) or "").strip()
-            if kind == "done":
-                if rest:
-                    raise _fail(line, f"unexpected {_clip(rest)!r} after 'done'")
-                break
-            _read_keyword(src, kind, line, rest, word)
-            continue
-        if kw and word in _KEYWORDS and kw.group(2) is None and word not in ("p", "i"):
-            raise _fail(line, f"{word!r} needs something to declare")
-        if kw and word in _UNSUPPORTED:
-            raise _fail(line, f"XPP {word!r} statements are not supported")
+        if kw and (kw.group(2) is not None or word[:1] == "d"):
+            first = word[0]
+            if first in _KEYWORDS:
+                kind = _KEYWORDS[first]
+                rest = (kw.group(2) or "").strip()
+                if kind == "done":
+                    break  # XPPAUT stops reading at any word starting with d
+                _read_keyword(src, kind, line, rest, word)
+                continue
+            if first in _UNSUPPORTED:
+                raise _fail(line, f"{_UNSUPPORTED[first]} (statement {_clip(body)!r})")
+            raise _fail(line, f"unknown statement {word!r} in {_clip(body)!r}")
+        _refuse_out_of_scope(body, line)
         if body.startswith("@"):
             for name, value in _assignments(body[1:], line, "@"):
                 src.options.append((line, name.lower(), value))
@@ -198,6 +209,25 @@ def _read(text: str | bytes) -> _Source:
     return src
 
 
+_OUT_OF_SCOPE = (
+    (re.compile(r"0\s*="), "algebraic equations (0 = ...) are not supported"),
+    (re.compile(r"[A-Za-z_]\w*\s*\(\s*t\s*\+\s*1\s*\)\s*="),
+     "maps, x(t+1) = ..., are not supported yet"),
+    (re.compile(r"[A-Za-z_]\w*\s*\(\s*t\s*\)\s*=.*\bint\s*[\[{]", re.I),
+     "Volterra integral equations (int{...}) are not supported"),
+    (re.compile(r"[A-Za-z_]\w*\s*\[[^\]]*\.\.[^\]]*\]"),
+     "arrays (x[1..n]) are not supported yet"),
+    (re.compile(r"%"), "arrays ('%[1..n] ... %' blocks) are not supported yet"),
+)
+
+
+def _refuse_out_of_scope(body: str, line: int) -> None:
+    """Refuse, naming the feature, XPPAUT statements that dynsys does not take."""
+    for pattern, message in _OUT_OF_SCOPE:
+        if pattern.match(body) or (pattern.pattern == "%" and body.startswith("%")):
+            raise _fail(line, f"{message} (statement {_clip(body)!r})")
+
+
 def _read_directive(src: _Source, line: int, body: str) -> None:
     word, _, rest = body.partition(" ")
     if word.lower() == "description":
@@ -215,8 +245,10 @@ def _read_directive(src: _Source, line: int, body: str) -> None:
 
 
 def _add_init(src: _Source, line: int, name: str, value: str) -> None:
-    if name in src.inits:
-        raise _fail(line, f"second initial value for {name!r} (first on line {src.inits[name][0]})")
+    same = next((k for k in src.inits if k.lower() == name.lower()), None)
+    if same is not None:
+        raise _fail(line, f"second initial value for {name!r} (first on line "
+                          f"{src.inits[same][0]})")
     if not value:
         raise _fail(line, f"no initial value for {name!r}")
     src.inits[name] = (line, value)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-from dynsys.core.odefile._common import _FUNCTIONS, _IDENT_RE, _PRINTABLE
+from dynsys.core.odefile._common import _FUNCTIONS, _IDENT_RE, _PRINTABLE, _RESERVED
 from dynsys.errors import ModelError
 
 if TYPE_CHECKING:  # the Model sits above this module and calls it
@@ -28,13 +28,72 @@ class _OdePrinter(StrPrinter):
                              ".ode text cannot hold it")
         return repr(value)  # exact for 53-bit Floats; more precise Floats are rounded
 
+    def _operand(self, expr: sp.Expr) -> str:
+        """``expr`` as an operand of ``^`` or a comparison: parenthesized unless atomic."""
+        text = self._print(expr)
+        if isinstance(expr, sp.Symbol) or (expr.is_Number and expr >= 0 and not (
+                expr.is_Rational and not expr.is_Integer)):
+            return text
+        return f"({text})"
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        # XPPAUT's ^ is left-associative: every non-atomic base and exponent in parentheses
+        base, ex = expr.args
+        if ex == sp.S.Half:
+            return f"sqrt({self._print(base)})"
+        if ex == -1:
+            return f"1/{self._operand(base)}"
+        if ex == -sp.S.Half:
+            return f"1/sqrt({self._print(base)})"
+        return f"{self._operand(base)}**{self._operand(ex)}"
+
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
-        if len(expr.args) > 1 and expr.args[1] != 1:
+        h0 = expr.args[1] if len(expr.args) > 1 else sp.S.One
+        if h0 == 0:  # 1 above zero, 0 from zero down: a comparison in XPPAUT
+            return f"({self._operand(expr.args[0])}>0)"
+        if h0 != 1:
             raise ModelError(
-                f"{expr} takes the value {expr.args[1]} at 0, which .ode cannot express; "
+                f"{expr} takes the value {h0} at 0, which .ode cannot express; "
                 "use dynsys.heav (value 1 at 0)"
             )
         return f"heav({self._print(expr.args[0])})"
+
+    def _print_floor(self, expr: sp.floor) -> str:
+        return f"flr({self._print(expr.args[0])})"
+
+    def _print_Mod(self, expr: sp.Mod) -> str:
+        x, y = expr.args
+        if y.is_number and y.is_positive:  # XPPAUT's mod equals sympy's for y > 0
+            return f"mod({self._print(x)}, {self._print(y)})"
+        return self._print(x - y * sp.floor(x / y))  # sympy's (floor) mod, exactly
+
+    def _print_Relational(self, expr: sp.Basic) -> str:
+        op = {"==": "==", "!=": "!=", ">": ">", "<": "<", ">=": ">=", "<=": "<="}[expr.rel_op]
+        return f"({self._operand(expr.lhs)}{op}{self._operand(expr.rhs)})"
+
+    def _print_And(self, expr: sp.Basic) -> str:
+        return "(" + "&".join(self._condition(a) for a in expr.args) + ")"
+
+    def _print_Or(self, expr: sp.Basic) -> str:
+        return "(" + "|".join(self._condition(a) for a in expr.args) + ")"
+
+    def _print_Not(self, expr: sp.Basic) -> str:
+        return f"not({self._condition(expr.args[0])})"
+
+    def _condition(self, cond: sp.Basic) -> str:
+        if isinstance(cond, sp.Ne) and cond.rhs == 0 and not cond.lhs.is_Relational:
+            return f"({self._print(cond.lhs)})"  # XPPAUT's test of a value: non-zero
+        return self._print(cond)
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        *pieces, (last, cond) = expr.args
+        if cond != sp.true:
+            raise ModelError(f"{expr} has no value where no condition holds; .ode needs an "
+                             "'else'")
+        text = self._print(last)
+        for value, c in reversed(pieces):
+            text = f"if({self._condition(c)})then({self._print(value)})else({text})"
+        return text
 
     def _print_Abs(self, expr: sp.Abs) -> str:
         return f"abs({self._print(expr.args[0])})"
@@ -58,7 +117,9 @@ def _check_writable(expr: sp.Expr, where: str, names: set[str]) -> None:
                 raise ModelError(f"{where} uses the number pi and a name 'pi': "
                                  ".ode text cannot tell them apart")
             continue
-        if isinstance(node, sp.Add | sp.Mul | sp.Pow):
+        if isinstance(node, sp.Add | sp.Mul | sp.Pow | sp.logic.boolalg.BooleanAtom
+                      | sp.core.relational.Relational | sp.And | sp.Or | sp.Not
+                      | sp.functions.elementary.piecewise.ExprCondPair):
             continue
         if type(node) in _PRINTABLE:
             continue
@@ -95,9 +156,15 @@ def format_ode(model: Model) -> str:
     """
     printer = _OdePrinter()
     names = {*model.state_names, *model.param_names, *model.aux}
+    seen: dict[str, str] = {}
     for nm in sorted(names):
-        if not _IDENT_RE.match(nm) or nm in _FUNCTIONS or nm == "t":
+        key = nm.lower()
+        if not _IDENT_RE.match(nm) or key in _FUNCTIONS or key in _RESERVED or key == "t":
             raise ModelError(f"the name {nm!r} cannot be written in .ode text")
+        if key in seen:
+            raise ModelError(f"the names {seen[key]!r} and {nm!r} differ only in case, which "
+                             ".ode text (case-insensitive, as XPPAUT reads it) cannot tell apart")
+        seen[key] = nm
 
     def show(expr: sp.Expr, where: str) -> str:
         _check_writable(expr, where, names)
@@ -123,7 +190,7 @@ def format_ode(model: Model) -> str:
         amp = model.noise.get(state.name)
         if amp is not None:
             w = f"w_{state.name}"
-            while w in taken or w in _FUNCTIONS:
+            while w.lower() in {n.lower() for n in taken} or w.lower() in _FUNCTIONS:
                 w += "_"
             taken.add(w)
             wieners.append(w)
