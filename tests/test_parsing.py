@@ -277,7 +277,7 @@ ERRORS = [
     ("x' = x\ntable f 3 0 2 1 2 3", r"line 2: lookup tables \('table'\) are not supported"),
     ("x' = ran(1)", r"line 1: ran\(\) .*random numbers .*wiener"),
     ("x' = delay(x, 1)", r"line 1: delay\(\) .*delay equations are not supported"),
-    ("x[1..3]' = 1", r"line 1: arrays \(x\[1\.\.n\]\) are not supported"),
+    ("x' = shift(x, 1)", r"line 1: shift\(\) .*array shifts"),
     ("0 = x - 1\nx' = 1", r"line 1: algebraic equations"),
     ("x' = 1\nglobal 1 {x-1} {x=0}", r"line 2: events \('global' resets\)"),
     ("x' = 1\nmarkov z 2", r"line 2: Markov chains"),
@@ -420,3 +420,33 @@ def test_comparisons_and_conditionals_are_non_smooth_and_round_trip():
     again = parse_ode(m.to_ode())
     assert again == m
 
+
+
+def test_arrays_expand_into_named_states_as_xppaut_does():
+    m = parse_ode("number n=3\npar w[1..3]=0.5\nx0=0\nx4=0\n"
+                  "x[1..n]' = -x[j] + w[j]*(x[j-1] + x[j+1])\n"
+                  "%[1..2]\naux d[j] = x[j+1] - x[j]\n%\nx[1..3](0)=[j]/10\n"
+                  "total = sum(1,3)of(i'^2)\naux s = total")
+    assert m.state_names == ("x1", "x2", "x3")
+    assert m.param_names == ("w1", "w2", "w3")
+    x1, x2, x3, w2 = symbols("x1 x2 x3 w2")
+    assert m.rhs[1] == -x2 + w2 * (x1 + x3)
+    assert m.rhs[0].free_symbols == {x1, x2, symbols("w1")}  # x0 = 0 closes the boundary
+    assert list(m.aux) == ["d1", "d2", "s"]
+    assert m.init == {"x1": 0.1, "x2": 0.2, "x3": 0.3}
+    assert float(m.aux["s"]) == 14.0
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("x[1..3]' = -x[j] + x[j-1]", r"unknown name 'x0'"),
+    ("x[0..2]' = -x[j-1]", r"array index .* is -1 for j = 0"),
+    ("x' = -x[j]", r"an index \[j\] outside an array"),
+    ("%[1..2]\naux a[j] = 1", r"block is not closed"),
+    ("x[1..k]' = 1", r"array bound 'k' is neither an integer"),
+    ("x[1..20000]' = 1", r"expands into 20000 statements"),
+    ("x' = sum(1,x)of(i')", r"bounds of sum\(\) must be integer constants"),
+    ("x' = sum(1,2)", r"must be followed by of"),
+])
+def test_array_errors_name_the_culprit(text, match):
+    with pytest.raises(ModelError, match=match):
+        parse_ode(text)

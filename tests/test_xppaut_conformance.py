@@ -76,7 +76,7 @@ def test_operator_table_matches_xppaut(tmp_path: Path) -> None:
 
 
 @needs_xppaut
-@pytest.mark.parametrize("name", ["fhn_plain", "rate_pair"])
+@pytest.mark.parametrize("name", ["fhn_plain", "rate_pair", "ring_array"])
 def test_euler_trajectories_match_xppaut(tmp_path: Path, name: str) -> None:
     text = (DATA / f"{name}.ode").read_text()
     theirs = _run_xppaut(tmp_path, text)
