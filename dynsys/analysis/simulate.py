@@ -552,6 +552,32 @@ def _locate(
 
 
 # ----------------------------------------------------------------------------- adaptive
+def adaptive_run(
+    fun: Callable[[float, FloatArray], FloatArray], t_span: tuple[float, float], y0: ArrayLike,
+    method: Adaptive, *, t_eval: ArrayLike | None = None, events: Any = None,
+    jac: Callable[[float, FloatArray], FloatArray] | None = None,
+) -> Any:
+    """One adaptive run of ``dy/dt = fun(t, y)``: the package's one call of ``solve_ivp``.
+
+    ``method`` gives the solver, ``rtol``, ``atol`` and ``max_step``; ``t_eval``,
+    ``events`` and ``jac`` mean what they mean to :func:`scipy.integrate.solve_ivp`,
+    whose result (``t``, ``y``, ``status``, ``message``, ``t_events``, ...) is returned
+    as is: the caller checks ``status`` and finiteness and says what a failure means.
+    Floating-point warnings are silenced.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sol = adaptive_run(lambda t, y: -y, (0.0, 1.0), [1.0], Adaptive("DOP853"))
+    >>> sol.status, bool(abs(sol.y[0, -1] - np.exp(-1.0)) < 1e-8)
+    (0, True)
+    """
+    with np.errstate(all="ignore"):
+        return solve_ivp(fun, t_span, y0, method=method.solver, t_eval=t_eval, events=events,
+                         rtol=method.rtol, atol=method.atol, max_step=method.max_step,
+                         **({} if jac is None else {"jac": jac}))
+
+
 def _adaptive(
     sys: Any, xs: FloatArray, ps: FloatArray, t0: float, dt: float, steps: int,
     saved: np.ndarray, meth: Adaptive,
@@ -581,12 +607,8 @@ def _adaptive(
                 f"{meth.solver}: the right-hand side is not finite at the initial state "
                 f"{xs[r].tolist()} of trajectory {r}", step=0, trajectory=r,
             )
-        with np.errstate(all="ignore"):
-            sol = solve_ivp(
-                fun, (t0, t_final), xs[r], method=meth.solver, t_eval=t_eval,
-                rtol=meth.rtol, atol=meth.atol, max_step=meth.max_step,
-                **({"jac": jac} if meth.solver in _IMPLICIT else {}),
-            )
+        sol = adaptive_run(fun, (t0, t_final), xs[r], meth, t_eval=t_eval,
+                           jac=jac if meth.solver in _IMPLICIT else None)
         y = sol.y.T
         if sol.status < 0 or y.shape[0] != t_eval.size:
             if y.size and not np.all(np.isfinite(y)):

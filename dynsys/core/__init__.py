@@ -40,6 +40,7 @@ from dynsys.core.system import (
     CompiledSystem as CompiledSystem,
     System as System,
     compile as compile,
+    numeric_function as numeric_function,
     require_autonomous as require_autonomous,
     resolve_params as resolve_params,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "load_model",
     "model_module",
     "model_names",
+    "numeric_function",
     "read_ode",
     "require_autonomous",
     "resolve_params",
