@@ -17,6 +17,9 @@ from dynsys.core.loading import (
     model_module as model_module,
     model_names as model_names,
 )
+from dynsys.core.model import (
+    Model as Model,
+)
 from dynsys.core.odefile import (
     MAX_DEPTH as MAX_DEPTH,
     MAX_NODES as MAX_NODES,
@@ -27,6 +30,8 @@ from dynsys.core.odefile import (
     read_ode as read_ode,
 )
 from dynsys.core.region import (
+    DEFAULT_HALF_WIDTH as DEFAULT_HALF_WIDTH,
+    DefaultRegionWarning as DefaultRegionWarning,
     infer_region as infer_region,
     resolve_region as resolve_region,
 )
@@ -46,14 +51,17 @@ from dynsys.core.system import (
 )
 
 __all__ = [
+    "DEFAULT_HALF_WIDTH",
     "MAX_DEPTH",
     "MAX_NODES",
     "MAX_TEXT",
     "NON_SMOOTH_FUNCTIONS",
     "SYMBOLIC_MAX_STATES",
     "CompiledSystem",
+    "DefaultRegionWarning",
     "Derivatives",
     "IgnoredOptionWarning",
+    "Model",
     "OdeSpec",
     "System",
     "compile",
