@@ -161,13 +161,23 @@ def test_nonsmooth_functions_round_trip():
 def test_aux_init_and_options():
     with pytest.warns(IgnoredOptionWarning) as record:
         m = parse_ode("x' = -x\naux double = 2*x\ninit x=3\n"
-                      "@ dt=0.01, total=5, meth=rk4, bound=1000, xlo=0\n")
-    messages = " ".join(str(r.message) for r in record)
-    assert "'meth'" in messages and "'bound'" in messages and "xlo" in messages
+                      "@ dt=0.01, total=5, meth=runge, bound=1000, xlo=0, nplot=2, lt=1\n"
+                      "@ trans=1, nout=2, maxstor=5000, colormap=3\n")
+    messages = [str(r.message) for r in record]
+    # one summary line for the display options, one for xlo without its partner
+    assert any("nplot, lt, colormap" in msg for msg in messages)
+    assert any("xlo" in msg and "partner" in msg for msg in messages)
+    assert len(messages) == 2
     assert m.aux["double"] == 2 * x
     assert m.init == {"x": 3.0}
-    assert dict(m.options) == {"dt": 0.01, "total": 5.0}
+    assert dict(m.options) == {"dt": 0.01, "total": 5.0, "meth": "rk4", "bound": 1000.0,
+                               "trans": 1.0, "nout": 2, "maxstor": 5000}
     assert m.region is None  # xlo without xhi
+    assert parse_ode(m.to_ode()) == m  # the options round trip
+    with pytest.raises(ModelError, match="meth=discrete makes the file a map"):
+        parse_ode("x' = x/2\n@ meth=discrete")
+    with pytest.raises(ModelError, match="not an XPPAUT method"):
+        parse_ode("x' = x\n@ meth=magic")
 
 
 def test_region_of_further_states_in_a_directive():
@@ -356,11 +366,12 @@ def test_cli_malformed_ode_exits_2_without_traceback(tmp_path, capsys):
 
 def test_cli_prints_ignored_options_as_warning_lines(tmp_path, capsys):
     path = tmp_path / "opts.ode"
-    path.write_text("x' = -x\n@ dt=0.1, meth=stiff\n")
+    path.write_text("x' = -x\n@ dt=0.1, meth=stiff, axes=3, nplot=1\n")
     assert main(["show", str(path), "--json"]) == 0
     captured = capsys.readouterr()
     assert captured.err.strip() == (
-        "warning: line 2: ignoring XPP option 'meth' (dynsys uses dt, total, xlo, xhi, ylo, yhi)"
+        "warning: ignoring XPP option(s) axes, nplot: dynsys uses meth, dt, total, trans, "
+        "bound, nout, maxstor and the xp/yp window (xlo, xhi, ylo, yhi)"
     )
     assert '"dt": 0.1' in captured.out
 
