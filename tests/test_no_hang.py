@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,10 @@ from dynsys.analysis.simulate import Adaptive, adaptive_run, simulate
 from dynsys.core.model import Model
 from dynsys.core.system import compile
 from dynsys.errors import ConvergenceError, ModelError, SimulationError
+from dynsys.hopfield._trials import recall_trials
+from dynsys.hopfield.capacity import capacity_curve, error_correction_curve, scaling_curves
+from dynsys.hopfield.recall import RecallProtocol
+from dynsys.sweep import iter_tasks, run_tasks, task_seed
 
 BLOW_UP = "x' = x^2\ninit x=1\ndone\n"
 SQRT = "x' = -sqrt(x)\ninit x=1\ndone\n"
@@ -185,3 +190,68 @@ def test_cli_shows_the_instability_as_one_warning_line(ode):
     assert lines == ["warning: dt * |lambda| = 100 > 2: Euler is unstable here (trajectory 0, "
                      "t = 0); use a smaller dt (below 0.002) or --method radau"]
 
+
+# ----------------------------------------------------- item 8: Hopfield sweep sizes
+def _limit_memory() -> None:  # runs in the child before exec: 1.5 GB of address space
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: capacity_curve(64, 4, trials=10**12),
+    lambda: scaling_curves([64, 128], [0.05], trials=10**12),
+    lambda: error_correction_curve(64, 2, trials=10**12),
+])
+def test_huge_sweeps_are_refused_up_front(call):
+    start = time.monotonic()
+    with pytest.raises(ModelError, match=r"trials = 1000000000000 .* about \S+e\+1\d "
+                                         r"floating-point operations"):
+        call()
+    assert time.monotonic() - start < 1.0
+
+
+def test_a_task_too_large_for_memory_is_refused():
+    with pytest.raises(ModelError, match=r"N = 20000, P = 20000 needs about 6.4 GB"):
+        capacity_curve(20000, patterns=[20000], trials=1)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS is Linux's")
+@pytest.mark.parametrize("command", ["capacity", "error-correction", "scaling"])
+def test_huge_sweeps_are_refused_by_the_cli(command):
+    proc, took = run_cli("hopfield", command, "--trials", "1000000000000", limit=60,
+                         preexec_fn=_limit_memory)
+    assert_one_error(proc, "trials = 1000000000000", "floating-point operations")
+    assert took < 20
+
+
+def test_sweeps_stream_their_tasks():
+    drawn = []
+
+    def tasks():
+        for k in range(10_000):
+            drawn.append(k)
+            yield (k, 2)
+
+    results = iter_tasks(pow, tasks(), window=4)
+    assert next(results) == 0 and len(drawn) == 1  # serial: one task drawn per result
+    assert sum(results) == sum(k * k for k in range(10_000))
+    with ThreadPoolExecutor(2) as pool:
+        drawn.clear()
+        results = iter_tasks(pow, tasks(), pool, window=4)
+        assert next(results) == 0 and len(drawn) <= 5  # at most `window` in flight
+        assert list(results)[-1] == 9_999**2
+
+
+def test_streamed_curves_equal_the_listed_tasks():
+    """The per-P tally of streamed results equals running the task list and grouping."""
+    curve = capacity_curve(32, 3, trials=250, flip=0.2, seed=3)
+    tasks = [(32, p, 0.2, min(100, 250 - s), RecallProtocol(), task_seed(3, p, c))
+             for p in (1, 2, 3) for c, s in enumerate(range(0, 250, 100))]
+    results = run_tasks(recall_trials, tasks)
+    for point in curve.points:
+        mine = [r for t, r in zip(tasks, results, strict=True) if t[1] == point.patterns]
+        assert point.trials == 250
+        assert point.successes == sum(r["exact"] for r in mine)
+        assert point.overlap_successes == sum(r["overlap"] for r in mine)
+        assert point.fixed_successes == sum(r["fixed"] for r in mine)
