@@ -7,25 +7,32 @@ the real ``dynsys`` command in a subprocess and check the exit status, the singl
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from re import escape as re_escape
 
 import numpy as np
 import pytest
 import sympy as sp
 
 from dynsys.analysis._solver_limits import UnstableStepWarning, unstable_step
+from dynsys.analysis.equilibria import find_equilibria
+from dynsys.analysis.flux import flux
+from dynsys.analysis.phase_plane import basin_map
 from dynsys.analysis.simulate import Adaptive, adaptive_run, simulate
+from dynsys.core.loading import load_model
 from dynsys.core.model import Model
 from dynsys.core.system import compile
 from dynsys.errors import ConvergenceError, ModelError, SimulationError
 from dynsys.hopfield._trials import recall_trials
 from dynsys.hopfield.capacity import capacity_curve, error_correction_curve, scaling_curves
 from dynsys.hopfield.recall import RecallProtocol
+from dynsys.noise.potential import kramers, kramers_time, potential
 from dynsys.sweep import iter_tasks, run_tasks, task_seed
 
 BLOW_UP = "x' = x^2\ninit x=1\ndone\n"
@@ -255,3 +262,72 @@ def test_streamed_curves_equal_the_listed_tasks():
         assert point.successes == sum(r["exact"] for r in mine)
         assert point.overlap_successes == sum(r["overlap"] for r in mine)
         assert point.fixed_successes == sum(r["fixed"] for r in mine)
+
+
+# ------------------------------------------------- item 10: Python API validation gaps
+@pytest.fixture(scope="module")
+def self_excitation():
+    return load_model("self_excitation")
+
+
+def load_mutual():
+    return load_model("mutual_excitation")
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"rounds": -1}, "rounds must be an integer >= 0, got -1"),
+    ({"rounds": 1.5}, "rounds must be an integer >= 0, got 1.5"),
+    ({"grid": 1}, "grid must be an integer from 101 to 100000000, got 1"),
+    ({"grid": 10**10}, "grid must be an integer from 101 to 100000000, got 10000000000"),
+    ({"tol": -1}, "tol must be a positive finite number, got -1"),
+    ({"tol": float("nan")}, "tol must be a positive finite number, got nan"),
+    ({"tol": float("inf")}, "tol must be a positive finite number, got inf"),
+    ({"max_iter": 0}, "max_iter must be an integer >= 1, got 0"),
+    ({"sim_starts": -2}, "sim_starts must be an integer >= 0, got -2"),
+])
+def test_find_equilibria_refuses_meaningless_settings(self_excitation, kwargs, message):
+    with pytest.raises(ModelError, match=re_escape(message)):
+        find_equilibria(self_excitation, **kwargs)
+
+
+def test_find_equilibria_accepts_the_edges(self_excitation):
+    assert len(find_equilibria(self_excitation, grid=101)) == 3
+    assert len(find_equilibria(load_mutual(), rounds=0)) == 3
+
+
+@pytest.mark.parametrize("sigma", [math.inf, math.nan, 0.0, -1.0])
+def test_kramers_refuses_a_meaningless_sigma(self_excitation, sigma):
+    pot = potential(self_excitation)
+    with pytest.raises(ModelError, match="sigma must be positive and finite"):
+        kramers(pot, sigma)
+    with pytest.raises(ModelError, match="sigma must be positive and finite"):
+        kramers_time(1.0, 1.0, -1.0, [20.0, sigma])
+
+
+@pytest.mark.parametrize(("rhs", "message"), [
+    (lambda x: sp.Eq(x, 1), "must be an expression with a numeric value, got Equality"),
+    (lambda x: sp.true, "must be an expression with a numeric value, got BooleanTrue"),
+    (lambda x: x > 0, "must be an expression with a numeric value, got StrictGreaterThan"),
+    (lambda x: -x + sp.Function("f")(x), "uses the undefined function f(x)"),
+])
+def test_model_refuses_non_expressions(rhs, message):
+    x = sp.Symbol("x", real=True)
+    with pytest.raises(ModelError, match=re_escape(f"equation for 'x' {message}")):
+        Model({x: rhs(x)})
+    with pytest.raises(ModelError, match=re_escape(f"aux 'a' {message}")):
+        Model({x: -x}, aux={"a": rhs(x)})
+
+
+def test_sizes_that_do_not_fit_in_memory_are_refused(self_excitation):
+    start = time.monotonic()
+    with pytest.raises(ModelError, match=r"points = 10000000000 needs about 640 GB"):
+        flux(self_excitation, points=10**10)
+    with pytest.raises(ModelError, match="points must be an integer >= 2, got 1"):
+        flux(self_excitation, points=1)
+    mutual = load_mutual()
+    eq = find_equilibria(mutual)
+    with pytest.raises(ModelError, match=r"resolution = 100000 is 1e\+10 runs needing about"):
+        basin_map(mutual, eq, resolution=10**5)
+    with pytest.raises(ModelError, match="resolution must be an integer >= 2"):
+        basin_map(mutual, eq, resolution=(10, 1))
+    assert time.monotonic() - start < 30
