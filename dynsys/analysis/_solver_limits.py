@@ -34,6 +34,7 @@ from dynsys._types import FloatArray
 from dynsys.errors import ConvergenceError, ModelError, SimulationError
 
 __all__ = [
+    "MAX_CHECKED_STATES",
     "MAX_EVALUATIONS",
     "MAX_SECONDS",
     "STABILITY_LIMIT",
@@ -48,10 +49,12 @@ __all__ = [
 #: few thousand; a blow-up or a stalled solver would take them all).
 MAX_EVALUATIONS = 100_000
 #: Default wall time of one adaptive solve, in seconds.
-MAX_SECONDS = 60.0
+MAX_SECONDS = 300.0
 #: Largest ``dt |lambda|`` of a decaying real mode each fixed-step method keeps bounded
 #: (forward Euler's stability interval is [-2, 0]).
 STABILITY_LIMIT = {"euler": 2.0}
+#: Largest system whose fixed steps are checked against the stability limit.
+MAX_CHECKED_STATES = 256
 #: Evaluations between two reads of the clock.
 _CLOCK_EVERY = 64
 
@@ -247,7 +250,9 @@ class StepWatch:
     ``due(k)`` says whether step ``k`` is a check point; ``check(x, k)`` checks the
     states ``x (runs, n)`` after ``k`` steps and warns (:class:`UnstableStepWarning`,
     once per run of the method) when the step is unstable there. ``messages`` keeps the
-    warning for the result's diagnostics. A system without a Jacobian is not checked.
+    warning for the result's diagnostics. A system without a Jacobian, or with more
+    than :data:`MAX_CHECKED_STATES` states (its eigenvalues would cost more than the
+    run), is not checked.
 
     Parameters
     ----------
@@ -264,7 +269,8 @@ class StepWatch:
     def __init__(self, system: Any, ps: FloatArray, t0: float, dt: float, steps: int,
                  method: str = "euler", checks: int = 4) -> None:
         jac = getattr(system, "jac", None)
-        self._jac = jac if callable(jac) else None
+        small = int(getattr(system, "n", 0)) <= MAX_CHECKED_STATES
+        self._jac = jac if callable(jac) and small else None
         self._ps = ps
         self.t0, self.dt, self.method = t0, dt, method
         self._due = sorted({0, *(steps * j // checks for j in range(1, checks + 1))})

@@ -72,7 +72,7 @@ class Adaptive:
     max_evaluations : int, default 100000
         Most right-hand-side (and Jacobian) evaluations of one run; then
         :class:`~dynsys.errors.ConvergenceError` (a blow-up or a stalled solver).
-    max_seconds : float, default 60
+    max_seconds : float, default 300
         Most wall time of one run, in seconds (``inf``: no limit).
     """
 
