@@ -121,7 +121,7 @@ or the model is stiff (try Radau or BDF)
                  jac: Callable[[float, FloatArray], Any] | None, solver: str,
                  max_evaluations: int, max_seconds: float, label: str = "") -> None:
         self._fun = fun
-        self._jac = jac
+        self._jacobian = jac
         self.solver = solver
         self.label = f" on {label}" if label else ""
         self.max_evaluations = int(max_evaluations)
@@ -156,10 +156,10 @@ or the model is stiff (try Radau or BDF)
 
     def jac(self, t: float, y: FloatArray) -> Any:
         """The Jacobian, counted (only meaningful when ``jac`` was given)."""
-        if self._jac is None:
+        if self._jacobian is None:
             raise ModelError("this budget has no Jacobian")
         self._count(t, y)
-        return self._watch("Jacobian", t, y, self._jac(t, y))
+        return self._watch("Jacobian", t, y, self._jacobian(t, y))
 
     def run(self, solve: Callable[[], Any]) -> Any:
         """``solve()``, with the budget's stops and crashes turned into dynsys errors.
@@ -270,7 +270,7 @@ class StepWatch:
                  method: str = "euler", checks: int = 4) -> None:
         jac = getattr(system, "jac", None)
         small = int(getattr(system, "n", 0)) <= MAX_CHECKED_STATES
-        self._jac = jac if callable(jac) and small else None
+        self._jacobian = jac if callable(jac) and small else None
         self._ps = ps
         self.t0, self.dt, self.method = t0, dt, method
         self._due = sorted({0, *(steps * j // checks for j in range(1, checks + 1))})
@@ -278,20 +278,20 @@ class StepWatch:
 
     def due(self, k: int) -> bool:
         """True when step ``k`` is at or past the next check point (and none warned yet)."""
-        return self._jac is not None and not self.messages and bool(self._due) \
+        return self._jacobian is not None and not self.messages and bool(self._due) \
             and k >= self._due[0]
 
     def check(self, x: FloatArray, k: int) -> None:
         """Check the states ``x (runs, n)`` after ``k`` steps; warn once if unstable."""
         while self._due and self._due[0] <= k:
             self._due.pop(0)
-        if self._jac is None or self.messages:
+        if self._jacobian is None or self.messages:
             return
         t = self.t0 + k * self.dt
         ps = self._ps
 
         def jac(xs: FloatArray, idx: FloatArray, tt: float) -> Any:
-            return self._jac(xs, ps if ps.ndim == 1 else ps[idx], tt)  # type: ignore[misc]
+            return self._jacobian(xs, ps if ps.ndim == 1 else ps[idx], tt)  # type: ignore[misc]
 
         found = unstable_step(jac, x, t, self.dt, self.method)
         if found is None:

@@ -20,9 +20,12 @@ fixed point with ``sign(W x) = s``; then x(T) follows in closed form
 diagonal.
 
 All trials of a curve are cut into fixed tasks (one P and a chunk of at most
-``chunk_trials`` trials) seeded by :func:`dynsys.sweep.task_seed` and run by
-:func:`dynsys.sweep.run_tasks`, so results are identical serially, on a process pool and
-on a Dask cluster.
+``chunk_trials`` trials) seeded by :func:`dynsys.sweep.task_seed` and streamed through
+:func:`dynsys.sweep.iter_tasks`, so results are identical serially, on a process pool and
+on a Dask cluster. Tasks are generated as they are submitted and their counts summed as
+they return, so memory does not grow with the number of trials; the work and the memory
+of a task are estimated first, and a curve beyond ``MAX_OPERATIONS`` floating-point
+operations or ``MAX_TASK_BYTES`` per task is refused before it starts.
 
 References
 ----------
