@@ -309,8 +309,14 @@ def _rk4(sys_: Any, p: FloatArray, x0: FloatArray, t_end: float, dt: float,
     Non-finite states are kept (the callers cut or label them).
     """
     steps = step_count(t_end, dt, method="RK4")
+
+    def radius(y: FloatArray) -> float:  # the Jacobian's spectral radius over the batch
+        jac = np.asarray(sys_.jac(y, p))
+        ok = np.all(np.isfinite(jac), axis=(-2, -1))
+        return float(np.max(np.abs(np.linalg.eigvals(jac[ok])))) if np.any(ok) else 0.0
+
     out = rk4(lambda y: sys_.rhs(y, p), x0, t_end / steps, steps, save=save,
-              allow_nonfinite=True, what=f"RK4 run of {sys_.name}")
+              allow_nonfinite=True, what=f"RK4 run of {sys_.name}", radius=radius)
     return np.moveaxis(out, 0, 1) if save else out
 
 
