@@ -29,10 +29,19 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from dynsys._types import ADAPTIVE_SOLVERS, ArrayLike, FloatArray, RngLike
+from dynsys.analysis._rk4 import RK4, rk4_run
 from dynsys.core.system import CompiledSystem, compile, resolve_params
 from dynsys.errors import ConvergenceError, ModelError, SimulationError
 
-__all__ = ["Adaptive", "Euler", "EulerMaruyama", "Trajectory", "as_method", "simulate"]
+__all__ = [
+    "RK4",
+    "Adaptive",
+    "Euler",
+    "EulerMaruyama",
+    "Trajectory",
+    "as_method",
+    "simulate",
+]
 
 _IMPLICIT = {"Radau", "BDF", "LSODA"}
 #: Most Euler steps one call takes (a typo such as dt = 1e-300 must not hang or crash).
@@ -94,23 +103,25 @@ class Adaptive:
         return self.solver.lower()
 
 
-def as_method(method: str | Euler | Adaptive) -> Euler | Adaptive:
-    """Map ``"euler"``, ``"euler-maruyama"``, ``"rk45"``, ``"dop853"``, ... to a method object.
+def as_method(method: str | Euler | RK4 | Adaptive) -> Euler | RK4 | Adaptive:
+    """Map ``"euler"``, ``"euler-maruyama"``, ``"rk4"``, ``"rk45"``, ... to a method object.
 
     Raises
     ------
     ModelError
         For an unknown name (the message lists the valid ones).
     """
-    if isinstance(method, Euler | Adaptive):
+    if isinstance(method, Euler | RK4 | Adaptive):
         return method
     key = str(method).lower().replace("_", "-")
     if key in ("euler", "euler-maruyama", "em"):
         return Euler()
+    if key == "rk4":
+        return RK4()
     if key in ADAPTIVE_SOLVERS:
         return Adaptive(key)
     raise ModelError(
-        f"unknown method {method!r}; choose one of euler, "
+        f"unknown method {method!r}; choose one of euler, rk4, "
         f"{', '.join(ADAPTIVE_SOLVERS)}"
     )
 
@@ -294,7 +305,7 @@ def simulate(
     sigma: float | ArrayLike | None = None,
     trials: int = 1,
     rng: RngLike = None,
-    method: str | Euler | Adaptive = "euler",
+    method: str | Euler | RK4 | Adaptive = "euler",
     save_every: int = 1,
     t0: float = 0.0,
     check_every: int = 50,
@@ -414,7 +425,7 @@ def simulate(
         )
     sig = _noise(sys, sigma, ps, n, runs)
     noisy = bool(np.any(sig != 0))
-    if noisy and isinstance(meth, Adaptive):
+    if noisy and isinstance(meth, Adaptive | RK4):
         raise ModelError(
             f"method {meth.name!r} integrates ODEs and cannot add noise (sigma = "
             f"{sig.tolist()}); use method='euler' (Euler-Maruyama) or pass sigma=0"
@@ -431,6 +442,10 @@ def simulate(
     if isinstance(meth, Adaptive):
         states, final, diag = _adaptive(sys, xs, ps, t0, dt, steps, saved, meth)
         label = meth.name
+    elif isinstance(meth, RK4):
+        states, final = rk4_run(sys, xs, ps, t0, dt, steps, save_every, saved.size)
+        diag = {"steps": steps}
+        label = "rk4"
     else:
         states, final = _euler(
             sys, xs, ps, t0, dt, steps, save_every, saved.size, sig, noisy, gen, check_every,
