@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from dynsys import commands
-from dynsys.commands._common import VersionAction, check_outputs
+from dynsys.commands._common import VersionAction, outputs
 from dynsys.errors import DynsysError, ModelError
 
 __all__ = ["build_parser", "main"]
@@ -100,8 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning)
         try:
             args = parser.parse_args(_join_negative_values(args_in))
-            check_outputs(args)
-            status = args.func(args)
+            with outputs(args):  # --out/--plot: all written when the command succeeds, or none
+                status = args.func(args)
         except DynsysError as exc:
             print(_one_line(f"error: {exc}"), file=sys.stderr)
             return 2
