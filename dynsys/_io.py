@@ -96,6 +96,7 @@ def resolve_output(path: str | os.PathLike[str]) -> OutputTarget:
     if not given:
         raise ModelError("an output file name is empty")
     current = os.path.abspath(given)
+    followed = False
     for _ in range(_MAX_LINKS):
         folder = os.path.realpath(os.path.dirname(current))
         if _FD_FOLDER.match(folder) and os.path.basename(current).isdigit():
@@ -107,14 +108,17 @@ def resolve_output(path: str | os.PathLike[str]) -> OutputTarget:
         if not os.path.islink(current):
             break
         current = os.path.join(folder, os.readlink(current))
+        followed = True
     else:
         raise ModelError(f"cannot write {given!r}: too many levels of symbolic links")
+    if not followed:
+        current = given  # as the caller wrote it (relative stays relative)
     try:
         mode = os.stat(current).st_mode
     except FileNotFoundError:
-        parent = os.path.dirname(current)
+        parent = os.path.dirname(current) or "."
         if not os.path.isdir(parent):
-            via = f" (the link leads to {current!r})" if current != os.path.abspath(given) else ""
+            via = f" (the link leads to {current!r})" if followed else ""
             raise ModelError(f"cannot write {given!r}: the folder {parent!r} does not exist"
                              f"{via}") from None
         return OutputTarget(given, Path(current), "file")
@@ -125,7 +129,7 @@ def resolve_output(path: str | os.PathLike[str]) -> OutputTarget:
         return OutputTarget(given, Path(current), "file")
     if stat.S_ISCHR(mode) or stat.S_ISFIFO(mode):
         return OutputTarget(given, Path(current), "stream")
-    where = "" if current == os.path.abspath(given) else f" (the link leads to {current!r})"
+    where = f" (the link leads to {current!r})" if followed else ""
     raise ModelError(f"cannot write {given!r}: it is {_kind_name(mode)}{where}, not a file")
 
 
@@ -389,7 +393,8 @@ def staged_folder(folder: str | os.PathLike[str], *, marker: str) -> Iterator[Pa
                          "it would be replaced as a whole; give a new or empty folder")
     with folder_lock(target):
         try:
-            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+            tmp = Path(os.path.realpath(
+                tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent)))
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, str(given)) from None
         try:
