@@ -18,6 +18,7 @@ beside its target and swaps it in at the end, under a lock file (:func:`folder_l
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import math
 import os
@@ -370,6 +371,22 @@ def _looks_replaceable(folder: Path, marker: str) -> bool:
     return (folder / marker).is_file() or not any(folder.iterdir())
 
 
+def _clear_leftovers(target: Path) -> None:
+    """Remove what a killed run (SIGKILL, power loss) left beside ``target`` (lock held).
+
+    A ``.NAME.new-*`` folder is an unfinished report; a ``.NAME.old-*`` folder with no
+    ``target`` is the previous report caught between the two renames: it is put back.
+    """
+    for leftover in sorted(target.parent.glob(f".{glob.escape(target.name)}.*")):
+        kind = leftover.name[len(target.name) + 2:len(target.name) + 6]
+        if not leftover.is_dir() or kind not in ("new-", "old-"):
+            continue
+        if kind == "old-" and not os.path.lexists(target):
+            os.rename(leftover, target)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def staged_folder(folder: str | os.PathLike[str], *, marker: str) -> Iterator[Path]:
     """Build a folder beside ``folder`` and swap it in when the block succeeds.
@@ -386,12 +403,19 @@ def staged_folder(folder: str | os.PathLike[str], *, marker: str) -> Iterator[Pa
     if not target.parent.is_dir():
         raise ModelError(f"cannot write {str(given)!r}: the folder {str(target.parent)!r} "
                          "does not exist")
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:
+        cwd = None
+    if not target.name or (cwd is not None and cwd.is_relative_to(target.resolve())):
+        raise ModelError(f"cannot replace {str(given)!r}: it is the current folder or holds it")
     if target.exists() and not target.is_dir():
         raise ModelError(f"cannot write {str(given)!r}: it exists and is not a folder")
     if target.is_dir() and not _looks_replaceable(target, marker):
         raise ModelError(f"{str(given)!r} is a folder with other files in it (no {marker}): "
                          "it would be replaced as a whole; give a new or empty folder")
     with folder_lock(target):
+        _clear_leftovers(target)
         try:
             tmp = Path(os.path.realpath(
                 tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent)))

@@ -195,3 +195,14 @@ def test_sigterm_stops_the_report_and_its_worker(tmp_path):
             and "zombie" not in Path(f"/proc/{c}/status").read_text()] == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary, no lock
     assert [p.name for p in out.iterdir()] == ["results.json"]
+
+
+def test_leftovers_of_a_killed_run_are_cleared_and_the_old_report_put_back(tmp_path, previous):
+    out, before = previous
+    old = out.parent / ".out.old-abc123"
+    os.rename(out, old)  # killed between the two renames: only the old report is left
+    (out.parent / ".out.new-def456" / "figures").mkdir(parents=True)
+    (out.parent / ".out.lock").write_text("999999999 0\n")  # and its lock is stale
+    with pytest.raises(ModelError):
+        run_report(_recipe(tmp_path, "bad", fail="error"), out, pdf=False, parallel=False)
+    assert _snapshot(out) == before and _siblings(out) == []
