@@ -291,3 +291,16 @@ def test_transaction_commits_together_or_not_at_all(tmp_path):
         raise RuntimeError
     assert (tmp_path / "a.txt").read_text() == "a" and not (tmp_path / "b.txt").exists()
     _no_temporaries(tmp_path)
+
+
+@pytest.mark.skipif(ROOT, reason="root writes into a read-only folder anyway")
+def test_read_only_folder_out_leaves_no_plot(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        proc = _cli(*COMMANDS["analyze"], "--out", "ro/a.json", "--plot", "ok.png", cwd=tmp_path)
+    finally:
+        ro.chmod(0o755)
+    _one_error(proc, "Permission denied")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro"] and not any(ro.iterdir())
