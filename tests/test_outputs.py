@@ -185,7 +185,7 @@ def test_cli_follows_symlink_chain_and_dangling_link(tmp_path):
     (tmp_path / "chain").symlink_to("link")
     (tmp_path / "link").symlink_to("real.json")
     (tmp_path / "dangling").symlink_to("made.json")
-    for name in ("chain", "dangling"):
+    for name in ("link", "chain", "dangling"):
         proc = _cli(*SIMULATE, "--out", name, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "real.json").read_text())["model"] == "self_excitation"
