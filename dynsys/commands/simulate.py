@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import io
-from pathlib import Path
 from typing import Any
 
 from dynsys._types import ADAPTIVE_SOLVERS
@@ -22,6 +21,7 @@ from dynsys.commands._common import (
     emit_json,
     load_with_params,
     parse_float,
+    save_plot,
     seed,
 )
 from dynsys.errors import ModelError
@@ -161,12 +161,11 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        from dynsys._figures import save_figure
         from dynsys.plots._style import RATE_UNIT
         from dynsys.plots.timeseries import plot_timeseries
 
         unit = RATE_UNIT if args.unit is None else args.unit
-        save_figure(plot_timeseries(tr, unit=unit or None), Path(args.plot))
+        save_plot(args, plot_timeseries(tr, unit=unit or None))
     if args.format == "json":
         emit_json(args, tr)
     elif args.format == "csv":
