@@ -6,6 +6,7 @@ place, so an interrupted run never leaves a half-written file.
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 import os
@@ -80,6 +81,9 @@ def to_jsonable(obj: Any) -> Any:
     """
     if hasattr(obj, "to_dict") and callable(obj.to_dict):
         return to_jsonable(obj.to_dict())
+    if isinstance(obj, str):
+        # a StrEnum member is a str: keep its value, as a plain str
+        return str(obj.value) if isinstance(obj, enum.Enum) else str(obj)
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, ComplexArray, FloatArray
 from dynsys.errors import ModelError
 
@@ -302,7 +303,12 @@ class Stability:
         }
         if self.trace is not None:
             out.update(trace=self.trace, det=self.det, discriminant=self.discriminant)
-        return out
+        return to_jsonable(out)
+
+    def __repr__(self) -> str:
+        ev = ", ".join(f"{v.real:.6g}{v.imag:+.6g}j" if v.imag else f"{v.real:.6g}"
+                       for v in self.eigenvalues)
+        return f"<Stability {self.kind.value}: eigenvalues [{ev}]>"
 
 
 def stability(

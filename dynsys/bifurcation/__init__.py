@@ -17,6 +17,7 @@ from dynsys.bifurcation.continuation import (
 )
 from dynsys.bifurcation.diagram import (
     BifurcationDiagram as BifurcationDiagram,
+    SkippedStart as SkippedStart,
     bifurcation_diagram as bifurcation_diagram,
     latex_table as latex_table,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "HopfCoefficients",
     "PointType",
     "RegionMap",
+    "SkippedStart",
     "SpecialPoint",
     "bifurcation_diagram",
     "continue_equilibria",

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
 from dynsys.bifurcation._arclength import (
@@ -153,7 +154,7 @@ class Branch:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (parameter values, states, stability, special points)."""
-        return {
+        return to_jsonable({
             "kind": "equilibria",
             "model": self.model,
             "param": self.param,
@@ -169,7 +170,7 @@ class Branch:
             "special_points": [sp.to_dict() for sp in self.special_points],
             "stop_reasons": list(self.stop_reasons),
             "closed": self.closed,
-        }
+        })
 
     def _tree(self, title: str) -> list[str]:
         lines = [title]
@@ -389,7 +390,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
     unstable = np.sum(ev.real > EIG_TOL, axis=-1)
     specials = locate_special_points(system, param, k, p_base, us, ts, jacs, ev, fj,
                                      settings.locate)
-    located = [sp for sp in specials if sp.data.get("located")]
+    located = [sp for sp in specials if sp.located]
     if located:
         # the located points become points of the branch, so that it reaches them exactly
         new_u, new_t, new_ds, new_it, where = [], [], [], [], []
@@ -403,7 +404,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
             new_u.append(u)
             new_t.append(t / np.linalg.norm(t))
             new_ds.append(float(np.linalg.norm((u - us[i]) / widths)))
-            new_it.append(int(sp.data.get("newton_iterations", 0)))
+            new_it.append(sp.newton_iterations or 0)
             where.append(i + 1)
         us = np.insert(us, where, new_u, axis=0)
         ts = np.insert(ts, where, new_t, axis=0)

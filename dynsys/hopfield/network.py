@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
 from dynsys.analysis.stability import Kind, classify
 from dynsys.core.system import resolve_params
@@ -527,7 +528,7 @@ class HopfieldNetwork:
         """``describe()`` plus the patterns themselves."""
         out = self.describe()
         out["pattern_values"] = self.patterns.astype(int).tolist()
-        return out
+        return to_jsonable(out)
 
     def __repr__(self) -> str:
         return (
