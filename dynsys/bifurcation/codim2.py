@@ -41,6 +41,7 @@ import numpy as np
 from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
+from dynsys.analysis.stability import sorted_eigenvalues
 from dynsys.bifurcation._arclength import (
     FJ,
     ContinuationSettings,
@@ -58,7 +59,6 @@ from dynsys.bifurcation.points import (
     PointType,
     SpecialPoint,
     _full_params,
-    _sorted_eigenvalues,
     failure_reason,
 )
 from dynsys.core.derivatives import Derivatives, derivatives
@@ -377,7 +377,7 @@ def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any
         border[i] = (w, v)
         cusp[i] = float(w @ np.einsum("ijk,j,k->i", deriv.hxx(x, p), v, v))
         bt[i] = float(w @ v)
-    ev = _sorted_eigenvalues(jacs)
+    ev = sorted_eigenvalues(jacs)
     names = tuple(system.state_names)
     pnames = tuple(params)
     specials: list[SpecialPoint] = []
@@ -577,7 +577,7 @@ def continue_hopf(
             kind="hopf", model=system.name, param_names=(pnames[0], pnames[1]),
             params={nm: float(v) for nm, v in zip(system.param_names, p0, strict=True)},
             state_names=names, values=us[:, n:n + 2], states=us[:, :n],
-            eigenvalues=_sorted_eigenvalues(jacs),
+            eigenvalues=sorted_eigenvalues(jacs),
             tests={"kappa": kappa, "omega": np.sqrt(np.maximum(kappa, 0.0))},
             step_sizes=ds, newton_iterations=its, special_points=tuple(specials),
             start_index=start_idx, stop_reasons=reasons, closed=closed)

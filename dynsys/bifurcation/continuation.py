@@ -46,6 +46,7 @@ import numpy as np
 from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
+from dynsys.analysis.stability import sorted_eigenvalues, stable_mask, unstable_dimension
 from dynsys.bifurcation._arclength import (
     FJ,
     ContinuationSettings,
@@ -58,7 +59,7 @@ from dynsys.bifurcation._arclength import (
     _widths,
 )
 from dynsys.bifurcation.locate import locate_special_points, reindex_points
-from dynsys.bifurcation.points import PointType, SpecialPoint, _sorted_eigenvalues
+from dynsys.bifurcation.points import PointType, SpecialPoint
 from dynsys.core.system import compile, require_autonomous, resolve_params
 from dynsys.errors import ConvergenceError, ModelError
 
@@ -69,10 +70,6 @@ __all__ = [
     "SpecialPoint",
     "continue_equilibria",
 ]
-
-#: Tolerance on the real part of an eigenvalue counted as unstable.
-EIG_TOL = 1e-9
-
 
 @dataclass(frozen=True, eq=False)
 class Branch:
@@ -94,7 +91,9 @@ class Branch:
     eigenvalues : (N, n) complex array
         Eigenvalues of the Jacobian at each point (sorted by decreasing real part).
     unstable : (N,) int array
-        Number of eigenvalues with positive real part (0: stable).
+        Number of eigenvalues right of the imaginary axis beyond the tolerance
+        (:func:`~dynsys.analysis.stability.unstable_dimension`, the rule of
+        :func:`~dynsys.analysis.stability.stability`).
     tangents : (N, n + 1) array
         Unit tangents (state, parameter), oriented along the branch.
     step_sizes : (N,) array
@@ -134,8 +133,12 @@ class Branch:
 
     @property
     def stable(self) -> Any:
-        """Boolean (N,) array: no unstable eigenvalue."""
-        return self.unstable == 0
+        """Boolean (N,) array: every eigenvalue left of the axis beyond the tolerance.
+
+        False at a point with an eigenvalue on the axis (a fold, a Hopf point): it is
+        neither stable nor unstable, as :class:`~dynsys.analysis.stability.Kind` says.
+        """
+        return stable_mask(self.eigenvalues)
 
     def points(self, kind: str | PointType) -> tuple[SpecialPoint, ...]:
         """The special points of one type (e.g. ``"fold"``)."""
@@ -386,8 +389,8 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         scaled_fj=_equilibrium_fj(system, p_base, k, widths))
     states, values = us[:, :n], us[:, n]
     jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
-    ev = _sorted_eigenvalues(jacs)
-    unstable = np.sum(ev.real > EIG_TOL, axis=-1)
+    ev = sorted_eigenvalues(jacs)
+    unstable = unstable_dimension(ev)
     specials = locate_special_points(system, param, k, p_base, us, ts, jacs, ev, fj,
                                      settings.locate)
     located = [sp for sp in specials if sp.located]
@@ -414,8 +417,8 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         specials = reindex_points(specials, located, where)
         states, values = us[:, :n], us[:, n]
         jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
-        ev = _sorted_eigenvalues(jacs)
-        unstable = np.sum(ev.real > EIG_TOL, axis=-1)
+        ev = sorted_eigenvalues(jacs)
+        unstable = unstable_dimension(ev)
     names = tuple(system.param_names)
     return Branch(
         model=system.name, param=param,

@@ -150,12 +150,6 @@ def failure_reason(exc: BaseException) -> str:
 
 
 # ============================================================== stability, test functions
-def _sorted_eigenvalues(jacs: FloatArray) -> ComplexArray:
-    ev = np.linalg.eigvals(jacs)
-    order = np.argsort(-ev.real, axis=-1, kind="stable")
-    return np.take_along_axis(ev, order, axis=-1)
-
-
 def _hopf_test(ev: ComplexArray) -> FloatArray:
     n = ev.shape[-1]
     if n < 2:

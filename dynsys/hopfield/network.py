@@ -33,7 +33,7 @@ import numpy as np
 
 from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
-from dynsys.analysis.stability import Kind, classify
+from dynsys.analysis.stability import Kind, classify, sorted_eigenvalues
 from dynsys.core.system import resolve_params
 from dynsys.errors import ModelError, SimulationError
 from dynsys.hopfield.patterns import as_patterns, named_pattern, overlaps
@@ -472,7 +472,7 @@ class HopfieldNetwork:
         min_field = float(np.min(np.abs(h)))
         common: dict[str, Any] = {"state": xs, "residual": residual, "min_abs_field": min_field}
         if self.activation is Activation.TANH:
-            ev = np.linalg.eigvals(self.jac(xs, params)).astype(np.complex128)
+            ev = sorted_eigenvalues(self.jac(xs, params)).astype(np.complex128)
             kind = classify(ev)
             return StateVerdict(kind=kind, stable=kind.is_stable, method="eigenvalues",
                                 eigenvalues=ev, **common)
