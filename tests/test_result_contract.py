@@ -36,8 +36,11 @@ from dynsys import (
     sweep_grid,
     switching_statistics,
 )
+from dynsys.bifurcation import diagram as diagram_module
 from dynsys.bifurcation.diagram import SkippedStart
 from dynsys.bifurcation.points import PointType, SpecialPoint
+from dynsys.errors import ConvergenceError
+from dynsys.hopfield import fixed_points as fixed_points_module
 from dynsys.hopfield.energy import energy_landscape
 
 _PLAIN = (dict, list, str, int, float, bool, type(None))
@@ -178,3 +181,34 @@ def test_failures_are_reported(results: dict[str, Any]) -> None:
     for key in ("unsettled_runs", "polish_failures", "candidate_failures"):
         assert type(fp[key]) is int and fp[key] >= 0
     assert "failed polishes" in str(results["fixed points (tanh)"])
+
+
+def test_failed_continuations_are_listed_not_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise ConvergenceError("corrector gave up at step 3\nresidual history ...")
+
+    monkeypatch.setattr(diagram_module, "continue_equilibria", fail)
+    diag = bifurcation_diagram(load_model("self_excitation"), "I", (-5, 0), n_samples=3)
+    assert diag.branches == () and len(diag.skipped) >= 3
+    first = diag.skipped[0]
+    assert first.reason == "ConvergenceError: corrector gave up at step 3"
+    assert first.value == -5.0 and set(first.state) == {"r"}
+    d = diag.to_dict()
+    assert d["skipped"][0] == {"value": -5.0, "state": {"r": pytest.approx(first.state["r"])},
+                               "reason": first.reason}
+    assert str(diag).count("skipped start at") == len(diag.skipped)
+    assert f"{len(diag.skipped)} skipped" in repr(diag)
+
+
+def test_failed_hopfield_polishes_are_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise ConvergenceError("no")
+
+    net = HopfieldNetwork.from_names(["x", "smiley"], activation="tanh")
+    monkeypatch.setattr(fixed_points_module, "_newton", fail)
+    res = find_fixed_points(net, starts=7)
+    assert res.polish_failures == 7 and res.to_dict()["polish_failures"] == 7
+    assert res.candidate_failures > 0
+    assert "failed polishes: 7" in str(res)
+    sign = find_fixed_points(HopfieldNetwork.from_names(["x", "smiley"]), starts=7)
+    assert sign.polish_failures == 0 and 0 <= sign.unsettled_runs <= 7

@@ -78,7 +78,7 @@ class Nullcline:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready branches."""
         return to_jsonable({"state": self.state_name, "method": self.method,
-                "branches": [b.tolist() for b in self.branches]})
+                            "branches": [b.tolist() for b in self.branches]})
 
     def __repr__(self) -> str:
         return (f"<Nullcline d{self.state_name}/dt = 0: {len(self.branches)} branches "
@@ -97,7 +97,7 @@ class DirectionField:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready arrays."""
         return to_jsonable({"x": self.x.tolist(), "y": self.y.tolist(), "u": self.u.tolist(),
-                "v": self.v.tolist()})
+                            "v": self.v.tolist()})
 
     def __repr__(self) -> str:
         return f"<DirectionField {len(self.x)} x {len(self.y)}>"

@@ -65,8 +65,8 @@ class RegionMap:
         """JSON-ready form."""
         p1, p2 = self.param_names
         return to_jsonable({"model": self.model, "params_continued": [p1, p2], p1: self.values1,
-                p2: self.values2, "counts": self.counts, "params": dict(self.params),
-                "method": self.method})
+                            p2: self.values2, "counts": self.counts, "params": dict(self.params),
+                            "method": self.method})
 
     def __repr__(self) -> str:
         p1, p2 = self.param_names

@@ -351,7 +351,7 @@ class ErrorCorrectionCurve:
             d["flipped_bits"] = flip_count(self.n, f)
             pts.append(d)
         return to_jsonable({"n": self.n, "patterns": self.n_patterns, "trials": self.trials,
-                "seed": self.seed, "protocol": self.protocol.to_dict(), "points": pts})
+                            "seed": self.seed, "protocol": self.protocol.to_dict(), "points": pts})
 
 
 def error_correction_curve(

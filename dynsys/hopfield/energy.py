@@ -126,7 +126,8 @@ class EnergyLandscape:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready grid (NaN -> null)."""
         return to_jsonable({"m1": self.m1, "m2": self.m2, "energy": self.energy,
-                "patterns": list(self.patterns), "pattern_overlap": self.pattern_overlap})
+                            "patterns": list(self.patterns),
+                            "pattern_overlap": self.pattern_overlap})
 
     def __repr__(self) -> str:
         return (f"<EnergyLandscape over overlaps with {self.patterns[0]} and "

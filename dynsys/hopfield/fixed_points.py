@@ -275,7 +275,9 @@ def find_fixed_points(
     with the exact Jacobian. With ``include_candidates`` the states of
     :func:`candidate_states` that are fixed points (residual <= 1e-9) are added (this
     is how unstable ones such as ``(p + q)/2`` are found). Each point is classified by
-    :func:`classify_state` and carries its energy.
+    :func:`classify_state` and carries its energy. Runs that end nowhere are counted, not
+    dropped silently: ``unsettled_runs`` (sign), ``polish_failures`` and
+    ``candidate_failures`` (tanh, Newton did not converge).
 
     Examples
     --------
