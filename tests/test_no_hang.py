@@ -190,12 +190,30 @@ def test_growth_of_the_solution_is_not_an_instability():
                          np.zeros((3, 2)), 0.0, 0.1) == (pytest.approx(10.0), 0)
 
 
-def test_cli_shows_the_instability_as_one_warning_line(ode):
-    proc, _ = run_cli("simulate", ode(STIFF), "--t-end", "1", "--dt", "0.1")
+@pytest.mark.parametrize(("method", "expected"), [
+    ("euler", "dt * |lambda| = 100 > 2: Euler is unstable here (trajectory 0, t = 0); use a "
+              "smaller dt (below 0.002) or --method radau"),
+    ("rk4", "dt * |lambda| = 100 > 2.785: RK4 is unstable here (trajectory 0, t = 0); use a "
+            "smaller dt (below 0.0028) or --method radau"),
+])
+def test_cli_shows_the_instability_as_one_warning_line(ode, method, expected):
+    proc, _ = run_cli("simulate", ode(STIFF), "--t-end", "1", "--dt", "0.1",
+                      "--method", method)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("warning:")]
-    assert lines == ["warning: dt * |lambda| = 100 > 2: Euler is unstable here (trajectory 0, "
-                     "t = 0); use a smaller dt (below 0.002) or --method radau"]
+    assert lines == [f"warning: {expected}"]
+
+
+def test_rk4_within_its_limit_does_not_warn():
+    model = Model.from_text(STIFF)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnstableStepWarning)
+        tr = simulate(model, [0.0], 1.0, dt=0.0025, method="rk4")  # dt |lambda| = 2.5
+    assert "warnings" not in tr.diagnostics
+    assert tr.final[0, 0] == pytest.approx(0.5411, abs=2e-3)
+    with pytest.warns(UnstableStepWarning, match="> 2.785: RK4 is unstable"):
+        tr = simulate(model, [0.0], 1.0, dt=0.003125, method="rk4")  # 3.125
+    assert tr.diagnostics["warnings"]
 
 
 # ----------------------------------------------------- item 8: Hopfield sweep sizes

@@ -130,13 +130,23 @@ def euler(f: Field, x0: ArrayLike, dt: float, steps: int, *, save: bool = False,
     return np.stack(path) if save else x
 
 
+#: Step times spectral radius kept by :func:`rk4` with ``radius``: inside RK4's region of
+#: absolute stability, which reaches -2.785 on the negative real axis.
+RK4_STABLE = 2.5
+
+
 def rk4(f: Field, x0: ArrayLike, h: float, steps: int, *, save: bool = False,
         allow_nonfinite: bool = False, max_steps: int = MAX_STEPS,
-        what: str = "RK4 run") -> FloatArray:
+        what: str = "RK4 run", radius: Callable[[FloatArray], float] | None = None
+        ) -> FloatArray:
     """Classical fourth-order Runge-Kutta with step ``h`` for a batch ``(..., n)``.
 
     Same parameters, results and errors as :func:`euler` (without noise); the step is
-    ``x <- x + h/6 (k1 + 2 k2 + 2 k3 + k4)``.
+    ``x <- x + h/6 (k1 + 2 k2 + 2 k3 + k4)``. With ``radius`` (the largest ``|lambda|``
+    of the Jacobian at the current states), a step where ``h * radius > RK4_STABLE`` is
+    taken as ``ceil(h * radius / RK4_STABLE)`` equal substeps, so that a stiff corner of
+    the state space is integrated stably instead of drawn as a zigzag; elsewhere the
+    result is exactly the fixed-step one.
 
     Examples
     --------
@@ -150,11 +160,18 @@ def rk4(f: Field, x0: ArrayLike, h: float, steps: int, *, save: bool = False,
     path = [x.copy()] if save else []
     with np.errstate(all="ignore"):
         for k in range(steps):
-            k1 = f(x)
-            k2 = f(x + 0.5 * h * k1)
-            k3 = f(x + 0.5 * h * k2)
-            k4 = f(x + h * k3)
-            x = x + (h / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
+            sub = 1
+            if radius is not None:
+                rho = radius(x)
+                if math.isfinite(rho) and h * rho > RK4_STABLE:
+                    sub = min(math.ceil(h * rho / RK4_STABLE), max_steps)
+            hs = h / sub
+            for _ in range(sub):
+                k1 = f(x)
+                k2 = f(x + 0.5 * hs * k1)
+                k3 = f(x + 0.5 * hs * k2)
+                k4 = f(x + hs * k3)
+                x = x + (hs / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
             if not allow_nonfinite and not np.all(np.isfinite(x)):
                 raise _nonfinite(x, k + 1, h, what)
             if save:

@@ -28,6 +28,7 @@ from dynsys.analysis.phase_plane import (
     trajectories as trajectories,
 )
 from dynsys.analysis.simulate import (
+    RK4 as RK4,
     Adaptive as Adaptive,
     Euler as Euler,
     EulerMaruyama as EulerMaruyama,
@@ -42,11 +43,17 @@ from dynsys.analysis.stability import (
     Stability as Stability,
     classify as classify,
     kind_label as kind_label,
+    on_axis as on_axis,
     sorted_eig as sorted_eig,
+    sorted_eigenvalues as sorted_eigenvalues,
     stability as stability,
+    stable_mask as stable_mask,
+    unstable_dimension as unstable_dimension,
+    unstable_mask as unstable_mask,
 )
 
 __all__ = [
+    "RK4",
     "TOL_EQUAL",
     "TOL_HYPERBOLIC",
     "ActivationCurve",
@@ -74,10 +81,15 @@ __all__ = [
     "kind_label",
     "linearize",
     "nullclines",
+    "on_axis",
     "phase_plane",
     "separatrices",
     "simulate",
     "sorted_eig",
+    "sorted_eigenvalues",
     "stability",
+    "stable_mask",
     "trajectories",
+    "unstable_dimension",
+    "unstable_mask",
 ]

@@ -51,8 +51,14 @@ MAX_EVALUATIONS = 100_000
 #: Default wall time of one adaptive solve, in seconds.
 MAX_SECONDS = 300.0
 #: Largest ``dt |lambda|`` of a decaying real mode each fixed-step method keeps bounded
-#: (forward Euler's stability interval is [-2, 0]).
-STABILITY_LIMIT = {"euler": 2.0}
+#: (forward Euler's stability interval is [-2, 0]; classical RK4's about [-2.785, 0]).
+STABILITY_LIMIT = {"euler": 2.0, "rk4": 2.785}
+#: The factor ``R(z)``, ``z = dt lambda``, by which each method multiplies a linear mode.
+_AMPLIFICATION: dict[str, Callable[[Any], Any]] = {
+    "euler": lambda z: 1.0 + z,
+    "rk4": lambda z: 1.0 + z * (1.0 + z / 2.0 * (1.0 + z / 3.0 * (1.0 + z / 4.0))),
+}
+_DISPLAY = {"euler": "Euler", "rk4": "RK4"}
 #: Largest system whose fixed steps are checked against the stability limit.
 MAX_CHECKED_STATES = 256
 #: Evaluations between two reads of the clock.
@@ -213,7 +219,8 @@ def unstable_step(
     n, so that a check costs about as much as a few steps). A run is unstable when an
     eigenvalue ``lambda`` has ``dt |lambda|`` above the method's limit
     (:data:`STABILITY_LIMIT`) and the step amplifies it more than the exact flow does
-    (``|1 + dt lambda| > max(1, exp(dt Re lambda))``): growth the solution itself has is
+    (``|R(dt lambda)| > max(1, exp(dt Re lambda))``, ``R(z) = 1 + z`` for Euler, the
+    degree-4 Taylor polynomial of ``exp`` for RK4): growth the solution itself has is
     not an instability of the method. Non-finite Jacobians are skipped.
 
     Examples
@@ -235,7 +242,7 @@ def unstable_step(
         if not np.any(ok):
             return None
         lam = np.linalg.eigvals(mats[ok]) * dt
-        grows = np.abs(1.0 + lam) > np.maximum(1.0, np.exp(lam.real))
+        grows = np.abs(_AMPLIFICATION[method](lam)) > np.maximum(1.0, np.exp(lam.real))
         bad = np.where(grows & (np.abs(lam) > limit), np.abs(lam), 0.0)
     worst = np.max(bad, axis=1)
     k = int(np.argmax(worst))
@@ -298,7 +305,7 @@ class StepWatch:
             return
         value, run = found
         limit = STABILITY_LIMIT[self.method]
-        name = self.method.capitalize()
+        name = _DISPLAY[self.method]
         message = (
             f"dt * |lambda| = {value:.3g} > {limit:g}: {name} is unstable here (trajectory "
             f"{run}, t = {t:g}); use a smaller dt (below {limit * self.dt / value:.2g}) or "

@@ -29,13 +29,23 @@ from typing import Any
 
 import numpy as np
 
+from dynsys._io import to_jsonable
 from dynsys._types import ADAPTIVE_SOLVERS, ArrayLike, FloatArray, RngLike
 from dynsys.analysis._adaptive import adaptive_run as adaptive_run, adaptive_states
+from dynsys.analysis._rk4 import RK4, rk4_run
 from dynsys.analysis._solver_limits import MAX_EVALUATIONS, MAX_SECONDS, StepWatch, check_limits
 from dynsys.core.system import CompiledSystem, compile, resolve_params
 from dynsys.errors import ModelError, SimulationError
 
-__all__ = ["Adaptive", "Euler", "EulerMaruyama", "Trajectory", "as_method", "simulate"]
+__all__ = [
+    "RK4",
+    "Adaptive",
+    "Euler",
+    "EulerMaruyama",
+    "Trajectory",
+    "as_method",
+    "simulate",
+]
 
 #: Most Euler steps one call takes (a typo such as dt = 1e-300 must not hang or crash).
 _MAX_STEPS = 10**10
@@ -106,23 +116,25 @@ class Adaptive:
         return self.solver.lower()
 
 
-def as_method(method: str | Euler | Adaptive) -> Euler | Adaptive:
-    """Map ``"euler"``, ``"euler-maruyama"``, ``"rk45"``, ``"dop853"``, ... to a method object.
+def as_method(method: str | Euler | RK4 | Adaptive) -> Euler | RK4 | Adaptive:
+    """Map ``"euler"``, ``"euler-maruyama"``, ``"rk4"``, ``"rk45"``, ... to a method object.
 
     Raises
     ------
     ModelError
         For an unknown name (the message lists the valid ones).
     """
-    if isinstance(method, Euler | Adaptive):
+    if isinstance(method, Euler | RK4 | Adaptive):
         return method
     key = str(method).lower().replace("_", "-")
     if key in ("euler", "euler-maruyama", "em"):
         return Euler()
+    if key == "rk4":
+        return RK4()
     if key in ADAPTIVE_SOLVERS:
         return Adaptive(key)
     raise ModelError(
-        f"unknown method {method!r}; choose one of euler, "
+        f"unknown method {method!r}; choose one of euler, rk4, "
         f"{', '.join(ADAPTIVE_SOLVERS)}"
     )
 
@@ -161,8 +173,8 @@ class Trajectory:
     trials : int
         Noise realisations per initial condition.
     diagnostics : mapping
-        ``steps`` (Euler steps) and, when the step was found beyond Euler's stability
-        limit, ``warnings``; for adaptive runs ``nfev``, ``njev``, ``status`` and
+        ``steps`` (fixed steps) and, when the step was found beyond the method's
+        stability limit, ``warnings``; for adaptive runs ``nfev``, ``njev``, ``status`` and
         ``message``, one entry per run.
     """
 
@@ -202,7 +214,7 @@ class Trajectory:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: model, params, state_names, method, dt, sigma, seed, t, trajectories."""
-        return {
+        return to_jsonable({
             "model": self.model,
             "params": dict(self.params),
             "state_names": list(self.state_names),
@@ -215,7 +227,7 @@ class Trajectory:
             "trajectories": self.states.tolist(),
             "final": self.final.tolist(),
             "diagnostics": dict(self.diagnostics),
-        }
+        })
 
     def __repr__(self) -> str:
         return (
@@ -307,7 +319,7 @@ def simulate(
     sigma: float | ArrayLike | None = None,
     trials: int = 1,
     rng: RngLike = None,
-    method: str | Euler | Adaptive = "euler",
+    method: str | Euler | RK4 | Adaptive = "euler",
     save_every: int = 1,
     t0: float = 0.0,
     check_every: int = 50,
@@ -365,9 +377,10 @@ def simulate(
     Warns
     -----
     UserWarning
-        When ``dt |lambda|`` of the Jacobian exceeds Euler's stability limit 2 on a
-        decaying mode, at the start or at a few points along the run (systems with a
-        Jacobian only); also recorded in ``diagnostics["warnings"]``.
+        When ``dt |lambda|`` of the Jacobian exceeds the fixed-step method's stability
+        limit (2 for Euler, 2.785 for RK4) on a decaying mode, at the start or at a few
+        points along the run (systems with a Jacobian only); also recorded in
+        ``diagnostics["warnings"]``.
 
     Examples
     --------
@@ -435,7 +448,7 @@ def simulate(
         )
     sig = _noise(sys, sigma, ps, n, runs)
     noisy = bool(np.any(sig != 0))
-    if noisy and isinstance(meth, Adaptive):
+    if noisy and isinstance(meth, Adaptive | RK4):
         raise ModelError(
             f"method {meth.name!r} integrates ODEs and cannot add noise (sigma = "
             f"{sig.tolist()}); use method='euler' (Euler-Maruyama) or pass sigma=0"
@@ -452,6 +465,11 @@ def simulate(
     if isinstance(meth, Adaptive):
         states, final, diag = adaptive_states(sys, xs, ps, t0, dt, steps, saved, meth)
         label = meth.name
+    elif isinstance(meth, RK4):
+        watch = StepWatch(sys, ps, t0, dt, steps, "rk4")
+        states, final = rk4_run(sys, xs, ps, t0, dt, steps, save_every, saved.size, watch)
+        diag = {"steps": steps}
+        label = "rk4"
     else:
         watch = StepWatch(sys, ps, t0, dt, steps)
         states, final = _euler(
@@ -459,9 +477,9 @@ def simulate(
             trials, watch,
         )
         diag = {"steps": steps}
-        if watch.messages:
-            diag["warnings"] = tuple(watch.messages)
         label = "euler-maruyama" if noisy else "euler"
+    if not isinstance(meth, Adaptive) and watch.messages:
+        diag["warnings"] = tuple(watch.messages)
     return Trajectory(
         t=_frozen(times),
         states=_frozen(states),

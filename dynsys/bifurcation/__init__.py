@@ -15,6 +15,7 @@ from dynsys.bifurcation.continuation import (
 )
 from dynsys.bifurcation.diagram import (
     BifurcationDiagram as BifurcationDiagram,
+    SkippedStart as SkippedStart,
     bifurcation_diagram as bifurcation_diagram,
     latex_table as latex_table,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "HopfCoefficients",
     "PointType",
     "RegionMap",
+    "SkippedStart",
     "SpecialPoint",
     "bifurcation_diagram",
     "continue_equilibria",

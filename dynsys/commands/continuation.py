@@ -31,6 +31,7 @@ from dynsys.commands._common import (
     parse_float,
     parse_range,
     parse_region,
+    save_plot,
 )
 from dynsys.errors import ModelError
 
@@ -136,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
 def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: Any,
                    lo: float, hi: float) -> int:
     # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.analysis.stability import unstable_mask
     from dynsys.bifurcation.continuation import continue_equilibria
     from dynsys.bifurcation.diagram import BifurcationDiagram, bifurcation_diagram
     from dynsys.bifurcation.simulated_cycles import simulated_cycles
@@ -161,7 +163,7 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         unstable_focus = [
             v for br in diagram.branches
             for v, ev in zip(br.values, br.eigenvalues, strict=True)
-            if np.any((ev.real > 0) & (np.abs(ev.imag) > 0))]
+            if np.any(unstable_mask(ev) & (np.abs(ev.imag) > 0))]
         if unstable_focus:
             a, b = min(unstable_focus), max(unstable_focus)
             pad = 0.1 * (b - a)
@@ -171,14 +173,13 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         cycles = simulated_cycles(system, args.param, values, params=params)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        from dynsys._figures import save_figure
         from dynsys.plots.bifurcation import plot_bifurcation_diagram, plot_equilibrium_count
 
         if cycles is None and system.n >= 1:
             fig = plot_equilibrium_count(diagram)
         else:
             fig = plot_bifurcation_diagram(diagram, cycles=cycles)
-        save_figure(fig, args.plot)
+        save_plot(args, fig)
     if args.format == "json":
         out = diagram.to_dict()
         if cycles is not None:
@@ -269,12 +270,11 @@ def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
                           np.linspace(*bounds[p2], n2), base_params=defaults, region=region)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        from dynsys._figures import save_figure
         from dynsys.plots.bifurcation import plot_region_map, plot_two_parameter
 
         fig = (plot_region_map(rmap, [c for c in curves if c.kind == "fold"])
                if rmap is not None else plot_two_parameter(curves))
-        save_figure(fig, args.plot)
+        save_plot(args, fig)
     specials = [sp for c in curves for sp in c.special_points]
     if args.format == "json":
         out = {

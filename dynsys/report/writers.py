@@ -34,6 +34,7 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{amsmath}
 \usepackage{float}
 \usepackage{longtable}
+\usepackage{caption}
 \usepackage[hidelinks]{hyperref}
 \setlength{\parskip}{0.5ex}
 \setcounter{secnumdepth}{0}
@@ -83,7 +84,8 @@ def _block_latex(block: Block, report: Report) -> str:
         added = " (Added: not in the reference report.)" if c.added else ""
         return (
             "\\begin{figure}[H]\n\\centering\n"
-            f"\\includegraphics[width=0.85\\linewidth]{{{c.files['pdf']}}}\n"
+            f"\\includegraphics[width=0.85\\linewidth,height=0.42\\textheight,"
+            f"keepaspectratio]{{{c.files['pdf']}}}\n"
             f"\\caption*{{\\textbf{{Figure {c.number}:}} {text_to_latex(c.caption + added)}}}\n"
             f"\\label{{fig:{c.number}}}\n\\end{{figure}}\n"
         )
@@ -105,7 +107,9 @@ def _block_latex(block: Block, report: Report) -> str:
 
 def write_tex(report: Report) -> Path:
     """Write ``report.tex`` (figures by their PDF files, tables by ``\\input``)."""
-    parts = [_PREAMBLE, f"\\title{{{text_to_latex(report.title)}}}\n",
+    plain_title = report.title.replace("\\", " ").replace("{", "").replace("}", "")
+    parts = [_PREAMBLE, "\\hypersetup{pdftitle={" + text_to_latex(plain_title) + "}}\n",
+             f"\\title{{{text_to_latex(report.title)}}}\n",
              "\\author{" + " \\\\ ".join(text_to_latex(a) for a in report.author.split("; "))
              + "}\n", "\\date{}\n",
              "\\begin{document}\n\\maketitle\n"]
@@ -123,8 +127,11 @@ padding:0 1em;line-height:1.45;color:#111}
 h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}
 figure{margin:1.2em 0;text-align:center}figure img{max-width:100%}
 figcaption{font-size:.92em;text-align:left}
-table{border-collapse:collapse;margin:1em auto;font-size:.9em}
-th,td{padding:.25em .6em;vertical-align:top;text-align:left}
+table{border-collapse:collapse;margin:1em auto;font-size:.9em;max-width:100%}
+th,td{padding:.25em .6em;vertical-align:top;text-align:left;overflow-wrap:anywhere}
+.scroll{max-width:100%;overflow-x:auto}
+pre,code{white-space:pre-wrap;overflow-wrap:anywhere}
+div.math,.math{overflow-wrap:anywhere}
 thead tr{border-top:2px solid #000;border-bottom:1px solid #000}
 tbody tr:last-child{border-bottom:2px solid #000}
 .math{font-family:'Times New Roman',serif;font-style:italic}
@@ -197,7 +204,8 @@ def _block_html(block: Block, report: Report) -> str:
 
 def write_html(report: Report) -> Path:
     """Write the self-contained ``report.html``."""
-    parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+    parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
              f"<title>{html.escape(report.title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{text_to_html(report.title)}</h1>"]
     if report.author:
