@@ -181,19 +181,20 @@ or the model is stiff (try Radau or BDF)
         try:
             return solve()
         except _Stop:
+            last = None if self.y is None else np.array(self.y, dtype=np.float64)
             raise ConvergenceError(
                 f"{self.solver} stopped{self.label} at t = {self.t:g} after {self.reason}; "
-                f"last state {_short(self.y)}: the solution may blow up near t = {self.t:g}, "
-                "or the model is stiff (try Radau or BDF)", last_iterate=self.y,
+                f"last state {_short(last)}: the solution may blow up near t = {self.t:g}, "
+                "or the model is stiff (try Radau or BDF)", last_iterate=last,
             ) from None
         except ValueError as exc:
             if self.bad is None:  # not a non-finite value: a bug, not the user's model
                 raise
             what, t, y = self.bad
             raise SimulationError(
-                f"{self.solver} failed{self.label}: the {what} is not finite at t = {t:g}, state "
-                f"{_short(y)} (the state left the model's domain, or "
-                f"the solution blows up) ({exc})",
+                f"{self.solver} failed{self.label}: the {what} is not finite at t = {t:g}, "
+                f"state {_short(y)} (the state left the model's domain, or the solution "
+                f"blows up) ({exc})",
             ) from None
 
 
