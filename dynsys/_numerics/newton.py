@@ -35,7 +35,11 @@ def batched_solve(jm: FloatArray, rhs: FloatArray) -> tuple[FloatArray, Any]:
             try:
                 out[k] = np.linalg.solve(jm[k], rhs[k])
             except np.linalg.LinAlgError:
-                out[k] = np.linalg.lstsq(jm[k], rhs[k], rcond=None)[0]
+                try:
+                    out[k] = np.linalg.lstsq(jm[k], rhs[k], rcond=None)[0]
+                except np.linalg.LinAlgError:  # "SVD did not converge": a singular step
+                    singular[k] = True
+                    continue
                 singular[k] = not np.all(np.isfinite(out[k]))
         return np.where(singular[:, None], 0.0, out), singular
 
@@ -115,11 +119,14 @@ def polish(
     return best, best_res
 
 
-def dedup(points: FloatArray, known: FloatArray, tol: float) -> FloatArray:
+def dedup(points: FloatArray, known: FloatArray, tol: float | FloatArray) -> FloatArray:
+    """Points farther than ``tol`` (max-norm; one radius per point, or one for all)
+    from every known point and from every point kept before them."""
+    radii = np.broadcast_to(np.asarray(tol, dtype=np.float64), (len(points),))
     new: list[FloatArray] = []
-    for p in points:
+    for p, r in zip(points, radii, strict=True):
         pool = [*known, *new]
-        if pool and np.min(np.max(np.abs(np.asarray(pool) - p), axis=1)) <= tol:
+        if pool and np.min(np.max(np.abs(np.asarray(pool) - p), axis=1)) <= r:
             continue
         new.append(p)
     return np.asarray(new).reshape(-1, points.shape[1])
