@@ -2,6 +2,7 @@
 phase planes and the 1-D flux.
 """
 
+from dynsys.analysis.continua import Continuum as Continuum
 from dynsys.analysis.equilibria import (
     Equilibria as Equilibria,
     Equilibrium as Equilibrium,
@@ -52,6 +53,7 @@ __all__ = [
     "ActivationCurve",
     "Adaptive",
     "BasinMap",
+    "Continuum",
     "DirectionField",
     "Equilibria",
     "Equilibrium",

@@ -18,6 +18,7 @@ import numpy as np
 
 from dynsys._numerics.newton import newton
 from dynsys._types import FloatArray, ParamsLike, RngLike
+from dynsys.analysis.continua import Continuum
 from dynsys.analysis.equilibria import find_equilibria
 from dynsys.bifurcation._arclength import _check_bounds, _param_index
 from dynsys.bifurcation.continuation import Branch, ContinuationSettings, continue_equilibria
@@ -45,6 +46,10 @@ class BifurcationDiagram:
     branches : tuple of Branch
     samples : (K,) array
         Parameter values at which equilibria were searched.
+    continua : tuple of (float, Continuum)
+        Continua of equilibria (sets that are not isolated points) met at a sample
+        value, with that value. No branch is started from their points: a branch of a
+        continuum is not a curve in (parameter, state).
     """
 
     model: str
@@ -53,6 +58,7 @@ class BifurcationDiagram:
     params: Mapping[str, float]
     branches: tuple[Branch, ...]
     samples: FloatArray
+    continua: tuple[tuple[float, Continuum], ...] = ()
 
     @property
     def special_points(self) -> tuple[SpecialPoint, ...]:
@@ -87,6 +93,7 @@ class BifurcationDiagram:
             "params": dict(self.params), "samples": self.samples,
             "branches": [br.to_dict() for br in self.branches],
             "special_points": [sp.to_dict() for sp in self.special_points],
+            "continua": [{"value": float(v), **c.to_dict()} for v, c in self.continua],
         }
 
     def __str__(self) -> str:
@@ -94,7 +101,8 @@ class BifurcationDiagram:
                 f"[{self.bounds[0]:g}, {self.bounds[1]:g}]: {len(self.branches)} branch"
                 f"{'es' if len(self.branches) != 1 else ''}, "
                 f"{len(self.special_points)} special points")
-        return "\n".join([head, *(str(br) for br in self.branches)])
+        cont = [f"continuum at {self.param} = {v:g}: {c.description}" for v, c in self.continua]
+        return "\n".join([head, *(str(br) for br in self.branches), *cont])
 
     def __repr__(self) -> str:
         return (f"<BifurcationDiagram {self.model} in {self.param}: {len(self.branches)} "
@@ -223,12 +231,14 @@ def bifurcation_diagram(
     p_base = np.array(resolve_params(system, params), dtype=np.float64)
     samples = np.linspace(lo, hi, n_samples) if n_samples > 1 else np.array([(lo + hi) / 2])
     branches: list[Branch] = []
+    continua: list[tuple[float, Continuum]] = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for value in samples:
             p = p_base.copy()
             p[k] = value
             found = find_equilibria(system, p, region, rng=rng)
-            for eq in found:
+            continua += [(float(value), c) for c in found.continua]
+            for eq in found:  # isolated equilibria only: a continuum's points are not listed
                 x = np.asarray(eq.state, dtype=np.float64)
                 if any(_on_branch(system, br, float(value), x, k, p_base) for br in branches):
                     continue
@@ -242,4 +252,4 @@ def bifurcation_diagram(
     return BifurcationDiagram(
         model=system.name, param=param, bounds=(lo, hi),
         params={nm: float(v) for nm, v in zip(names, p_base, strict=True) if nm != param},
-        branches=tuple(branches), samples=samples)
+        branches=tuple(branches), samples=samples, continua=tuple(continua))
