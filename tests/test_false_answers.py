@@ -100,6 +100,14 @@ def test_whole_plane_and_an_interval_and_a_circle() -> None:
     assert np.allclose(np.hypot(ring.points[:, 0], ring.points[:, 1]), 1.0, atol=1e-9)
 
 
+def test_flat_but_nonzero_or_monotone_is_no_interval() -> None:
+    tail = find_equilibria(Model({x: sp.exp(-x)}, region={x: (0, 100)}))
+    assert len(tail) == 0 and tail.continua == ()
+    quintic = find_equilibria(Model({x: (x - 1) ** 5}, region={x: (0, 2)}))
+    assert [e.state[0] for e in quintic] == pytest.approx([1.0], abs=1e-3)
+    assert quintic.continua == ()
+
+
 def test_an_isolated_non_hyperbolic_root_stays_a_point() -> None:
     eq = find_equilibria(Model({x: x**2, y: -y}, region={x: (-1, 1), y: (-1, 1)}))
     assert len(eq) == 1 and eq.continua == ()

@@ -132,6 +132,34 @@ def dedup(points: FloatArray, known: FloatArray, tol: float | FloatArray) -> Flo
     return np.asarray(new).reshape(-1, points.shape[1])
 
 
+def dedup_radius(jz: Callable[[FloatArray], FloatArray], z: FloatArray,
+                 tol: float) -> tuple[FloatArray, int]:
+    """Per-root de-duplication radius (box-scaled), and the count of failed SVDs.
+
+    A root known to residual ``tol`` is known to about ``tol / sigma_min`` in position
+    (``sigma_min`` the smallest singular value of the scaled Jacobian), so the radius is
+    ``clip(10 tol / sigma_min, 1e-7, 1e-3)``: 1e-7 (the former fixed radius) for a
+    well-conditioned root, wider for an ill-conditioned one, whose polished copies
+    scatter. A failed SVD (``LinAlgError``, a non-finite Jacobian) gets 1e-3.
+    """
+    radius = np.full(len(z), 1e-3)
+    failures = 0
+    if len(z) == 0:
+        return radius, failures
+    with np.errstate(all="ignore"):
+        jac = jz(z)
+    for i in range(len(z)):
+        try:
+            if not np.all(np.isfinite(jac[i])):
+                raise np.linalg.LinAlgError("non-finite Jacobian")
+            smin = float(np.linalg.svd(jac[i], compute_uv=False).min())
+        except np.linalg.LinAlgError:
+            failures += 1
+            continue
+        radius[i] = 1e-3 if smin <= 0 else min(1e-3, max(1e-7, 10 * tol / smin))
+    return radius, failures
+
+
 def euler_ends(
     fz: Callable[[FloatArray], FloatArray], jz: Callable[[FloatArray], FloatArray],
     z0: FloatArray, steps: int,

@@ -5,9 +5,10 @@ Private mechanism of :func:`dynsys.analysis.equilibria.find_equilibria` in one d
 The function is sampled on a uniform grid. Then:
 
 * **Intervals of zeros** (a continuum of equilibria): a run of at least
-  :data:`MIN_RUN` consecutive grid nodes where ``|F| <= tol_res``, unless ``F`` is
-  strictly monotone along the run with a single sign change (an isolated root of high
-  multiplicity, flat at the grid's resolution). The run's ends are refined by bisection
+  :data:`MIN_RUN` consecutive grid nodes where ``|F| <= tol_res``, in which ``F`` is
+  exactly zero somewhere or changes sign, and is not strictly monotone (that is an
+  isolated root of high multiplicity, or a tail such as ``exp(-x)`` that never
+  vanishes, flat at the grid's resolution). The run's ends are refined by bisection
   on the predicate ``|F| <= tol_res`` (60 halvings). Nothing inside an interval is
   reported as a point.
 * **Points**: a grid node where ``F`` is exactly zero; every sign change refined by
@@ -98,8 +99,8 @@ def _flat_runs(xs: FloatArray, fs: FloatArray, tol_res: float) -> list[tuple[int
             d = np.diff(seg)
             monotone = bool(np.all(d > 0) or np.all(d < 0))
             signs = np.sign(seg[seg != 0])
-            one_change = signs.size > 0 and int(np.sum(signs[:-1] != signs[1:])) == 1
-            if not (monotone and one_change):
+            vanishes = signs.size < seg.size or bool(np.any(signs[:-1] != signs[1:]))
+            if vanishes and not monotone:
                 runs.append((i, j))
         i = j + 1
     return runs
@@ -136,7 +137,7 @@ def roots_1d(
     >>> import numpy as np
     >>> r = roots_1d(lambda x: -x + (x >= 0.5), lambda x: -np.ones_like(x), 0, 2, 2001, 1e-12)
     >>> [round(x, 9) for x, _ in r.roots], [round(x, 9) for x in r.jumps], r.intervals
-    ([1.0], [0.5], [])
+    ([0.0, 1.0], [0.5], [])
     """
     xs = np.linspace(lo, hi, grid)
     fs = f(xs)

@@ -1,17 +1,30 @@
 """Every equilibrium in a box: ``find_equilibria(system, params, region) -> Equilibria``.
 
-1-D: the right-hand side on a fine grid (20,001 points by default); every sign change
-is refined by Brent's method, a grid node where F is exactly zero is a root, and every
-local minimum of ``|F|`` whose parabola comes near zero is examined for a double root
-(tangency: ``F'`` bracketed and solved, then ``|F|`` checked) or a pair of close roots.
+1-D (:mod:`dynsys.analysis._roots_1d`): the right-hand side on a fine grid (20,001
+points by default); every sign change is refined by Brent's method, a grid node where F
+is exactly zero is a root, and every local minimum of ``|F|`` whose parabola comes near
+zero is examined for a double root (tangency: ``F'`` bracketed and solved, then ``|F|``
+checked) or a pair of close roots. A Brent point whose residual is more than a
+continuous F can leave there is a *jump* across zero (a Heaviside, a Piecewise, a
+comparison): no equilibrium, reported in the notes ("no equilibrium (F jumps across 0
+at x = 0.5)"). Five or more consecutive grid nodes with ``|F| <= 1e-12 max(1, |F|)``
+make an interval of equilibria (a :class:`~dynsys.analysis.continua.Continuum`).
 
 n-D: quasi-random (scrambled Sobol) starts plus the end points of short Euler runs,
 batched damped Newton with the exact Jacobian, then rounds of *deflated* Newton from
 fresh starts (Farrell, Birkisson & Funke 2015: the residual is multiplied by
 ``prod_j (||z - z_j||^-p + shift)`` in box-scaled coordinates ``z``, so converged roots
 repel later runs), de-duplication in scaled distance, and a final polish by plain
-Newton to a residual near machine precision. Only points inside the box (up to a
-relative 1e-9) are kept. Starts that did not converge are counted, with reasons, in
+Newton to a residual near machine precision. The model's own initial state, when inside
+the box, is always one of the first round's starts. The de-duplication radius of a root
+is ``clip(10 tol / sigma_min, 1e-7, 1e-3)`` in box-scaled coordinates (``sigma_min``
+the smallest singular value of the scaled Jacobian): an ill-conditioned root's
+polished copies are one root. Only points inside the box (up to a relative 1e-9) are
+kept. Roots on a set of equilibria that is not isolated (a line, a surface) are
+reported once as a :class:`~dynsys.analysis.continua.Continuum`, not point by point
+(:func:`~dynsys.analysis.continua.split_continua`); when F vanishes at every start the
+whole region is one. Starts that did not converge, and linear-algebra failures
+(``LinAlgError``, caught), are counted, with reasons, in
 :attr:`Equilibria.newton_failures` / :attr:`Equilibria.failure_reasons`.
 
 References
@@ -33,7 +46,15 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from dynsys._numerics.newton import CONVERGED, REASONS, dedup, deflated_newton, euler_ends, polish
+from dynsys._numerics.newton import (
+    CONVERGED,
+    REASONS,
+    dedup,
+    dedup_radius,
+    deflated_newton,
+    euler_ends,
+    polish,
+)
 from dynsys._types import ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
 from dynsys.analysis._roots_1d import roots_1d
 from dynsys.analysis.continua import Continuum, interval, split_continua, whole_region
@@ -395,6 +416,8 @@ def find_equilibria(
     Returns
     -------
     Equilibria
+        Isolated equilibria, and in :attr:`Equilibria.continua` the sets of equilibria
+        that are not points (see the module docstring for the method and tolerances).
 
     Raises
     ------
@@ -502,7 +525,10 @@ def find_equilibria(
         conv = conv[ok]
         inside = np.all((conv >= -edge) & (conv <= 1 + edge), axis=1)
         outside += int(np.sum(~inside))
-        new = dedup(conv[inside], known, _dedup_radius(jz, conv[inside], tol_abs, fails))
+        radius, la_fail = dedup_radius(jz, conv[inside], tol_abs)
+        if la_fail:
+            fails["linear algebra failed at a root (SVD)"] += la_fail
+        new = dedup(conv[inside], known, radius)
         if len(new) == 0 and round_ > 0:
             break
         known = np.vstack([known, new])
@@ -557,32 +583,6 @@ def _initial_start(sys_: Any, lo: FloatArray, width: FloatArray) -> FloatArray |
     if not np.all(np.isfinite(z)) or np.any((z < 0) | (z > 1)):
         return None
     return z[None, :]
-
-
-def _dedup_radius(jz: Any, z: FloatArray, tol_abs: float, fails: Counter[str]) -> FloatArray:
-    """Per-root de-duplication radius in box-scaled coordinates.
-
-    A root known to residual ``tol_abs`` is known to about ``tol_abs / sigma_min`` in
-    position (``sigma_min`` the smallest singular value of the scaled Jacobian); the
-    radius is ``clip(10 tol_abs / sigma_min, 1e-7, 1e-3)``: 1e-7 (the historical fixed
-    radius) for a well-conditioned root, wider for an ill-conditioned one, whose
-    polished copies scatter. A failed SVD is counted and gets the widest radius.
-    """
-    radius = np.full(len(z), 1e-3)
-    if len(z) == 0:
-        return radius
-    with np.errstate(all="ignore"):
-        jac = jz(z)
-    for i in range(len(z)):
-        try:
-            if not np.all(np.isfinite(jac[i])):
-                raise np.linalg.LinAlgError("non-finite Jacobian")
-            smin = float(np.linalg.svd(jac[i], compute_uv=False).min())
-        except np.linalg.LinAlgError:
-            fails["linear algebra failed at a root (SVD)"] += 1
-            continue
-        radius[i] = 1e-3 if smin <= 0 else min(1e-3, max(1e-7, 10 * tol_abs / smin))
-    return radius
 
 
 def _notes(eqs: tuple[Equilibrium, ...], tol: float) -> tuple[str, ...]:
