@@ -78,6 +78,8 @@ def test_line_of_equilibria_x_equals_y(tmp_path: Path) -> None:
     (c,) = res["continua"]
     assert c["equations"] == ["x = y"] and c["dimension"] == 1 and not c["whole_region"]
     assert c["description"] == "a line of equilibria x = y"
+    tex = _cli("analyze", path, "--region", "x=-1:1,y=-1:1", "--format", "latex", timeout=60)
+    assert "Not isolated: a line of equilibria x = y." in tex.stdout
     eq = find_equilibria(Model({x: x - y, y: y - x}, region={x: (-1, 1), y: (-1, 1)}))
     assert len(eq) == 0 and isinstance(eq.continua[0], Continuum)
     pts = eq.continua[0].points

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from dynsys._numerics.stepping import euler
 from dynsys._types import FloatArray
@@ -132,7 +133,7 @@ def dedup(points: FloatArray, known: FloatArray, tol: float | FloatArray) -> Flo
     return np.asarray(new).reshape(-1, points.shape[1])
 
 
-def dedup_radius(jz: Callable[[FloatArray], FloatArray], z: FloatArray,
+def dedup_radius(jz: Callable[[FloatArray], FloatArray], z: FloatArray, known: FloatArray,
                  tol: float) -> tuple[FloatArray, int]:
     """Per-root de-duplication radius (box-scaled), and the count of failed SVDs.
 
@@ -140,23 +141,31 @@ def dedup_radius(jz: Callable[[FloatArray], FloatArray], z: FloatArray,
     (``sigma_min`` the smallest singular value of the scaled Jacobian), so the radius is
     ``clip(10 tol / sigma_min, 1e-7, 1e-3)``: 1e-7 (the former fixed radius) for a
     well-conditioned root, wider for an ill-conditioned one, whose polished copies
-    scatter. A failed SVD (``LinAlgError``, a non-finite Jacobian) gets 1e-3.
+    scatter. A failed SVD (``LinAlgError``, a non-finite Jacobian) gets 1e-3. Only
+    points with another point (of ``z`` or ``known``) within 1e-3 (max-norm) need
+    the SVD; the others keep 1e-7.
     """
-    radius = np.full(len(z), 1e-3)
+    radius = np.full(len(z), 1e-7)
     failures = 0
     if len(z) == 0:
         return radius, failures
+    tree = cKDTree(np.vstack([z, known]))
+    counts = tree.query_ball_point(z, r=1e-3, p=np.inf, return_length=True)
+    near = np.flatnonzero(np.asarray(counts) > 1)
+    if near.size == 0:
+        return radius, failures
     with np.errstate(all="ignore"):
-        jac = jz(z)
-    for i in range(len(z)):
+        jac = jz(z[near])
+    for i, k in enumerate(near):
         try:
             if not np.all(np.isfinite(jac[i])):
                 raise np.linalg.LinAlgError("non-finite Jacobian")
             smin = float(np.linalg.svd(jac[i], compute_uv=False).min())
         except np.linalg.LinAlgError:
             failures += 1
+            radius[k] = 1e-3
             continue
-        radius[i] = 1e-3 if smin <= 0 else min(1e-3, max(1e-7, 10 * tol / smin))
+        radius[k] = 1e-3 if smin <= 0 else min(1e-3, max(1e-7, 10 * tol / smin))
     return radius, failures
 
 

@@ -525,7 +525,7 @@ def find_equilibria(
         conv = conv[ok]
         inside = np.all((conv >= -edge) & (conv <= 1 + edge), axis=1)
         outside += int(np.sum(~inside))
-        radius, la_fail = dedup_radius(jz, conv[inside], tol_abs)
+        radius, la_fail = dedup_radius(jz, conv[inside], known, tol_abs)
         if la_fail:
             fails["linear algebra failed at a root (SVD)"] += la_fail
         new = dedup(conv[inside], known, radius)
