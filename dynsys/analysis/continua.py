@@ -38,6 +38,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from dynsys._types import FloatArray
 
@@ -247,18 +250,13 @@ def split_continua(
     isolated[members] = False
     # members of no affine set: proximity groups (link 0.1 of the box)
     merged = [g for g in groups if g[1]]
-    loose = [i for g in groups if not g[1] for i in g[0]]
-    while loose:
-        comp = [loose.pop(0)]
-        grew = True
-        while grew:
-            grew = False
-            for j in list(loose):
-                if np.min(np.linalg.norm(z[comp] - z[j], axis=1)) <= 0.1:
-                    comp.append(j)
-                    loose.remove(j)
-                    grew = True
-        merged.append((comp, False))
+    loose = np.array(sorted(i for g in groups if not g[1] for i in g[0]), dtype=int)
+    if loose.size:
+        pairs = cKDTree(z[loose]).query_pairs(r=0.1, output_type="ndarray")
+        graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                           shape=(loose.size, loose.size))
+        _, label = connected_components(graph, directed=False)
+        merged += [(loose[label == c].tolist(), False) for c in np.unique(label)]
     out = []
     for group, affine in merged:
         pts = lo + width * z[group]
