@@ -50,6 +50,8 @@ _EXPORTS: dict[str, str] = {
     "EulerMaruyama": "dynsys.analysis.simulate",
     "Trajectory": "dynsys.analysis.simulate",
     "simulate": "dynsys.analysis.simulate",
+    # dynsys.analysis.continua
+    "Continuum": "dynsys.analysis.continua",
     # dynsys.analysis.equilibria
     "Equilibria": "dynsys.analysis.equilibria",
     "Equilibrium": "dynsys.analysis.equilibria",
@@ -146,6 +148,7 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
     from dynsys._version import __version__ as __version__
+    from dynsys.analysis.continua import Continuum as Continuum
     from dynsys.analysis.equilibria import (
         Equilibria as Equilibria,
         Equilibrium as Equilibrium,

@@ -274,8 +274,11 @@ def test_multiple_root_located_once_and_continuum_noted() -> None:
     assert eq[0].kind is Kind.NON_HYPERBOLIC and not eq.notes
     line = find_equilibria(Model({x: y - x, y: x - y}, region={x: (0, 1), y: (0, 1)}),
                            n_starts=64, rounds=0, sim_starts=0)
-    assert len(line) > 10 and "not isolated" in line.notes[0]
-    assert all(abs(e.state[0] - e.state[1]) < 1e-9 for e in line)
+    # the line is reported once, as a continuum, not sampled point by point
+    assert len(line) == 0 and not line.notes
+    (c,) = line.continua
+    assert c.equations == ("x = y",) and len(c.points) > 10
+    assert np.all(np.abs(c.points[:, 0] - c.points[:, 1]) < 1e-9)
 
 
 def test_non_smooth_points_get_their_stability_from_perturbation() -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from dynsys._numerics.stepping import euler
 from dynsys._types import FloatArray
@@ -35,7 +36,11 @@ def batched_solve(jm: FloatArray, rhs: FloatArray) -> tuple[FloatArray, Any]:
             try:
                 out[k] = np.linalg.solve(jm[k], rhs[k])
             except np.linalg.LinAlgError:
-                out[k] = np.linalg.lstsq(jm[k], rhs[k], rcond=None)[0]
+                try:
+                    out[k] = np.linalg.lstsq(jm[k], rhs[k], rcond=None)[0]
+                except np.linalg.LinAlgError:  # "SVD did not converge": a singular step
+                    singular[k] = True
+                    continue
                 singular[k] = not np.all(np.isfinite(out[k]))
         return np.where(singular[:, None], 0.0, out), singular
 
@@ -115,14 +120,53 @@ def polish(
     return best, best_res
 
 
-def dedup(points: FloatArray, known: FloatArray, tol: float) -> FloatArray:
+def dedup(points: FloatArray, known: FloatArray, tol: float | FloatArray) -> FloatArray:
+    """Points farther than ``tol`` (max-norm; one radius per point, or one for all)
+    from every known point and from every point kept before them."""
+    radii = np.broadcast_to(np.asarray(tol, dtype=np.float64), (len(points),))
     new: list[FloatArray] = []
-    for p in points:
+    for p, r in zip(points, radii, strict=True):
         pool = [*known, *new]
-        if pool and np.min(np.max(np.abs(np.asarray(pool) - p), axis=1)) <= tol:
+        if pool and np.min(np.max(np.abs(np.asarray(pool) - p), axis=1)) <= r:
             continue
         new.append(p)
     return np.asarray(new).reshape(-1, points.shape[1])
+
+
+def dedup_radius(jz: Callable[[FloatArray], FloatArray], z: FloatArray, known: FloatArray,
+                 tol: float) -> tuple[FloatArray, int]:
+    """Per-root de-duplication radius (box-scaled), and the count of failed SVDs.
+
+    A root known to residual ``tol`` is known to about ``tol / sigma_min`` in position
+    (``sigma_min`` the smallest singular value of the scaled Jacobian), so the radius is
+    ``clip(10 tol / sigma_min, 1e-7, 1e-3)``: 1e-7 (the former fixed radius) for a
+    well-conditioned root, wider for an ill-conditioned one, whose polished copies
+    scatter. A failed SVD (``LinAlgError``, a non-finite Jacobian) gets 1e-3. Only
+    points with another point (of ``z`` or ``known``) within 1e-3 (max-norm) need
+    the SVD; the others keep 1e-7.
+    """
+    radius = np.full(len(z), 1e-7)
+    failures = 0
+    if len(z) == 0:
+        return radius, failures
+    tree = cKDTree(np.vstack([z, known]))
+    counts = tree.query_ball_point(z, r=1e-3, p=np.inf, return_length=True)
+    near = np.flatnonzero(np.asarray(counts) > 1)
+    if near.size == 0:
+        return radius, failures
+    with np.errstate(all="ignore"):
+        jac = jz(z[near])
+    for i, k in enumerate(near):
+        try:
+            if not np.all(np.isfinite(jac[i])):
+                raise np.linalg.LinAlgError("non-finite Jacobian")
+            smin = float(np.linalg.svd(jac[i], compute_uv=False).min())
+        except np.linalg.LinAlgError:
+            failures += 1
+            radius[k] = 1e-3
+            continue
+        radius[k] = 1e-3 if smin <= 0 else min(1e-3, max(1e-7, 10 * tol / smin))
+    return radius, failures
 
 
 def euler_ends(

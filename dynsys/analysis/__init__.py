@@ -2,6 +2,9 @@
 phase planes and the 1-D flux.
 """
 
+from dynsys.analysis.continua import (
+    Continuum as Continuum,
+)
 from dynsys.analysis.equilibria import (
     Equilibria as Equilibria,
     Equilibrium as Equilibrium,
@@ -59,6 +62,7 @@ __all__ = [
     "ActivationCurve",
     "Adaptive",
     "BasinMap",
+    "Continuum",
     "DirectionField",
     "Equilibria",
     "Equilibrium",

@@ -1,17 +1,30 @@
 """Every equilibrium in a box: ``find_equilibria(system, params, region) -> Equilibria``.
 
-1-D: the right-hand side on a fine grid (20,001 points by default); every sign change
-is refined by Brent's method, a grid node where F is exactly zero is a root, and every
-local minimum of ``|F|`` whose parabola comes near zero is examined for a double root
-(tangency: ``F'`` bracketed and solved, then ``|F|`` checked) or a pair of close roots.
+1-D (:mod:`dynsys.analysis._roots_1d`): the right-hand side on a fine grid (20,001
+points by default); every sign change is refined by Brent's method, a grid node where F
+is exactly zero is a root, and every local minimum of ``|F|`` whose parabola comes near
+zero is examined for a double root (tangency: ``F'`` bracketed and solved, then ``|F|``
+checked) or a pair of close roots. A Brent point whose residual is more than a
+continuous F can leave there is a *jump* across zero (a Heaviside, a Piecewise, a
+comparison): no equilibrium, reported in the notes ("no equilibrium (F jumps across 0
+at x = 0.5)"). Five or more consecutive grid nodes with ``|F| <= 1e-12 max(1, |F|)``
+make an interval of equilibria (a :class:`~dynsys.analysis.continua.Continuum`).
 
 n-D: quasi-random (scrambled Sobol) starts plus the end points of short Euler runs,
 batched damped Newton with the exact Jacobian, then rounds of *deflated* Newton from
 fresh starts (Farrell, Birkisson & Funke 2015: the residual is multiplied by
 ``prod_j (||z - z_j||^-p + shift)`` in box-scaled coordinates ``z``, so converged roots
 repel later runs), de-duplication in scaled distance, and a final polish by plain
-Newton to a residual near machine precision. Only points inside the box (up to a
-relative 1e-9) are kept. Starts that did not converge are counted, with reasons, in
+Newton to a residual near machine precision. The model's own initial state, when inside
+the box, is always one of the first round's starts. The de-duplication radius of a root
+is ``clip(10 tol / sigma_min, 1e-7, 1e-3)`` in box-scaled coordinates (``sigma_min``
+the smallest singular value of the scaled Jacobian): an ill-conditioned root's
+polished copies are one root. Only points inside the box (up to a relative 1e-9) are
+kept. Roots on a set of equilibria that is not isolated (a line, a surface) are
+reported once as a :class:`~dynsys.analysis.continua.Continuum`, not point by point
+(:func:`~dynsys.analysis.continua.split_continua`); when F vanishes at every start the
+whole region is one. Starts that did not converge, and linear-algebra failures
+(``LinAlgError``, caught), are counted, with reasons, in
 :attr:`Equilibria.newton_failures` / :attr:`Equilibria.failure_reasons`.
 
 References
@@ -25,18 +38,27 @@ Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*, chapter 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from scipy import optimize
 from scipy.stats import qmc
 
 from dynsys._io import to_jsonable
-from dynsys._numerics.newton import CONVERGED, REASONS, dedup, deflated_newton, euler_ends, polish
+from dynsys._numerics.newton import (
+    CONVERGED,
+    REASONS,
+    dedup,
+    dedup_radius,
+    deflated_newton,
+    euler_ends,
+    polish,
+)
 from dynsys._types import ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
+from dynsys.analysis._roots_1d import roots_1d
+from dynsys.analysis.continua import Continuum, interval, split_continua, whole_region
 from dynsys.analysis.simulate import simulate
 from dynsys.analysis.stability import TOL_EQUAL, TOL_HYPERBOLIC, Kind, kind_label, stability
 from dynsys.core.model import Model
@@ -173,7 +195,11 @@ class Equilibria:
     outside_region : int
         Starts that converged to an equilibrium outside the box (not kept).
     notes : tuple of str
-        Warnings about the result (e.g. equilibria that are apparently not isolated).
+        Warnings about the result (e.g. a jump of F across zero, which is no
+        equilibrium).
+    continua : tuple of Continuum
+        Sets of equilibria that are not isolated points (a line, an interval, the
+        whole region); their points are not in :attr:`equilibria`.
     """
 
     equilibria: tuple[Equilibrium, ...]
@@ -187,6 +213,7 @@ class Equilibria:
     failure_reasons: Mapping[str, int] = field(default_factory=dict)
     outside_region: int = 0
     notes: tuple[str, ...] = ()
+    continua: tuple[Continuum, ...] = ()
 
     def __iter__(self) -> Iterator[Equilibrium]:
         return iter(self.equilibria)
@@ -215,6 +242,7 @@ class Equilibria:
             "state_names": list(self.state_names),
             "region": {k: [lo, hi] for k, (lo, hi) in self.region.items()},
             "equilibria": [e.to_dict() for e in self.equilibria],
+            "continua": [c.to_dict() for c in self.continua],
             "diagnostics": {
                 "method": self.method,
                 "starts": self.starts,
@@ -242,6 +270,10 @@ class Equilibria:
         box = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in self.region.items())
         lines = [f"{self.system_name}: {len(self)} equilibri{'um' if len(self) == 1 else 'a'}"
                  f" in {box} ({pars})"]
+        if self.continua:
+            lines[0] += (f", and {len(self.continua)} continu"
+                         f"{'um' if len(self.continua) == 1 else 'a'} of equilibria")
+        lines += [f"  continuum: {c.description}" for c in self.continua]
         for i, e in enumerate(self.equilibria, 1):
             st = ", ".join(f"{k} = {v:.12g}" for k, v in zip(self.state_names, e.state,
                                                            strict=True))
@@ -339,62 +371,6 @@ def _perturbation_stable(
     return bool(np.all(np.max(np.abs(traj.final - x), axis=-1) <= radius))
 
 
-def _roots_1d(
-    f: Callable[[FloatArray], FloatArray], df: Callable[[FloatArray], FloatArray],
-    lo: float, hi: float, grid: int, tol_res: float,
-) -> list[tuple[float, str]]:
-    xs = np.linspace(lo, hi, grid)
-    fs = f(xs)
-    finite = np.isfinite(fs)
-    if not np.all(finite):
-        bad = xs[~finite][0]
-        raise ModelError(f"the right-hand side is not finite at {bad:g} inside the region")
-
-    def scalar(x: float) -> float:
-        return float(f(np.array([x]))[0])
-
-    def dscalar(x: float) -> float:
-        return float(df(np.array([x]))[0])
-
-    roots: list[tuple[float, str]] = [(float(x), "grid node") for x in xs[fs == 0.0]]
-    s = np.sign(fs)
-    for i in np.flatnonzero(s[:-1] * s[1:] < 0):
-        r = optimize.brentq(scalar, xs[i], xs[i + 1], xtol=1e-14, rtol=4 * np.finfo(float).eps)
-        roots.append((float(r), "brent"))
-    # local minima of |F| without a sign change: tangency or a pair of close roots
-    a = np.abs(fs)
-    mid = np.arange(1, grid - 1)
-    is_min = (a[mid] <= a[mid - 1]) & (a[mid] <= a[mid + 1]) & (s[mid] != 0)
-    is_min &= (s[mid - 1] == s[mid]) & (s[mid + 1] == s[mid])
-    curv = fs[mid - 1] - 2 * fs[mid] + fs[mid + 1]
-    # the parabola through the three nodes reaches (nearly) zero
-    vmin = fs[mid] - (fs[mid + 1] - fs[mid - 1]) ** 2 / (8 * np.where(curv == 0, np.inf, curv))
-    near = (np.sign(vmin) != s[mid]) | (np.abs(vmin) <= 1e-3 * max(1.0, float(a.max())))
-    for i in mid[is_min & near]:
-        xa, xb, sign = xs[i - 1], xs[i + 1], s[i]
-        da, db = dscalar(xa), dscalar(xb)
-        if da * db < 0:
-            xm = optimize.brentq(dscalar, xa, xb, xtol=1e-15, rtol=4 * np.finfo(float).eps)
-        else:
-            res = optimize.minimize_scalar(lambda x, sg=sign: sg * scalar(x), bounds=(xa, xb),
-                                           method="bounded", options={"xatol": 1e-14})
-            xm = float(res.x)
-        fm = scalar(xm)
-        if fm != 0 and np.sign(fm) != sign:
-            for u, v in ((xa, xm), (xm, xb)):
-                r = optimize.brentq(scalar, u, v, xtol=1e-14, rtol=4 * np.finfo(float).eps)
-                roots.append((float(r), "brent"))
-        elif abs(fm) <= tol_res:
-            roots.append((float(xm), "tangency"))
-    roots.sort()
-    out: list[tuple[float, str]] = []
-    for r, how in roots:
-        if out and abs(r - out[-1][0]) <= 1e-10 * max(1.0, hi - lo):
-            continue
-        out.append((r, how))
-    return out
-
-
 # ----------------------------------------------------------------------- main entry
 def find_equilibria(
     system: Any,
@@ -445,6 +421,8 @@ def find_equilibria(
     Returns
     -------
     Equilibria
+        Isolated equilibria, and in :attr:`Equilibria.continua` the sets of equilibria
+        that are not points (see the module docstring for the method and tolerances).
 
     Raises
     ------
@@ -490,10 +468,13 @@ def find_equilibria(
 
         probe = np.abs(f1(np.linspace(lo[0], lo[0] + width[0], 257)))
         fscale = max(1.0, float(np.max(probe[np.isfinite(probe)], initial=0.0)))
-        roots = _roots_1d(f1, d1, float(lo[0]), float(lo[0] + width[0]), grid, 1e-12 * fscale)
-        eqs = tuple(make(np.array([r]), how) for r, how in roots)
+        found = roots_1d(f1, d1, float(lo[0]), float(lo[0] + width[0]), grid, 1e-12 * fscale)
+        eqs = tuple(make(np.array([r]), how) for r, how in found.roots)
+        jumps = tuple(f"no equilibrium (F jumps across 0 at {names[0]} = {r:.9g})"
+                      for r in found.jumps)
+        cont = tuple(interval(names[0], a, b, box[names[0]]) for a, b in found.intervals)
         return Equilibria(eqs, sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
-                          "grid+brent", starts=grid)
+                          "grid+brent", starts=grid, notes=jumps, continua=cont)
 
     def fz(z: FloatArray) -> FloatArray:
         with np.errstate(all="ignore"):
@@ -512,8 +493,17 @@ def find_equilibria(
     fprobe = np.abs(fz(starts))
     fscale = max(1.0, float(np.median(np.max(np.where(np.isfinite(fprobe), fprobe, 0), axis=1))))
     tol_abs = tol * fscale
+    if np.all(np.isfinite(fprobe)) and float(np.max(fprobe)) <= tol_abs:
+        # F vanishes at every start: the whole region is a continuum of equilibria
+        return Equilibria(
+            (), sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
+            "deflated newton", starts=len(starts),
+            continua=(whole_region(names, box, lo + width * starts),))
     if sim_starts > 0:
         starts = np.vstack([euler_ends(fz, jz, sobol.random(sim_starts), 200), starts])
+    init = _initial_start(sys_, lo, width)
+    if init is not None:  # the model's own initial state: an equilibrium there is found
+        starts = np.vstack([starts, init])
     known = np.empty((0, n))
     methods: list[str] = []
     fails: Counter[str] = Counter()
@@ -541,7 +531,10 @@ def find_equilibria(
         conv = conv[ok]
         inside = np.all((conv >= -edge) & (conv <= 1 + edge), axis=1)
         outside += int(np.sum(~inside))
-        new = dedup(conv[inside], known, 1e-7)
+        radius, la_fail = dedup_radius(jz, conv[inside], known, tol_abs)
+        if la_fail:
+            fails["linear algebra failed at a root (SVD)"] += la_fail
+        new = dedup(conv[inside], known, radius)
         if len(new) == 0 and round_ > 0:
             break
         known = np.vstack([known, new])
@@ -559,14 +552,25 @@ def find_equilibria(
         used += len(zc)
         known = np.vstack([known, new])
         methods += ["exact candidate"] * len(new)
+    isolated, continua, la_failures = split_continua(fz, jz, known, tol_abs, lo, width, names)
+    if la_failures:
+        fails["linear algebra failed at a root (SVD)"] += la_failures
     xs = lo + width * known
     order = np.lexsort(xs.T[::-1]) if len(xs) else np.array([], dtype=int)
-    eqs = tuple(make(xs[i], methods[i]) for i in order)
+    eqs_list: list[Equilibrium] = []
+    for i in order:
+        if not isolated[i]:
+            continue
+        try:
+            eqs_list.append(make(xs[i], methods[i]))
+        except np.linalg.LinAlgError:
+            fails["linear algebra failed at a root (eigenvalues)"] += 1
+    eqs = tuple(eqs_list)
     return Equilibria(
         eqs, sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
         "deflated newton", starts=used, newton_failures=int(sum(fails.values())),
         failure_reasons=MappingProxyType(dict(fails)), outside_region=outside,
-        notes=_notes(eqs, tol_hyperbolic),
+        notes=_notes(eqs, tol_hyperbolic), continua=tuple(continua),
     )
 
 
@@ -586,6 +590,23 @@ def _check_search(*, rounds: Any, max_iter: Any, grid: Any, tol: Any, sim_starts
     if isinstance(tol, bool) or not isinstance(tol, int | float | np.floating | np.integer) \
             or not (0 < tol < np.inf):
         raise ModelError(f"tol must be a positive finite number, got {tol!r}")
+
+
+def _initial_start(sys_: Any, lo: FloatArray, width: FloatArray) -> FloatArray | None:
+    """The model's declared initial state in box-scaled coordinates, if inside the box."""
+    model = getattr(sys_, "model", None)
+    init = getattr(model, "init", None)
+    if not init:
+        return None
+    names = tuple(sys_.state_names)
+    try:
+        x = np.array([float(init[k]) for k in names])
+    except (KeyError, TypeError, ValueError):
+        return None
+    z = (x - lo) / width
+    if not np.all(np.isfinite(z)) or np.any((z < 0) | (z > 1)):
+        return None
+    return z[None, :]
 
 
 def _notes(eqs: tuple[Equilibrium, ...], tol: float) -> tuple[str, ...]:

@@ -46,7 +46,12 @@ import numpy as np
 from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
-from dynsys.analysis.stability import sorted_eigenvalues, stable_mask, unstable_dimension
+from dynsys.analysis.stability import (
+    on_axis,
+    sorted_eigenvalues,
+    stable_mask,
+    unstable_dimension,
+)
 from dynsys.bifurcation._arclength import (
     FJ,
     ContinuationSettings,
@@ -140,6 +145,36 @@ class Branch:
         """
         return stable_mask(self.eigenvalues)
 
+    @property
+    def non_hyperbolic(self) -> Any:
+        """Boolean (N,) array: an eigenvalue on the imaginary axis.
+
+        :func:`~dynsys.analysis.stability.on_axis` for some eigenvalue (a zero
+        eigenvalue on a branch of a continuum, a fold, a Hopf point): linear stability
+        decides nothing there, so such a point is neither stable nor counted unstable.
+        """
+        ev = np.asarray(self.eigenvalues)
+        if ev.size == 0:
+            return np.zeros(len(self), dtype=bool)
+        return np.any(on_axis(ev), axis=-1)
+
+    def stability_runs(self) -> list[tuple[int, int, str]]:
+        """Runs of one stability label: ``(start, stop, label)``, stop exclusive.
+
+        The label is ``"non-hyperbolic"`` where :attr:`non_hyperbolic`, else
+        ``"stable"`` or ``"k unstable"``.
+        """
+        nh = self.non_hyperbolic
+        labels = ["non-hyperbolic" if nh[i] else "stable" if self.unstable[i] == 0
+                  else f"{int(self.unstable[i])} unstable" for i in range(len(self))]
+        out = []
+        start = 0
+        for i in range(1, len(self) + 1):
+            if i == len(self) or labels[i] != labels[start]:
+                out.append((start, i, labels[start]))
+                start = i
+        return out
+
     def points(self, kind: str | PointType) -> tuple[SpecialPoint, ...]:
         """The special points of one type (e.g. ``"fold"``)."""
         kind = PointType(kind)
@@ -167,6 +202,10 @@ class Branch:
             "states": {name: self.states[:, i] for i, name in enumerate(self.state_names)},
             "unstable": self.unstable,
             "stable": self.stable,
+            "non_hyperbolic": self.non_hyperbolic,
+            "stability": [{"label": lab, "from": float(self.values[a]),
+                           "to": float(self.values[b - 1])}
+                          for a, b, lab in self.stability_runs()],
             "eigenvalues": self.eigenvalues,
             "step_sizes": self.step_sizes,
             "newton_iterations": self.newton_iterations,
@@ -180,8 +219,7 @@ class Branch:
         rows = [f"{len(self)} points, {self.param} in [{self.values.min():.6g}, "
                 f"{self.values.max():.6g}]" + (", closed" if self.closed else "")]
         parts = []
-        for a, b, k in self.segments():
-            label = "stable" if k == 0 else f"{k} unstable"
+        for a, b, label in self.stability_runs():
             parts.append(f"{label} {self.param} {self.values[a]:.4g}..{self.values[b - 1]:.4g}")
         rows.append("stability: " + "; ".join(parts))
         if self.special_points:

@@ -19,6 +19,7 @@ import numpy as np
 from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import FloatArray, ParamsLike, RngLike
+from dynsys.analysis.continua import Continuum
 from dynsys.analysis.equilibria import find_equilibria
 from dynsys.bifurcation._arclength import _check_bounds, _param_index
 from dynsys.bifurcation.continuation import Branch, ContinuationSettings, continue_equilibria
@@ -80,6 +81,10 @@ class BifurcationDiagram:
         Parameter values at which equilibria were searched.
     skipped : tuple of SkippedStart
         Equilibria from which the continuation failed (kept, with the reason).
+    continua : tuple of (float, Continuum)
+        Continua of equilibria (sets that are not isolated points) met at a sample
+        value, with that value. No branch is started from their points: a branch of a
+        continuum is not a curve in (parameter, state).
     """
 
     model: str
@@ -89,6 +94,7 @@ class BifurcationDiagram:
     branches: tuple[Branch, ...]
     samples: FloatArray
     skipped: tuple[SkippedStart, ...] = ()
+    continua: tuple[tuple[float, Continuum], ...] = ()
 
     @property
     def special_points(self) -> tuple[SpecialPoint, ...]:
@@ -124,6 +130,7 @@ class BifurcationDiagram:
             "branches": [br.to_dict() for br in self.branches],
             "special_points": [sp.to_dict() for sp in self.special_points],
             "skipped": [sk.to_dict() for sk in self.skipped],
+            "continua": [{"value": float(v), **c.to_dict()} for v, c in self.continua],
         })
 
     def __str__(self) -> str:
@@ -133,6 +140,7 @@ class BifurcationDiagram:
                 f"{len(self.special_points)} special points"
                 + (f", {len(self.skipped)} skipped start(s)" if self.skipped else ""))
         lines = [head, *(str(br) for br in self.branches)]
+        lines += [f"continuum at {self.param} = {v:g}: {c.description}" for v, c in self.continua]
         lines += [f"└─ {sk}" for sk in self.skipped]
         return "\n".join(lines)
 
@@ -266,12 +274,14 @@ def bifurcation_diagram(
     samples = np.linspace(lo, hi, n_samples) if n_samples > 1 else np.array([(lo + hi) / 2])
     branches: list[Branch] = []
     skipped: list[SkippedStart] = []
+    continua: list[tuple[float, Continuum]] = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for value in samples:
             p = p_base.copy()
             p[k] = value
             found = find_equilibria(system, p, region, rng=rng)
-            for eq in found:
+            continua += [(float(value), c) for c in found.continua]
+            for eq in found:  # isolated equilibria only: a continuum's points are not listed
                 x = np.asarray(eq.state, dtype=np.float64)
                 if any(_on_branch(system, br, float(value), x, k, p_base) for br in branches):
                     continue
@@ -288,4 +298,5 @@ def bifurcation_diagram(
     return BifurcationDiagram(
         model=system.name, param=param, bounds=(lo, hi),
         params={nm: float(v) for nm, v in zip(names, p_base, strict=True) if nm != param},
-        branches=tuple(branches), samples=samples, skipped=tuple(skipped))
+        branches=tuple(branches), samples=samples, skipped=tuple(skipped),
+        continua=tuple(continua))

@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         from dynsys.latex import evaluated_jacobians_latex, jacobian_latex
 
         parts = [eq.to_latex(args.precision)]
+        parts += ["Not isolated: " + c.description.replace("_", r"\_") + "."
+                  for c in eq.continua]  # continua of equilibria are not table rows
         if hasattr(system, "model"):
             parts.append(jacobian_latex(system.model))
         parts.append(evaluated_jacobians_latex(eq, args.precision))
