@@ -27,8 +27,9 @@ import contextlib
 import itertools
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -43,6 +44,7 @@ __all__ = [
     "GridSweep",
     "SerialExecutor",
     "executor_from",
+    "iter_tasks",
     "pinned_call",
     "run_tasks",
     "sweep_grid",
@@ -50,6 +52,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+#: Tasks in flight at once on an executor (results are yielded in task order).
+_WINDOW = 1024
 
 _BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
              "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -139,6 +144,55 @@ def executor_from(
     yield SerialExecutor()
 
 
+def iter_tasks(
+    fn: Callable[..., T], tasks: Iterable[tuple[Any, ...]], executor: Executor | None = None,
+    *, total: int | None = None, progress: bool = False, desc: str = "sweep",
+    window: int = _WINDOW,
+) -> Iterator[T]:
+    """Yield ``fn(*args)`` for every ``args`` of the iterable ``tasks``, in task order.
+
+    The streaming form of :func:`run_tasks`: tasks are drawn from ``tasks`` as they are
+    submitted, at most ``window`` of them are in flight, and each result is yielded as
+    soon as those before it are done, so memory does not grow with the number of tasks
+    (millions of them may come from a generator). ``total`` sizes the progress bar.
+
+    Examples
+    --------
+    >>> list(iter_tasks(pow, ((2, k) for k in range(4))))
+    [1, 2, 4, 8]
+    """
+    executor = executor or SerialExecutor()
+    bar = None
+    if progress:
+        bar = tqdm(total=total, desc=desc, file=sys.stderr, leave=False)
+    pending: deque[Future[T]] = deque()
+    try:
+        if isinstance(executor, SerialExecutor):  # run one by one, so the bar moves
+            for args in tasks:
+                result = pinned_call(fn, *args)
+                if bar is not None:
+                    bar.update(1)
+                yield result
+            return
+        for args in tasks:
+            pending.append(executor.submit(pinned_call, fn, *args))
+            while len(pending) >= max(1, int(window)):
+                result = pending.popleft().result()
+                if bar is not None:
+                    bar.update(1)
+                yield result
+        while pending:
+            result = pending.popleft().result()
+            if bar is not None:
+                bar.update(1)
+            yield result
+    finally:
+        for fut in pending:  # stopped early (an error, or the caller): drop the rest
+            fut.cancel()
+        if bar is not None:
+            bar.close()
+
+
 def run_tasks(
     fn: Callable[..., T], tasks: Sequence[tuple[Any, ...]], executor: Executor | None = None,
     *, progress: bool = False, desc: str = "sweep",
@@ -160,27 +214,8 @@ def run_tasks(
     list
         ``[fn(*tasks[0]), fn(*tasks[1]), ...]``, whatever order the tasks finished in.
     """
-    executor = executor or SerialExecutor()
-    bar = None
-    if progress:
-        bar = tqdm(total=len(tasks), desc=desc, file=sys.stderr, leave=False)
-    try:
-        results: list[Any] = [None] * len(tasks)
-        if isinstance(executor, SerialExecutor):  # run one by one, so the bar moves
-            for i, args in enumerate(tasks):
-                results[i] = pinned_call(fn, *args)
-                if bar is not None:
-                    bar.update(1)
-            return results
-        futures = {executor.submit(pinned_call, fn, *args): i for i, args in enumerate(tasks)}
-        for fut in as_completed(futures):
-            results[futures[fut]] = fut.result()
-            if bar is not None:
-                bar.update(1)
-        return results
-    finally:
-        if bar is not None:
-            bar.close()
+    return list(iter_tasks(fn, tasks, executor, total=len(tasks), progress=progress,
+                           desc=desc))
 
 
 @dataclass(frozen=True)

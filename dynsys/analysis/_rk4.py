@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from dynsys._types import FloatArray
+from dynsys.analysis._solver_limits import StepWatch
 from dynsys.errors import SimulationError
 
 __all__ = ["RK4", "rk4_run"]
@@ -31,9 +32,11 @@ class RK4:
 
 
 def rk4_run(system: Any, xs: FloatArray, ps: FloatArray, t0: float, dt: float, steps: int,
-            save_every: int, n_saved: int) -> tuple[FloatArray, FloatArray]:
+            save_every: int, n_saved: int,
+            watch: StepWatch | None = None) -> tuple[FloatArray, FloatArray]:
     """Runs ``xs (runs, n)`` for ``steps`` steps of ``dt``; ``(runs, n_saved, n)`` saved
-    every ``save_every`` steps, and the final states.
+    every ``save_every`` steps, and the final states. ``watch`` checks the step against
+    RK4's stability limit at its check points (and warns once).
 
     Raises
     ------
@@ -51,6 +54,8 @@ def rk4_run(system: Any, xs: FloatArray, ps: FloatArray, t0: float, dt: float, s
 
     with np.errstate(all="ignore"):
         for k in range(steps):
+            if watch is not None and watch.due(k):
+                watch.check(x, k)
             t = t0 + k * dt
             k1 = f(x, t)
             k2 = f(x + 0.5 * dt * k1, t + 0.5 * dt)

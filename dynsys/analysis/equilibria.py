@@ -408,7 +408,7 @@ def find_equilibria(
     max_iter : int, default 60
         Newton iterations per start.
     grid : int, default 20001
-        Grid points of the 1-D search.
+        Grid points of the 1-D search (from 101 to 10**8: a coarser grid misses roots).
     tol : float, default 1e-10
         Newton convergence, relative to the scale of F (``max(1, typical |F|)``); the
         polish then drives residuals towards machine precision. A root whose polished
@@ -427,7 +427,8 @@ def find_equilibria(
     Raises
     ------
     ModelError
-        For a time-dependent system, bad parameters, or no region.
+        For a time-dependent system, bad parameters, no region, or a search setting
+        out of range (``rounds < 0``, ``grid < 101``, ``tol`` not positive, ...).
 
     Examples
     --------
@@ -444,6 +445,7 @@ def find_equilibria(
     """
     sys_ = compile(system) if isinstance(system, Model) else system
     require_autonomous(sys_, "finding equilibria")
+    _check_search(rounds=rounds, max_iter=max_iter, grid=grid, tol=tol, sim_starts=sim_starts)
     p = np.asarray(resolve_params(sys_, params), dtype=np.float64)
     if p.ndim != 1:
         raise ModelError("find_equilibria takes one parameter vector, not a batch")
@@ -464,7 +466,6 @@ def find_equilibria(
         def d1(x: FloatArray) -> FloatArray:
             return sys_.jac(x[:, None], p)[:, 0, 0]
 
-        grid = max(int(grid), 3)
         probe = np.abs(f1(np.linspace(lo[0], lo[0] + width[0], 257)))
         fscale = max(1.0, float(np.max(probe[np.isfinite(probe)], initial=0.0)))
         found = roots_1d(f1, d1, float(lo[0]), float(lo[0] + width[0]), grid, 1e-12 * fscale)
@@ -571,6 +572,24 @@ def find_equilibria(
         failure_reasons=MappingProxyType(dict(fails)), outside_region=outside,
         notes=_notes(eqs, tol_hyperbolic), continua=tuple(continua),
     )
+
+
+#: Grid points of the 1-D search: fewer miss roots, more do not fit in memory.
+_GRID_RANGE = (101, 10**8)
+
+
+def _check_search(*, rounds: Any, max_iter: Any, grid: Any, tol: Any, sim_starts: Any) -> None:
+    """The search settings of :func:`find_equilibria`, each refused by name when invalid."""
+    for name, value, low, high in (("rounds", rounds, 0, None), ("max_iter", max_iter, 1, None),
+                                   ("sim_starts", sim_starts, 0, None),
+                                   ("grid", grid, *_GRID_RANGE)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low \
+                or (high is not None and value > high):
+            wanted = f"an integer >= {low}" if high is None else f"an integer from {low} to {high}"
+            raise ModelError(f"{name} must be {wanted}, got {value!r}")
+    if isinstance(tol, bool) or not isinstance(tol, int | float | np.floating | np.integer) \
+            or not (0 < tol < np.inf):
+        raise ModelError(f"tol must be a positive finite number, got {tol!r}")
 
 
 def _initial_start(sys_: Any, lo: FloatArray, width: FloatArray) -> FloatArray | None:

@@ -24,6 +24,11 @@ from dynsys.errors import ModelError
 
 __all__ = ["ActivationCurve", "Flux", "activation_curve", "flux"]
 
+#: Bytes per sample of :func:`flux` (the grid, F and the batch the rhs builds), and the most
+#: one call may use.
+_BYTES_PER_POINT = 64
+_MAX_BYTES = 4e9
+
 
 @dataclass(frozen=True, eq=False)
 class Flux:
@@ -94,7 +99,8 @@ def flux(
     Raises
     ------
     ModelError
-        If the system does not have exactly one state.
+        If the system does not have exactly one state, or ``points`` is not an integer
+        >= 2 or needs more memory than 4 GB.
 
     Examples
     --------
@@ -107,10 +113,15 @@ def flux(
     if sys_.n != 1:
         raise ModelError(f"the flux plot is for 1-D systems; {sys_.name} has {sys_.n} states "
                          "(use the phase plane for 2-D)")
+    if isinstance(points, bool) or not isinstance(points, int | np.integer) or points < 2:
+        raise ModelError(f"points must be an integer >= 2, got {points!r}")
+    if points * _BYTES_PER_POINT > _MAX_BYTES:  # checked before anything is allocated
+        raise ModelError(f"points = {points} needs about {points * _BYTES_PER_POINT / 1e9:.3g} "
+                         f"GB (more than {_MAX_BYTES / 1e9:g} GB); use fewer points")
     eq = equilibria if equilibria is not None else find_equilibria(sys_, params, region)
     p = resolve_params(sys_, params)
     lo, hi = eq.region[sys_.state_names[0]]
-    x = np.linspace(lo, hi, max(int(points), 2))
+    x = np.linspace(lo, hi, int(points))
     dxdt = sys_.rhs(x[:, None], p)[:, 0]
     slopes = np.array([e.jacobian[0, 0] for e in eq], dtype=np.float64)
     return Flux(x, dxdt, eq, slopes, sys_.state_names[0], sys_.name, eq.params)

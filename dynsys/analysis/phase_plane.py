@@ -433,6 +433,12 @@ def separatrices(system: Any, equilibria: Equilibria, params: ParamsLike = None,
     return tuple(out)
 
 
+#: Bytes per run of a basin map (RK4 stages and temporaries of a (B, 2) batch, distances,
+#: labels), and the most one map may use.
+_BYTES_PER_RUN = 400
+_MAX_BASIN_BYTES = 4e9
+
+
 def basin_map(system: Any, equilibria: Equilibria, params: ParamsLike = None,
               region: Region | None = None, *, resolution: int | tuple[int, int] = 101,
               t_end: float | None = None, dt: float | None = None,
@@ -459,6 +465,15 @@ def basin_map(system: Any, equilibria: Equilibria, params: ParamsLike = None,
     """
     sys_, p, reg = _setup(system, params, region)
     nx, ny = (resolution, resolution) if isinstance(resolution, (int, np.integer)) else resolution
+    for k in (nx, ny):
+        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
+            raise ModelError(f"resolution must be an integer >= 2 or a pair of them, "
+                             f"got {resolution!r}")
+    if nx * ny * _BYTES_PER_RUN > _MAX_BASIN_BYTES:  # checked before anything is allocated
+        raise ModelError(
+            f"resolution = {resolution!r} is {nx * ny:.4g} runs needing about "
+            f"{nx * ny * _BYTES_PER_RUN / 1e9:.3g} GB (more than {_MAX_BASIN_BYTES / 1e9:g} "
+            "GB); use a smaller resolution")
     xs = _axis(reg[sys_.state_names[0]], int(nx))
     ys = _axis(reg[sys_.state_names[1]], int(ny))
     gx, gy = np.meshgrid(xs, ys)

@@ -12,7 +12,9 @@ conditions and noise realisations at once:
   batch of 10,000 trajectories cheap.
 * **Adaptive** (:class:`Adaptive`): :func:`scipy.integrate.solve_ivp` per initial
   condition (RK45, RK23, DOP853, LSODA, Radau, BDF; the implicit ones get the exact
-  Jacobian), reported on the same time grid as Euler. Noiseless only.
+  Jacobian), reported on the same time grid as Euler. Noiseless only. Each run is
+  bounded by right-hand-side evaluations and wall time (``Adaptive.max_evaluations``,
+  ``max_seconds``); the code lives in :mod:`dynsys.analysis._adaptive`.
 
 A state that becomes non-finite raises :class:`~dynsys.errors.SimulationError`
 naming the first non-finite step and trajectory.
@@ -26,13 +28,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from dynsys._io import to_jsonable
 from dynsys._types import ADAPTIVE_SOLVERS, ArrayLike, FloatArray, RngLike
+from dynsys.analysis._adaptive import adaptive_run as adaptive_run, adaptive_states
 from dynsys.analysis._rk4 import RK4, rk4_run
+from dynsys.analysis._solver_limits import MAX_EVALUATIONS, MAX_SECONDS, StepWatch, check_limits
 from dynsys.core.system import CompiledSystem, compile, resolve_params
-from dynsys.errors import ConvergenceError, ModelError, SimulationError
+from dynsys.errors import ModelError, SimulationError
 
 __all__ = [
     "RK4",
@@ -44,7 +47,6 @@ __all__ = [
     "simulate",
 ]
 
-_IMPLICIT = {"Radau", "BDF", "LSODA"}
 #: Most Euler steps one call takes (a typo such as dt = 1e-300 must not hang or crash).
 _MAX_STEPS = 10**10
 _MAX_STORED_BYTES = 4e9
@@ -77,12 +79,19 @@ class Adaptive:
         Relative and absolute tolerances (tighter than scipy's defaults).
     max_step : float
         Largest step the solver may take (``inf``: no limit).
+    max_evaluations : int, default 100000
+        Most right-hand-side (and Jacobian) evaluations of one run; then
+        :class:`~dynsys.errors.ConvergenceError` (a blow-up or a stalled solver).
+    max_seconds : float, default 300
+        Most wall time of one run, in seconds (``inf``: no limit).
     """
 
     solver: str = "RK45"
     rtol: float = 1e-8
     atol: float = 1e-10
     max_step: float = math.inf
+    max_evaluations: int = MAX_EVALUATIONS
+    max_seconds: float = MAX_SECONDS
 
     def __post_init__(self) -> None:
         key = str(self.solver).lower()
@@ -97,6 +106,9 @@ class Adaptive:
             if not value > 0 or math.isnan(value):
                 raise ModelError(f"{name} must be positive, got {getattr(self, name)!r}")
             object.__setattr__(self, name, value)
+        evaluations, seconds = check_limits(self.max_evaluations, self.max_seconds)
+        object.__setattr__(self, "max_evaluations", evaluations)
+        object.__setattr__(self, "max_seconds", seconds)
 
     @property
     def name(self) -> str:
@@ -161,7 +173,8 @@ class Trajectory:
     trials : int
         Noise realisations per initial condition.
     diagnostics : mapping
-        ``steps`` (Euler steps); for adaptive runs ``nfev``, ``njev``, ``status`` and
+        ``steps`` (fixed steps) and, when the step was found beyond the method's
+        stability limit, ``warnings``; for adaptive runs ``nfev``, ``njev``, ``status`` and
         ``message``, one entry per run.
     """
 
@@ -358,7 +371,16 @@ def simulate(
     SimulationError
         A state became non-finite; the message names the first such step and run.
     ConvergenceError
-        An adaptive solver gave up.
+        An adaptive solver gave up, or used up its budget (``Adaptive.max_evaluations``,
+        ``max_seconds``).
+
+    Warns
+    -----
+    UserWarning
+        When ``dt |lambda|`` of the Jacobian exceeds the fixed-step method's stability
+        limit (2 for Euler, 2.785 for RK4) on a decaying mode, at the start or at a few
+        points along the run (systems with a Jacobian only); also recorded in
+        ``diagnostics["warnings"]``.
 
     Examples
     --------
@@ -441,19 +463,23 @@ def simulate(
         par_out = {k: tuple(ps[:, i].tolist()) for i, k in enumerate(sys.param_names)}
 
     if isinstance(meth, Adaptive):
-        states, final, diag = _adaptive(sys, xs, ps, t0, dt, steps, saved, meth)
+        states, final, diag = adaptive_states(sys, xs, ps, t0, dt, steps, saved, meth)
         label = meth.name
     elif isinstance(meth, RK4):
-        states, final = rk4_run(sys, xs, ps, t0, dt, steps, save_every, saved.size)
+        watch = StepWatch(sys, ps, t0, dt, steps, "rk4")
+        states, final = rk4_run(sys, xs, ps, t0, dt, steps, save_every, saved.size, watch)
         diag = {"steps": steps}
         label = "rk4"
     else:
+        watch = StepWatch(sys, ps, t0, dt, steps)
         states, final = _euler(
             sys, xs, ps, t0, dt, steps, save_every, saved.size, sig, noisy, gen, check_every,
-            trials,
+            trials, watch,
         )
         diag = {"steps": steps}
         label = "euler-maruyama" if noisy else "euler"
+    if not isinstance(meth, Adaptive) and watch.messages:
+        diag["warnings"] = tuple(watch.messages)
     return Trajectory(
         t=_frozen(times),
         states=_frozen(states),
@@ -477,7 +503,7 @@ StepFn = Callable[[FloatArray, float, FloatArray], None]
 def _euler(
     sys: Any, xs: FloatArray, ps: FloatArray, t0: float, dt: float, steps: int,
     save_every: int, n_saved: int, sig: FloatArray, noisy: bool,
-    gen: np.random.Generator, check_every: int, trials: int,
+    gen: np.random.Generator, check_every: int, trials: int, watch: StepWatch,
 ) -> tuple[FloatArray, FloatArray]:
     runs, n = xs.shape
     # Internally a compiled system works on (n, runs): one contiguous row per state.
@@ -498,6 +524,7 @@ def _euler(
     scale = (scale.T if scale.ndim == 2 else scale[:, None]) if transposed else scale
     checkpoint, ck_step = x.copy(), 0
     ck_rng = gen.bit_generator.state if noisy else None
+    watch.check(xs, 0)
     with np.errstate(all="ignore"):
         for k in range(steps):
             step(x, t0 + k * dt, x_next)
@@ -513,6 +540,8 @@ def _euler(
                 if not np.isfinite(x).all():
                     _locate(step, checkpoint, ck_step, ck_rng, gen, t0, dt, z, z_view, scale,
                             noisy, transposed, trials)
+                if watch.due(done):
+                    watch.check(x.T if transposed else x, done)
                 checkpoint[...] = x
                 ck_step = done
                 if noisy:
@@ -565,89 +594,3 @@ def _locate(
                     trajectory=run,
                 )
             x, x_next = x_next, x
-
-
-# ----------------------------------------------------------------------------- adaptive
-def adaptive_run(
-    fun: Callable[[float, FloatArray], FloatArray], t_span: tuple[float, float], y0: ArrayLike,
-    method: Adaptive, *, t_eval: ArrayLike | None = None, events: Any = None,
-    jac: Callable[[float, FloatArray], FloatArray] | None = None,
-) -> Any:
-    """One adaptive run of ``dy/dt = fun(t, y)``: the package's one call of ``solve_ivp``.
-
-    ``method`` gives the solver, ``rtol``, ``atol`` and ``max_step``; ``t_eval``,
-    ``events`` and ``jac`` mean what they mean to :func:`scipy.integrate.solve_ivp`,
-    whose result (``t``, ``y``, ``status``, ``message``, ``t_events``, ...) is returned
-    as is: the caller checks ``status`` and finiteness and says what a failure means.
-    Floating-point warnings are silenced.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> sol = adaptive_run(lambda t, y: -y, (0.0, 1.0), [1.0], Adaptive("DOP853"))
-    >>> sol.status, bool(abs(sol.y[0, -1] - np.exp(-1.0)) < 1e-8)
-    (0, True)
-    """
-    with np.errstate(all="ignore"):
-        return solve_ivp(fun, t_span, y0, method=method.solver, t_eval=t_eval, events=events,
-                         rtol=method.rtol, atol=method.atol, max_step=method.max_step,
-                         **({} if jac is None else {"jac": jac}))
-
-
-def _adaptive(
-    sys: Any, xs: FloatArray, ps: FloatArray, t0: float, dt: float, steps: int,
-    saved: np.ndarray, meth: Adaptive,
-) -> tuple[FloatArray, FloatArray, dict[str, Any]]:
-    runs, n = xs.shape
-    t_final = t0 + dt * steps
-    t_eval = t0 + dt * saved
-    extra = saved[-1] != steps
-    if extra:
-        t_eval = np.append(t_eval, t_final)
-    states = np.empty((runs, saved.size, n))
-    final = np.empty((runs, n))
-    diag: dict[str, list[Any]] = {"nfev": [], "njev": [], "status": [], "message": []}
-    for r in range(runs):
-        p = ps if ps.ndim == 1 else ps[r]
-
-        def fun(t: float, y: FloatArray, p: FloatArray = p) -> FloatArray:
-            return np.asarray(sys.rhs(y, p, t), dtype=np.float64)
-
-        def jac(t: float, y: FloatArray, p: FloatArray = p) -> FloatArray:
-            return np.asarray(sys.jac(y, p, t), dtype=np.float64)
-
-        with np.errstate(all="ignore"):
-            f0 = fun(t0, xs[r])
-        if not np.all(np.isfinite(f0)):  # solve_ivp loops forever on a NaN first slope
-            raise SimulationError(
-                f"{meth.solver}: the right-hand side is not finite at the initial state "
-                f"{xs[r].tolist()} of trajectory {r}", step=0, trajectory=r,
-            )
-        sol = adaptive_run(fun, (t0, t_final), xs[r], meth, t_eval=t_eval,
-                           jac=jac if meth.solver in _IMPLICIT else None)
-        y = sol.y.T
-        if sol.status < 0 or y.shape[0] != t_eval.size:
-            if y.size and not np.all(np.isfinite(y)):
-                raise SimulationError(
-                    f"{meth.solver}: the state became non-finite in trajectory {r}: "
-                    f"{sol.message}", trajectory=r,
-                )
-            raise ConvergenceError(
-                f"{meth.solver} gave up on trajectory {r} at t = {sol.t[-1]:g}: "
-                f"{sol.message}; try a smaller rtol/atol, max_step, or an implicit "
-                "solver (Radau, BDF) for stiff models",
-                last_iterate=y[-1] if y.size else xs[r],
-            )
-        if not np.all(np.isfinite(y)):
-            bad = int(np.argmax(~np.isfinite(y).all(axis=1)))
-            raise SimulationError(
-                f"{meth.solver}: the state became non-finite at output {bad} "
-                f"(t = {t_eval[bad]:g}) in trajectory {r}", step=bad, trajectory=r,
-            )
-        states[r] = y[: saved.size]
-        final[r] = y[-1]
-        diag["nfev"].append(int(sol.nfev))
-        diag["njev"].append(int(sol.njev))
-        diag["status"].append(int(sol.status))
-        diag["message"].append(str(sol.message))
-    return states, final, {k: tuple(v) for k, v in diag.items()}

@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from dynsys.core.odefile import format_ode, read_ode
 from dynsys.core.symbols import NON_SMOOTH_FUNCTIONS, time_symbol
@@ -53,6 +54,13 @@ def _as_expr(value: object, what: str) -> sp.Expr:
     if isinstance(value, bool) or not isinstance(value, sp.Basic | int | float):
         raise ModelError(f"{what} must be a sympy expression or a number, got {value!r}")
     expr = sp.sympify(value)  # a sympy object or a Python number: no text involved
+    if not isinstance(expr, sp.Expr):  # Eq(x, 1), sympy.true, x > 0, ...
+        raise ModelError(f"{what} must be an expression with a numeric value, got "
+                         f"{type(expr).__name__} {expr}")
+    undefined = sorted(str(f) for f in expr.atoms(AppliedUndef))
+    if undefined:
+        raise ModelError(f"{what} uses the undefined function {undefined[0]}; write its "
+                         "formula, or make it a parameter")
     if expr.has(sp.I) or expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
         raise ModelError(f"{what} is not a finite real expression: {expr}")
     return expr

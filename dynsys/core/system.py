@@ -180,7 +180,9 @@ def numeric_function(
     non-smooth functions are 0 (their value almost everywhere) and min, max and
     Heaviside broadcast like numpy ufuncs. A single expression gives a function
     returning one value; a sequence gives a function returning a list (constant
-    entries stay Python numbers: broadcast them where shapes matter). The expression
+    entries stay Python numbers: broadcast them where shapes matter). The arguments
+    are renamed in the generated code (``dummify``), so no symbol name, such as
+    ``tanh`` or ``_dynsys_heav``, can collide with a name the code uses. The expression
     is sympy data, never user text: nothing is parsed or evaluated here.
 
     Parameters
@@ -199,7 +201,10 @@ def numeric_function(
     """
     form = (_numeric_form(expr) if isinstance(expr, sp.Basic)
             else [_numeric_form(e) for e in expr])
-    return sp.lambdify(args, form, modules=[_NUMERIC_FUNCTIONS, "numpy"], cse=True)
+    # dummify: the arguments are printed as fresh _Dummy_N names, so no state or
+    # parameter name (tanh, _dynsys_heav, ...) can shadow a function of the generated code
+    return sp.lambdify(args, form, modules=[_NUMERIC_FUNCTIONS, "numpy"], cse=True,
+                       dummify=True)
 
 
 def _as_states(x: ArrayLike, n: int) -> FloatArray:

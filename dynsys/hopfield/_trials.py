@@ -22,6 +22,7 @@ from dynsys.hopfield.recall import RecallProtocol
 
 __all__ = [
     "recall_trials",
+    "trial_cost",
 ]
 
 _CACHE_BYTES = 1 << 19  # pattern block per inner chunk (bytes), to stay in cache
@@ -173,6 +174,37 @@ def _euler_sign_noisy(b: _Block, x: FloatArray, proto: RecallProtocol,
     return x
 
 
+def _block_size(n: int, n_patterns: int, trials: int) -> int:
+    """Trials evolved together: their patterns fill about ``_CACHE_BYTES``."""
+    return max(1, min(trials, _CACHE_BYTES // (8 * n_patterns * n) or 1))
+
+
+def trial_cost(n: int, n_patterns: int, protocol: RecallProtocol,
+               chunk: int) -> tuple[float, float]:
+    """``(operations per trial, peak bytes of a task)``: estimates, before any work.
+
+    Operations: the fields ``W x`` of every step or sweep (``4 P N`` factored,
+    ``2 N^2`` dense), plus drawing the patterns and the static check. Bytes: the
+    patterns of one block of trials, the dense weights when used, and the states.
+
+    Examples
+    --------
+    >>> ops, size = trial_cost(64, 4, RecallProtocol(), 100)
+    >>> f"{ops:.3g}", f"{size:.3g}"
+    ('2.58e+05', '6.18e+05')
+    """
+    proto = protocol
+    per_step = min(4.0 * n_patterns * n, 2.0 * n * n) + 4.0 * n
+    steps = proto.steps if proto.rule is UpdateRule.EULER else proto.max_sweeps
+    if proto.rule is UpdateRule.ASYNCHRONOUS:
+        per_step += n * min(2.0 * n_patterns * n, float(n))  # one column per unit
+    ops = steps * per_step + 6.0 * n_patterns * n
+    r = _block_size(n, n_patterns, chunk)
+    dense = 2 * n_patterns >= n
+    size = 8.0 * r * (n_patterns * n + (n * n if dense else 0) + 8 * n + n_patterns)
+    return ops, size
+
+
 def recall_trials(
     n: int, n_patterns: int, flip: float, trials: int, protocol: RecallProtocol | None = None,
     rng: np.random.SeedSequence | int | None = 0,
@@ -195,7 +227,7 @@ def recall_trials(
     gen = np.random.default_rng(rng)
     k = flip_count(n, flip)
     counts = {"trials": int(trials), "exact": 0, "overlap": 0, "fixed": 0}
-    block = max(1, min(trials, _CACHE_BYTES // (8 * n_patterns * n) or 1))
+    block = _block_size(n, n_patterns, trials)
     done = 0
     while done < trials:
         r = min(block, trials - done)

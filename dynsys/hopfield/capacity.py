@@ -20,9 +20,12 @@ fixed point with ``sign(W x) = s``; then x(T) follows in closed form
 diagonal.
 
 All trials of a curve are cut into fixed tasks (one P and a chunk of at most
-``chunk_trials`` trials) seeded by :func:`dynsys.sweep.task_seed` and run by
-:func:`dynsys.sweep.run_tasks`, so results are identical serially, on a process pool and
-on a Dask cluster.
+``chunk_trials`` trials) seeded by :func:`dynsys.sweep.task_seed` and streamed through
+:func:`dynsys.sweep.iter_tasks`, so results are identical serially, on a process pool and
+on a Dask cluster. Tasks are generated as they are submitted and their counts summed as
+they return, so memory does not grow with the number of trials; the work and the memory
+of a task are estimated first, and a curve beyond ``MAX_OPERATIONS`` floating-point
+operations or ``MAX_TASK_BYTES`` per task is refused before it starts.
 
 References
 ----------
@@ -38,7 +41,7 @@ J. Am. Stat. Assoc. 22, 209 (1927).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,10 +51,10 @@ import numpy as np
 from dynsys._io import to_jsonable
 from dynsys._types import FloatArray
 from dynsys.errors import ModelError
-from dynsys.hopfield._trials import recall_trials
+from dynsys.hopfield._trials import recall_trials, trial_cost
 from dynsys.hopfield.patterns import flip_count
 from dynsys.hopfield.recall import RecallProtocol
-from dynsys.sweep import run_tasks, task_seed
+from dynsys.sweep import iter_tasks, task_seed
 
 __all__ = [
     "AGS_CAPACITY",
@@ -71,6 +74,19 @@ AGS_CAPACITY = 0.138
 _Z95 = 1.959963984540054
 #: Trials per task: fixed, so a task's seed and content never depend on worker counts.
 CHUNK_TRIALS = 100
+#: Most floating-point operations a curve may need (estimated before any work).
+MAX_OPERATIONS = 1e15
+#: Most memory one task may need, in bytes (estimated before any work).
+MAX_TASK_BYTES = 4e9
+
+
+def _chunk(chunk_trials: int) -> int:
+    if isinstance(chunk_trials, bool) or not isinstance(chunk_trials, int | np.integer) \
+            or chunk_trials < 1:
+        raise ModelError(f"chunk_trials must be a positive integer, got {chunk_trials!r}")
+    return int(chunk_trials)
+
+
 # ---------------------------------------------------------------------------- statistics
 def wilson_interval(successes: int, trials: int, z: float = _Z95) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion (95% by default).
@@ -212,15 +228,56 @@ class CapacityCurve:
 
 
 def _tasks(n: int, ps: Sequence[int], flip: float, trials: int, proto: RecallProtocol,
-           seed: int, chunk: int, key: tuple[int, ...] = ()) -> list[tuple[Any, ...]]:
-    out = []
+           seed: int, chunk: int, key: tuple[int, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The tasks of one curve, generated one by one (there may be millions)."""
     # largest P first: the costliest tasks start early, which balances workers (a task's
     # seed depends only on its key, so the order never changes the numbers)
     for p in sorted(ps, reverse=True):
         for c, start in enumerate(range(0, trials, chunk)):
-            out.append((n, int(p), flip, min(chunk, trials - start), proto,
-                        task_seed(seed, *key, int(p), c)))
+            yield (n, int(p), flip, min(chunk, trials - start), proto,
+                   task_seed(seed, *key, int(p), c))
+
+
+def _n_tasks(trials: int, chunk: int) -> int:
+    return -(-trials // chunk)
+
+
+def _tally(keys: Iterable[Any], results: Iterable[dict[str, int]]) -> dict[Any, dict[str, int]]:
+    """Counts summed per key as the results stream in (memory does not grow with trials)."""
+    out: dict[Any, dict[str, int]] = {}
+    for key, counts in zip(keys, results, strict=True):
+        acc = out.setdefault(key, dict.fromkeys(counts, 0))
+        for name, value in counts.items():
+            acc[name] += value
     return out
+
+
+def _check_work(what: str, trials: int, points: Sequence[tuple[int, int]],
+                proto: RecallProtocol, chunk: int) -> None:
+    """Refuse, before any work, a curve whose estimated work or memory is out of reach.
+
+    ``points`` are the ``(N, P)`` of the curve's points, ``trials`` trials each.
+    """
+    ops = 0.0
+    peak, at = 0.0, points[0]
+    for n, p in points:
+        per_trial, size = trial_cost(int(n), int(p), proto, chunk)
+        ops += per_trial * trials
+        if size > peak:
+            peak, at = size, (n, p)
+    sizes = sorted({n for n, _ in points})
+    where = f"N = {sizes[0]}" if len(sizes) == 1 else f"N = {sizes[0]}..{sizes[-1]}"
+    if ops > MAX_OPERATIONS:
+        raise ModelError(
+            f"{what}: trials = {trials} at each of {len(points)} point(s) ({where}) is about "
+            f"{ops:.2g} floating-point operations, more than {MAX_OPERATIONS:.0e} (days of "
+            "computing); use fewer trials"
+        )
+    if peak > MAX_TASK_BYTES:
+        raise ModelError(
+            f"{what}: one task at N = {at[0]}, P = {at[1]} needs about {peak / 1e9:.3g} GB "
+            f"(more than {MAX_TASK_BYTES / 1e9:g} GB); use fewer patterns or units"
+        )
 
 
 def _check(n: int, trials: int, flip: float) -> None:
@@ -256,13 +313,15 @@ def capacity_curve(
     ps = list(range(1, int(max_patterns) + 1)) if patterns is None else [int(p) for p in patterns]
     if not ps or min(ps) < 1:
         raise ModelError(f"numbers of patterns must be >= 1, got {ps or max_patterns}")
-    tasks = _tasks(int(n), ps, flip, int(trials), proto, seed, int(chunk_trials))
-    results = run_tasks(recall_trials, tasks, executor, progress=progress,
-                        desc=f"capacity N={n}")
-    points = []
-    for p in ps:
-        mine = [r for t, r in zip(tasks, results, strict=True) if t[1] == p]
-        points.append(_point(p, mine))
+    chunk = _chunk(chunk_trials)
+    _check_work("capacity_curve", int(trials), [(int(n), p) for p in ps], proto, chunk)
+    tasks = _tasks(int(n), ps, flip, int(trials), proto, seed, chunk)
+    per_p = _n_tasks(int(trials), chunk)
+    keys = (p for p in sorted(ps, reverse=True) for _ in range(per_p))  # as _tasks orders them
+    results = iter_tasks(recall_trials, tasks, executor, progress=progress,
+                         total=len(ps) * per_p, desc=f"capacity N={n}")
+    counts = _tally(keys, results)
+    points = [_point(p, [counts[p]]) for p in ps]
     return CapacityCurve(int(n), float(flip), int(trials), int(seed), proto, tuple(points),
                          int(chunk_trials))
 
@@ -309,17 +368,26 @@ def scaling_curves(
     proto = protocol or RecallProtocol()
     alphas = list(alphas) if alphas is not None else [round(0.02 * k, 2) for k in range(1, 14)]
     plan: list[tuple[int, list[int]]] = []
-    tasks: list[tuple[Any, ...]] = []
+    chunk = _chunk(chunk_trials)
     for n in sizes:
         _check(int(n), trials, flip)
         ps = sorted({max(1, round(a * n)) for a in alphas})
         plan.append((int(n), ps))
-        tasks += _tasks(int(n), ps, flip, int(trials), proto, seed, int(chunk_trials), (int(n),))
-    results = run_tasks(recall_trials, tasks, executor, progress=progress, desc="scaling")
+    _check_work("scaling_curves", int(trials), [(n, p) for n, ps in plan for p in ps], proto,
+                chunk)
+
+    def tasks() -> Iterator[tuple[Any, ...]]:
+        for n, ps in plan:
+            yield from _tasks(n, ps, flip, int(trials), proto, seed, chunk, (n,))
+
+    per_p = _n_tasks(int(trials), chunk)
+    results = iter_tasks(recall_trials, tasks(), executor, progress=progress,
+                         total=sum(len(ps) for _, ps in plan) * per_p, desc="scaling")
+    counts = _tally(((n, p) for n, ps in plan for p in sorted(ps, reverse=True)
+                     for _ in range(per_p)), results)
     curves = []
     for n, ps in plan:
-        points = [_point(p, [r for t, r in zip(tasks, results, strict=True)
-                             if t[0] == n and t[1] == p]) for p in ps]
+        points = [_point(p, [counts[(n, p)]]) for p in ps]
         curves.append(CapacityCurve(n, float(flip), int(trials), int(seed), proto,
                                     tuple(points), int(chunk_trials)))
     return ScalingResult(tuple(curves))
@@ -371,16 +439,21 @@ def error_correction_curve(
     """
     proto = protocol or RecallProtocol()
     flips = list(flips) if flips is not None else [round(0.05 * k, 2) for k in range(11)]
-    tasks: list[tuple[Any, ...]] = []
-    owner: list[int] = []
-    for k, f in enumerate(flips):
+    for f in flips:
         _check(n, trials, f)
-        for c, start in enumerate(range(0, trials, CHUNK_TRIALS)):
-            tasks.append((int(n), int(n_patterns), float(f), min(CHUNK_TRIALS, trials - start),
-                          proto, task_seed(seed, k, c)))
-            owner.append(k)
-    results = run_tasks(recall_trials, tasks, executor, progress=progress, desc="flips")
-    points = tuple(_point(int(n_patterns), [r for o, r in zip(owner, results, strict=True)
-                                            if o == k]) for k in range(len(flips)))
+    _check_work("error_correction_curve", int(trials), [(int(n), int(n_patterns))] * len(flips),
+                proto, CHUNK_TRIALS)
+
+    def tasks() -> Iterator[tuple[Any, ...]]:
+        for k, f in enumerate(flips):
+            for c, start in enumerate(range(0, trials, CHUNK_TRIALS)):
+                yield (int(n), int(n_patterns), float(f), min(CHUNK_TRIALS, trials - start),
+                       proto, task_seed(seed, k, c))
+
+    per_flip = _n_tasks(int(trials), CHUNK_TRIALS)
+    results = iter_tasks(recall_trials, tasks(), executor, progress=progress,
+                         total=len(flips) * per_flip, desc="flips")
+    counts = _tally((k for k in range(len(flips)) for _ in range(per_flip)), results)
+    points = tuple(_point(int(n_patterns), [counts[k]]) for k in range(len(flips)))
     return ErrorCorrectionCurve(int(n), int(n_patterns), int(trials), int(seed), proto,
                                 tuple(float(f) for f in flips), points)

@@ -110,8 +110,9 @@ def kramers_time(
             f"{curvature_well:g} and {curvature_top:g}"
         )
     s = np.asarray(sigma, dtype=np.float64)
-    if np.any(s <= 0):
-        raise ModelError("sigma must be positive for an escape time")
+    if not np.all((s > 0) & np.isfinite(s)):  # also NaN: no escape time, not a wrong one
+        raise ModelError(f"sigma must be positive and finite for an escape time, got "
+                         f"{np.asarray(sigma).tolist()!r}")
     diffusion = s**2 / 2.0
     prefactor = 2.0 * math.pi / math.sqrt(curvature_well * abs(curvature_top))
     with np.errstate(over="ignore"):
