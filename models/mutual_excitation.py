@@ -22,5 +22,6 @@ model = Model(
     region={x: (0, 50), y: (0, 50)},
     init={x: 45, y: 45},
     options={"dt": 0.1, "total": 20},
+    units={x: "spikes/s", y: "spikes/s"},
     description="Two neurons with mutual excitation; bistable with a saddle at (25, 25).",
 )

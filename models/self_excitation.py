@@ -22,5 +22,6 @@ model = Model(
     region={r: (0, 120)},
     init={r: 59},
     options={"dt": 0.1, "total": 20},
+    units={r: "spikes/s"},
     description="Single neuron with self-excitation; bistable for w = 0.05, I = -3.",
 )

@@ -461,3 +461,15 @@ def test_arrays_expand_into_named_states_as_xppaut_does():
 def test_array_errors_name_the_culprit(text, match):
     with pytest.raises(ModelError, match=match):
         parse_ode(text)
+
+
+def test_units_are_declared_read_and_written():
+    m = parse_ode("# dynsys: units R=spikes/s\nr' = -r\nv' = -v\n")
+    assert m.units == {"r": "spikes/s"} and m.unit() is None  # v declares none
+    assert parse_ode(m.to_ode()) == m
+    with pytest.raises(ModelError, match="units for unknown state 'q'"):
+        parse_ode("# dynsys: units q=Hz\nr' = -r")
+    with pytest.raises(ModelError, match="units directive expects NAME=UNIT"):
+        parse_ode("# dynsys: units r\nr' = -r")
+    assert load_model("self_excitation").unit() == "spikes/s"
+    assert load_model("fitzhugh_nagumo").unit() is None  # dimensionless: no unit

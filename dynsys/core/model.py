@@ -102,6 +102,9 @@ class Model:
         Numerical options carried with the model: ``dt`` and ``total`` (end time).
     description : str, optional
         One or two sentences for ``dynsys show``.
+    units : mapping state -> str, optional
+        The unit of each state (``{"r": "spikes/s"}``), used to label figures; states
+        without one are drawn without a unit.
 
     Raises
     ------
@@ -131,6 +134,7 @@ class Model:
         "_options",
         "_params",
         "_region",
+        "_units",
     )
 
     def __init__(
@@ -145,6 +149,7 @@ class Model:
         aux: Mapping[str, Any] | None = None,
         options: Mapping[str, Any] | None = None,
         description: str = "",
+        units: Mapping[Any, str] | None = None,
     ) -> None:
         if not isinstance(equations, Mapping) or not equations:
             raise ModelError("a model needs at least one equation (a mapping state -> rhs)")
@@ -241,6 +246,15 @@ class Model:
                     raise ModelError(f"option {key!r} must be positive, got {value}")
             opts[key] = value
         self._options = MappingProxyType(opts)
+        units_out = {}
+        for key, unit in (units or {}).items():
+            state = state_key(key, "units")
+            if not isinstance(unit, str) or "\n" in unit or len(unit) > 40:
+                raise ModelError(f"the unit of {state!r} must be a short one-line string, "
+                                 f"got {unit!r}")
+            if unit.strip():
+                units_out[state] = unit.strip()
+        self._units = MappingProxyType(units_out)
         self._name = name
         self._description = str(description)
 
@@ -254,6 +268,16 @@ class Model:
     def description(self) -> str:
         """A sentence or two describing the model."""
         return self._description
+
+    @property
+    def units(self) -> Mapping[str, str]:
+        """Read-only mapping state name -> unit, for the states that declare one."""
+        return self._units
+
+    def unit(self) -> str | None:
+        """The states' common unit, or None when they declare none or different ones."""
+        values = {self._units.get(s) for s in self.state_names}
+        return values.pop() if len(values) == 1 else None
 
     @property
     def equations(self) -> Mapping[sp.Symbol, sp.Expr]:
@@ -396,6 +420,7 @@ class Model:
             "aux": dict(self._aux),
             "options": dict(self._options),
             "description": self._description,
+            "units": dict(self._units),
         }
         unknown = set(changes) - set(fields)
         if unknown:
@@ -432,6 +457,7 @@ class Model:
             tuple(self._init.items()),
             tuple(self._aux.items()),
             tuple(sorted(self._options.items())),
+            tuple(self._units.items()),
         )
 
     def __eq__(self, other: object) -> bool:

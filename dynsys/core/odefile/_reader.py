@@ -38,9 +38,10 @@ class OdeSpec:
     aux: Mapping[str, sp.Expr] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
+    units: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("equations", "params", "noise", "init", "aux", "options"):
+        for name in ("equations", "params", "noise", "init", "aux", "options", "units"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         if self.region is not None:
             object.__setattr__(self, "region", MappingProxyType(dict(self.region)))
@@ -57,6 +58,7 @@ class OdeSpec:
             "aux": dict(self.aux),
             "options": dict(self.options),
             "description": self.description,
+            "units": dict(self.units),
         }
 
 
@@ -168,8 +170,16 @@ def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
         init[nm] = b.constant(_Decl("init", line, value), f"initial value of {nm!r}")
 
     options, region = _options(src, b, list(src.equations))
+    units = {}
+    for line, given, unit in src.units:
+        nm = src.canonical(given)
+        if nm not in states:
+            raise _fail(line, f"units for unknown state {given!r} (states: "
+                              f"{', '.join(src.equations)})")
+        units[nm] = unit
     return OdeSpec(equations, params, name=name, noise=noise, region=region or None,
-                 init=init, aux=aux, options=options, description=src.description)
+                 init=init, aux=aux, options=options, description=src.description,
+                 units=units)
 
 
 #: XPPAUT's integration methods (``@ meth=``, read by prefix as XPPAUT does) -> names.

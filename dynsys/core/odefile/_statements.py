@@ -50,6 +50,7 @@ class _Source:
     names: dict[str, tuple[str, int]] = field(default_factory=dict)  # lower-case name ->
     spelling: dict[str, str] = field(default_factory=dict)  # lower-case name -> as declared
     description: str = ""
+    units: list[tuple[int, str, str]] = field(default_factory=list)
 
     def declare(self, name: str, kind: str, line: int) -> None:
         """Record a declaration; names are case-insensitive, as in XPPAUT."""
@@ -313,6 +314,13 @@ def _read_directive(src: _Source, line: int, body: str) -> None:
     word, _, rest = body.partition(" ")
     if word.lower() == "description":
         src.description = " ".join([src.description, rest.strip()]).strip()
+        return
+    if word.lower() == "units":
+        for part in filter(None, (q.strip() for q in rest.split(","))):
+            name, sep, unit = part.partition("=")
+            if not sep or not _IDENT_RE.match(name.strip()) or not unit.strip():
+                raise _fail(line, f"units directive expects NAME=UNIT, got {_clip(part)!r}")
+            src.units.append((line, name.strip(), unit.strip()))
         return
     if word.lower() != "region":
         warnings.warn(f"line {line}: ignoring unknown '# dynsys:' directive {_clip(word)!r}",

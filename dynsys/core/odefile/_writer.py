@@ -173,6 +173,8 @@ def format_ode(model: Model) -> str:
     lines = [f"# {model.name}"]
     if model.description:
         lines.append(f"# dynsys: description {' '.join(model.description.split())}")
+    if getattr(model, "units", None):
+        lines.append("# dynsys: units " + ", ".join(f"{k}={v}" for k, v in model.units.items()))
     chunk: list[str] = []
     for nm, value in model.params.items():
         chunk.append(f"{nm}={float(value)!r}")
