@@ -9,9 +9,11 @@ these names where it matters.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Mapping
-from typing import Any
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -27,7 +29,10 @@ __all__ = [
     "non_negative",
     "positive",
     "probability",
+    "renamed_keyword",
 ]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def finite(value: Any, name: str) -> float:
@@ -184,3 +189,31 @@ def _number(value: Any, name: str) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise ModelError(f"{name} must be a number, got {value!r}") from None
+
+
+def renamed_keyword(old: str, new: str) -> Callable[[F], F]:
+    """Accept the keyword ``old`` as ``new`` for one release, with a DeprecationWarning.
+
+    Examples
+    --------
+    >>> @renamed_keyword("seed", "rng")
+    ... def draw(*, rng=None):
+    ...     return rng
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     draw(seed=3), caught[0].category.__name__
+    (3, 'DeprecationWarning')
+    """
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if old in kwargs:
+                if new in kwargs:
+                    raise ModelError(f"{fn.__name__}: give {new}= only ({old}= is its old name)")
+                warnings.warn(f"{fn.__name__}({old}=...) is deprecated; use {new}=...",
+                              DeprecationWarning, stacklevel=2)
+                kwargs[new] = kwargs.pop(old)
+            return fn(*args, **kwargs)
+        return call  # type: ignore[return-value]
+    return wrap

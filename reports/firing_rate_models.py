@@ -813,10 +813,10 @@ def capacity(report: Any, ctx: dict[str, Any]) -> None:
     from dynsys.plots.hopfield import plot_capacity
 
     trials = 100 if report.quick else 1000
-    curve = capacity_curve(64, 16, trials=trials, flip=0.3, seed=report.seed_for("capacity"))
+    curve = capacity_curve(64, 16, trials=trials, flip=0.3, rng=report.seed_for("capacity"))
     # the same with a milder corruption, for comparison (Figure 23)
     trials10 = 60 if report.quick else 500
-    c10 = capacity_curve(64, 16, trials=trials10, flip=0.1, seed=report.seed_for("capacity10"))
+    c10 = capacity_curve(64, 16, trials=trials10, flip=0.1, rng=report.seed_for("capacity10"))
     ctx["capacity"], ctx["capacity10"] = curve, c10
     report.record("hopfield.capacity", curve.to_dict())
     report.record("hopfield.capacity_flip_0.1", c10.to_dict())

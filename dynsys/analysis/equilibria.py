@@ -34,8 +34,10 @@ import numpy as np
 from scipy import optimize
 from scipy.stats import qmc
 
+import dynsys._checks as checks
 from dynsys._numerics.newton import CONVERGED, REASONS, dedup, deflated_newton, euler_ends, polish
-from dynsys._types import ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
+from dynsys._random import RecordedSeed, seeded
+from dynsys._types import ComplexArray, FloatArray, ParamsLike, RngLike
 from dynsys.analysis.simulate import simulate
 from dynsys.analysis.stability import TOL_EQUAL, TOL_HYPERBOLIC, Kind, kind_label, stability
 from dynsys.core.model import Model
@@ -173,6 +175,9 @@ class Equilibria:
         Starts that converged to an equilibrium outside the box (not kept).
     notes : tuple of str
         Warnings about the result (e.g. equilibria that are apparently not isolated).
+    seed : int, dict or None
+        The seed of the quasi-random starts, which replays the search (None for the
+        deterministic 1-D search, or when a Generator was passed).
     """
 
     equilibria: tuple[Equilibrium, ...]
@@ -186,6 +191,7 @@ class Equilibria:
     failure_reasons: Mapping[str, int] = field(default_factory=dict)
     outside_region: int = 0
     notes: tuple[str, ...] = ()
+    seed: RecordedSeed = None
 
     def __iter__(self) -> Iterator[Equilibrium]:
         return iter(self.equilibria)
@@ -221,6 +227,7 @@ class Equilibria:
                 "failure_reasons": dict(self.failure_reasons),
                 "outside_region": self.outside_region,
                 "notes": list(self.notes),
+                "seed": self.seed,
             },
         }
 
@@ -417,8 +424,9 @@ def find_equilibria(
     region : mapping state -> (low, high), optional
         The box; states not given take the model's declared region, else one inferred
         for rate models (``F_i = c (-x_i + g_i)`` with bounded ``g_i``).
-    rng : Generator or int, default 0
-        Seeds the quasi-random starts (the result is deterministic for a given seed).
+    rng : Generator, SeedSequence, int or None, default 0
+        Seeds the quasi-random starts (the result is deterministic for a given seed,
+        recorded in ``Equilibria.seed``; None draws a fresh seed and records it).
     n_starts : int, optional
         Newton starts of the first round (default ``max(256, 64 * 2**n)``, capped at
         4096); each deflation round uses half as many fresh ones.
@@ -497,10 +505,9 @@ def find_equilibria(
         with np.errstate(all="ignore"):
             return sys_.jac(lo + width * z, p) * width[None, None, :]
 
-    gen = as_rng(rng)
-    k0 = int(n_starts) if n_starts is not None else min(4096, max(256, 64 * 2**n))
-    if k0 < 1:
-        raise ModelError(f"n_starts must be positive, got {n_starts}")
+    gen, seed = seeded(rng)
+    k0 = checks.count(n_starts, "n_starts") if n_starts is not None else min(
+        4096, max(256, 64 * 2**n))
     sobol = qmc.Sobol(d=n, scramble=True, seed=gen)
     starts = sobol.random(k0)
     fprobe = np.abs(fz(starts))
@@ -560,7 +567,7 @@ def find_equilibria(
         eqs, sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
         "deflated newton", starts=used, newton_failures=int(sum(fails.values())),
         failure_reasons=MappingProxyType(dict(fails)), outside_region=outside,
-        notes=_notes(eqs, tol_hyperbolic),
+        notes=_notes(eqs, tol_hyperbolic), seed=seed,
     )
 
 

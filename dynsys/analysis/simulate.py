@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from dynsys import _checks as checks
+import dynsys._checks as checks
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ADAPTIVE_SOLVERS, ArrayLike, FloatArray, RngLike
 from dynsys.core.system import CompiledSystem, compile, resolve_params

@@ -214,7 +214,7 @@ def run_capacity(args: argparse.Namespace) -> int:
     proto = _protocol(args)
     with executor_from(args.workers, args.scheduler) as ex:
         curve = capacity_curve(args.n, args.max_patterns, trials=args.trials, flip=flip,
-                               protocol=proto, seed=args.seed, executor=ex, progress=True)
+                               protocol=proto, rng=args.seed, executor=ex, progress=True)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
         # lazy: matplotlib loads only when a figure is asked for (start-up time)
@@ -270,7 +270,7 @@ def run_scaling(args: argparse.Namespace) -> int:
     with executor_from(args.workers, args.scheduler) as ex:
         res = scaling_curves(sizes, alphas, trials=args.trials,
                              flip=parse_float(args.flip, "--flip"), protocol=_protocol(args),
-                             seed=args.seed, executor=ex, progress=True)
+                             rng=args.seed, executor=ex, progress=True)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
         # lazy: matplotlib loads only when a figure is asked for (start-up time)
@@ -317,7 +317,7 @@ def run_error_correction(args: argparse.Namespace) -> int:
         flips = [parse_float(f, "--flips") for f in args.flips.split(",") if f.strip()]
     with executor_from(args.workers, args.scheduler) as ex:
         curve = error_correction_curve(args.n, args.n_patterns, flips, trials=args.trials,
-                                       protocol=_protocol(args), seed=args.seed, executor=ex,
+                                       protocol=_protocol(args), rng=args.seed, executor=ex,
                                        progress=True)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)

@@ -45,6 +45,8 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
+from dynsys._random import RecordedSeed, root_seed
 from dynsys._types import FloatArray
 from dynsys.errors import ModelError
 from dynsys.hopfield._trials import recall_trials
@@ -164,7 +166,7 @@ class CapacityCurve:
     n: int
     flip: float
     trials: int
-    seed: int
+    seed: RecordedSeed
     protocol: RecallProtocol
     points: tuple[CapacityPoint, ...]
     chunk_trials: int = CHUNK_TRIALS
@@ -211,7 +213,8 @@ class CapacityCurve:
 
 
 def _tasks(n: int, ps: Sequence[int], flip: float, trials: int, proto: RecallProtocol,
-           seed: int, chunk: int, key: tuple[int, ...] = ()) -> list[tuple[Any, ...]]:
+           seed: int | np.random.SeedSequence, chunk: int, key: tuple[int, ...] = ()
+           ) -> list[tuple[Any, ...]]:
     out = []
     # largest P first: the costliest tasks start early, which balances workers (a task's
     # seed depends only on its key, so the order never changes the numbers)
@@ -223,30 +226,31 @@ def _tasks(n: int, ps: Sequence[int], flip: float, trials: int, proto: RecallPro
 
 
 def _check(n: int, trials: int, flip: float) -> None:
-    if int(n) != n or n < 2:
-        raise ModelError(f"--n must be an integer >= 2, got {n}")
-    if int(trials) != trials or trials < 1:
-        raise ModelError(f"--trials must be a positive integer, got {trials}")
-    flip_count(int(n), flip)
+    checks.count(n, "n", minimum=2)
+    checks.count(trials, "trials")
+    flip_count(int(n), checks.probability(flip, "flip"))
 
 
+@checks.renamed_keyword("seed", "rng")
 def capacity_curve(
     n: int = 64, max_patterns: int = 16, *, trials: int = 1000, flip: float = 0.3,
-    protocol: RecallProtocol | None = None, seed: int = 0,
+    protocol: RecallProtocol | None = None, rng: int | np.random.SeedSequence | None = 0,
     patterns: Sequence[int] | None = None, executor: Executor | None = None,
     progress: bool = False, chunk_trials: int = CHUNK_TRIALS,
 ) -> CapacityCurve:
     """Recall probability against P = 1 .. ``max_patterns`` (or the given ``patterns``).
 
     ``capacity_curve(n=64, max_patterns=16, *, trials=1000, flip=0.3, protocol=None,
-    seed=0, patterns=None, executor=None, progress=False) -> CapacityCurve``
+    rng=0, patterns=None, executor=None, progress=False) -> CapacityCurve``
 
     Each P runs ``trials`` independent trials (see the module docstring), cut into
-    tasks of ``chunk_trials`` trials with seeds ``task_seed(seed, P, chunk)``.
+    tasks of ``chunk_trials`` trials with seeds ``task_seed(rng, P, chunk)``. ``rng`` is
+    an int seed or a SeedSequence (``None`` draws a fresh seed); the curve records it in
+    ``seed``. ``seed=`` is the deprecated name of ``rng=``.
 
     Examples
     --------
-    >>> c = capacity_curve(64, 3, trials=20, flip=0.1, seed=1)
+    >>> c = capacity_curve(64, 3, trials=20, flip=0.1, rng=1)
     >>> [p.patterns for p in c.points], c.points[0].recall
     ([1, 2, 3], 1.0)
     """
@@ -255,14 +259,15 @@ def capacity_curve(
     ps = list(range(1, int(max_patterns) + 1)) if patterns is None else [int(p) for p in patterns]
     if not ps or min(ps) < 1:
         raise ModelError(f"numbers of patterns must be >= 1, got {ps or max_patterns}")
-    tasks = _tasks(int(n), ps, flip, int(trials), proto, seed, int(chunk_trials))
+    root, seed = root_seed(rng)
+    tasks = _tasks(int(n), ps, flip, int(trials), proto, root, int(chunk_trials))
     results = run_tasks(recall_trials, tasks, executor, progress=progress,
                         desc=f"capacity N={n}")
     points = []
     for p in ps:
         mine = [r for t, r in zip(tasks, results, strict=True) if t[1] == p]
         points.append(_point(p, mine))
-    return CapacityCurve(int(n), float(flip), int(trials), int(seed), proto, tuple(points),
+    return CapacityCurve(int(n), float(flip), int(trials), seed, proto, tuple(points),
                          int(chunk_trials))
 
 
@@ -288,38 +293,42 @@ class ScalingResult:
         }
 
 
+@checks.renamed_keyword("seed", "rng")
 def scaling_curves(
     sizes: Sequence[int] = (64, 128, 256, 512, 1024, 2048), alphas: Sequence[float] | None = None,
     *, trials: int = 100, flip: float = 0.1, protocol: RecallProtocol | None = None,
-    seed: int = 0, executor: Executor | None = None, progress: bool = False,
+    rng: int | np.random.SeedSequence | None = 0, executor: Executor | None = None,
+    progress: bool = False,
     chunk_trials: int = CHUNK_TRIALS,
 ) -> ScalingResult:
     """Capacity curves for several N at the same loads ``alpha = P/N``.
 
     ``P = max(1, round(alpha N))`` (duplicates dropped); default alphas 0.02 ... 0.26.
-    Tasks of all sizes go to the executor together, seeded ``task_seed(seed, N, P, chunk)``.
+    Tasks of all sizes go to the executor together, seeded ``task_seed(rng, N, P, chunk)``
+    (``rng`` as in :func:`capacity_curve`; ``seed=`` is its deprecated name).
 
     Examples
     --------
-    >>> res = scaling_curves([32, 64], [0.05], trials=10, seed=0)
+    >>> res = scaling_curves([32, 64], [0.05], trials=10, rng=0)
     >>> [(c.n, int(c.patterns[0])) for c in res.curves]
     [(32, 2), (64, 3)]
     """
     proto = protocol or RecallProtocol()
     alphas = list(alphas) if alphas is not None else [round(0.02 * k, 2) for k in range(1, 14)]
+    root, seed = root_seed(rng)
     plan: list[tuple[int, list[int]]] = []
     tasks: list[tuple[Any, ...]] = []
     for n in sizes:
         _check(int(n), trials, flip)
         ps = sorted({max(1, round(a * n)) for a in alphas})
         plan.append((int(n), ps))
-        tasks += _tasks(int(n), ps, flip, int(trials), proto, seed, int(chunk_trials), (int(n),))
+        tasks += _tasks(int(n), ps, flip, int(trials), proto, root, int(chunk_trials), (int(n),))
     results = run_tasks(recall_trials, tasks, executor, progress=progress, desc="scaling")
     curves = []
     for n, ps in plan:
         points = [_point(p, [r for t, r in zip(tasks, results, strict=True)
                              if t[0] == n and t[1] == p]) for p in ps]
-        curves.append(CapacityCurve(n, float(flip), int(trials), int(seed), proto,
+        curves.append(CapacityCurve(n, float(flip), int(trials), seed, proto,
                                     tuple(points), int(chunk_trials)))
     return ScalingResult(tuple(curves))
 
@@ -331,7 +340,7 @@ class ErrorCorrectionCurve:
     n: int
     n_patterns: int
     trials: int
-    seed: int
+    seed: RecordedSeed
     protocol: RecallProtocol
     flips: tuple[float, ...]
     points: tuple[CapacityPoint, ...] = field(default=())
@@ -353,33 +362,37 @@ class ErrorCorrectionCurve:
                 "seed": self.seed, "protocol": self.protocol.to_dict(), "points": pts}
 
 
+@checks.renamed_keyword("seed", "rng")
 def error_correction_curve(
     n: int = 64, n_patterns: int = 2, flips: Sequence[float] | None = None, *,
-    trials: int = 200, protocol: RecallProtocol | None = None, seed: int = 0,
+    trials: int = 200, protocol: RecallProtocol | None = None,
+    rng: int | np.random.SeedSequence | None = 0,
     executor: Executor | None = None, progress: bool = False,
 ) -> ErrorCorrectionCurve:
     """Recall probability against the flip fraction (default 0, 0.05, ..., 0.5).
 
-    Seeds ``task_seed(seed, k, chunk)`` for the k-th flip fraction.
+    Seeds ``task_seed(rng, k, chunk)`` for the k-th flip fraction (``rng`` as in
+    :func:`capacity_curve`; ``seed=`` is its deprecated name).
 
     Examples
     --------
-    >>> ec = error_correction_curve(64, 2, [0.0, 0.5], trials=10, seed=0)
+    >>> ec = error_correction_curve(64, 2, [0.0, 0.5], trials=10, rng=0)
     >>> ec.recall.tolist()
     [1.0, 0.0]
     """
     proto = protocol or RecallProtocol()
     flips = list(flips) if flips is not None else [round(0.05 * k, 2) for k in range(11)]
+    root, seed = root_seed(rng)
     tasks: list[tuple[Any, ...]] = []
     owner: list[int] = []
     for k, f in enumerate(flips):
         _check(n, trials, f)
         for c, start in enumerate(range(0, trials, CHUNK_TRIALS)):
             tasks.append((int(n), int(n_patterns), float(f), min(CHUNK_TRIALS, trials - start),
-                          proto, task_seed(seed, k, c)))
+                          proto, task_seed(root, k, c)))
             owner.append(k)
     results = run_tasks(recall_trials, tasks, executor, progress=progress, desc="flips")
     points = tuple(_point(int(n_patterns), [r for o, r in zip(owner, results, strict=True)
                                             if o == k]) for k in range(len(flips)))
-    return ErrorCorrectionCurve(int(n), int(n_patterns), int(trials), int(seed), proto,
+    return ErrorCorrectionCurve(int(n), int(n_patterns), int(trials), seed, proto,
                                 tuple(float(f) for f in flips), points)

@@ -33,7 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
+import dynsys._checks as checks
+from dynsys._random import RecordedSeed, seeded
+from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike
 from dynsys.analysis.stability import Kind
 from dynsys.errors import ConvergenceError
 from dynsys.hopfield.energy import classic_energy, energy
@@ -70,6 +72,9 @@ class FixedPoint:
         Fraction of perturbed runs that came back (non-smooth points).
     eigenvalues : complex array or None
         Jacobian eigenvalues (smooth points only).
+    seed : int, dict or None
+        The seed that replays the perturbation runs (None when none were drawn or a
+        Generator was passed).
     """
 
     state: FloatArray
@@ -85,6 +90,7 @@ class FixedPoint:
     discrete_fixed: bool
     returned_fraction: float | None = None
     eigenvalues: ComplexArray | None = None
+    seed: RecordedSeed = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (the state as a list)."""
@@ -96,7 +102,7 @@ class FixedPoint:
             "discrete_fixed": self.discrete_fixed, "returned_fraction": self.returned_fraction,
             "eigenvalue_max_real": (None if self.eigenvalues is None
                                     else float(np.max(self.eigenvalues.real))),
-            "state": self.state.tolist(),
+            "state": self.state.tolist(), "seed": self.seed,
         }
 
     def __repr__(self) -> str:
@@ -106,12 +112,14 @@ class FixedPoint:
 
 @dataclass(frozen=True)
 class HopfieldFixedPoints:
-    """The fixed points found for a network (``find_fixed_points``)."""
+    """The fixed points found for a network (``find_fixed_points``); ``seed`` replays the
+    random starts."""
 
     network: str
     activation: str
     points: tuple[FixedPoint, ...]
     starts: int
+    seed: RecordedSeed = None
 
     def __len__(self) -> int:
         return len(self.points)
@@ -135,7 +143,7 @@ class HopfieldFixedPoints:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with every point."""
         return {"network": self.network, "activation": self.activation, "starts": self.starts,
-                "points": [p.to_dict() for p in self.points]}
+                "seed": self.seed, "points": [p.to_dict() for p in self.points]}
 
 
 def _label(net: HopfieldNetwork, x: FloatArray, tol: float = 1e-9) -> str:
@@ -202,6 +210,7 @@ def classify_state(
         kind=verdict.kind, stable=verdict.stable, method=verdict.method,
         discrete_fixed=bool(np.array_equal(np.sign(h), xs)),
         returned_fraction=verdict.returned_fraction, eigenvalues=verdict.eigenvalues,
+        seed=verdict.seed,
     )
 
 
@@ -244,8 +253,8 @@ def find_fixed_points(
     >>> sorted(p.label for p in res.stable)
     ['+x', '-x']
     """
-    gen = as_rng(rng)
-    x0 = gen.uniform(-1.0, 1.0, size=(int(starts), net.n))
+    gen, seed = seeded(rng)
+    x0 = gen.uniform(-1.0, 1.0, size=(checks.count(starts, "starts"), net.n))
     ends = euler_run(net, x0, t_end, 0.1, params=params)
     found: list[FloatArray] = []
     for e in ends:
@@ -274,4 +283,5 @@ def find_fixed_points(
     points = [classify_state(net, u, params=params, rng=gen, perturbations=perturbations)
               for u in unique]
     points.sort(key=lambda p: (not p.stable, p.energy))
-    return HopfieldFixedPoints(net.name, net.activation.value, tuple(points), int(starts))
+    return HopfieldFixedPoints(net.name, net.activation.value, tuple(points), int(starts),
+                               seed)

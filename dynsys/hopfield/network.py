@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
 from dynsys.analysis.stability import Kind, classify
 from dynsys.core.system import resolve_params
@@ -66,6 +67,9 @@ class StateVerdict:
         Fraction of perturbed runs that came back (non-smooth points).
     eigenvalues : complex array or None
         Jacobian eigenvalues (smooth points only).
+    seed : int, dict or None
+        The seed that replays the perturbations (non-smooth points drawn from an int,
+        SeedSequence or ``None`` ``rng``; None otherwise).
     """
 
     state: FloatArray
@@ -76,6 +80,7 @@ class StateVerdict:
     min_abs_field: float
     returned_fraction: float | None = None
     eigenvalues: ComplexArray | None = None
+    seed: RecordedSeed = None
 
 
 class Activation(enum.Enum):
@@ -480,13 +485,13 @@ class HopfieldNetwork:
             return StateVerdict(kind=Kind.STABLE, stable=True,
                                 method="discrete check (Jacobian -I)",
                                 eigenvalues=-np.ones(self.n, dtype=np.complex128), **common)
-        gen = as_rng(rng)
+        gen, seed = seeded(rng)
         starts = xs + radius * gen.uniform(-1.0, 1.0, size=(perturbations, self.n))
         ends = euler_run(self, starts, t_end, 0.1, params=params)
         back = np.max(np.abs(ends - xs), axis=1) <= radius / 10
         return StateVerdict(kind=Kind.NON_SMOOTH, stable=bool(np.all(back)),
                             method="discrete check + perturbation",
-                            returned_fraction=float(np.mean(back)), **common)
+                            returned_fraction=float(np.mean(back)), seed=seed, **common)
 
     def overlaps(self, x: ArrayLike) -> FloatArray:
         """Overlaps ``m_mu = p_mu . x / N`` with every stored pattern, ``(..., P)``."""
