@@ -25,6 +25,7 @@ __all__ = [
     "finite",
     "finite_array",
     "in_range",
+    "interval",
     "name_mapping",
     "non_negative",
     "positive",
@@ -136,6 +137,29 @@ def count(value: Any, name: str, minimum: int = 1) -> int:
         wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ModelError(f"{name} must be {wanted}, got {value!r}")
     return int(value)
+
+
+def interval(value: Any, name: str, *, finite: bool = True) -> tuple[float, float]:
+    """``value`` as a pair ``(low, high)`` with ``low < high`` (finite unless told).
+
+    Examples
+    --------
+    >>> interval([0, 1], "bounds")
+    (0.0, 1.0)
+    >>> interval((1, 0), "bounds")
+    Traceback (most recent call last):
+    ...
+    dynsys.errors.ModelError: bounds must be finite with low < high, got (1.0, 0.0)
+    """
+    try:
+        lo, hi = (float(b) for b in value)
+    except (TypeError, ValueError):
+        raise ModelError(f"{name} must be a pair (low, high), got {value!r}") from None
+    if math.isnan(lo) or math.isnan(hi) or not lo < hi or (
+            finite and not (math.isfinite(lo) and math.isfinite(hi))):
+        raise ModelError(f"{name} must be {'finite ' if finite else ''}with low < high, "
+                         f"got ({lo}, {hi})")
+    return lo, hi
 
 
 def finite_array(value: Any, name: str, shape: tuple[int | None, ...] | None = None

@@ -38,15 +38,14 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.bifurcation._arclength import (
     FJ,
     ContinuationSettings,
-    _check_bounds,
     _make_boundary,
     _param_index,
-    _resolve_region,
     _sign_changes,
     _tangent,
     _trace_both,
@@ -55,6 +54,7 @@ from dynsys.bifurcation._arclength import (
 from dynsys.bifurcation.locate import BorderedFold, illinois
 from dynsys.bifurcation.points import PointType, SpecialPoint, _full_params, _sorted_eigenvalues
 from dynsys.core.derivatives import Derivatives, derivatives
+from dynsys.core.region import region_bounds
 from dynsys.core.system import compile, require_autonomous, resolve_params
 from dynsys.errors import ConvergenceError, ModelError
 
@@ -176,8 +176,8 @@ def _setup(system: Any, names: tuple[str, str], bounds: Mapping[str, Any] | None
     if unknown:
         raise ModelError(f"bounds name {sorted(unknown)[0]!r}, which is not one of the "
                          f"continued parameters ({p1}, {p2})")
-    pb = [_check_bounds(bounds.get(nm, (-np.inf, np.inf)) if nm in bounds else (-1e300, 1e300),
-                        f"bounds of {nm}") for nm in (p1, p2)]
+    pb = [checks.interval(bounds.get(nm, (-np.inf, np.inf)) if nm in bounds else (-1e300, 1e300),
+                          f"bounds of {nm}") for nm in (p1, p2)]
     settings = ContinuationSettings() if settings is None else settings
     return system, ks, p_base, pb, settings
 
@@ -344,7 +344,7 @@ def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any
     def reset() -> None:
         bf.b, bf.c = b_start.copy(), c_start.copy()
 
-    xlo, xhi = _resolve_region(system, region)
+    xlo, xhi = region_bounds(system, region)
     widths = _widths(pb, xlo, xhi, x0, p0[list(ks)])
     settings = settings.resolved(math.sqrt(len(widths)), 1 / 250)
     boundary = _make_boundary(bf.fj, n, ks, pb, xlo, xhi, tuple(system.state_names),
@@ -540,7 +540,7 @@ def continue_hopf(
         def reset() -> None:
             hs.ell = ell_start.copy()
 
-        xlo, xhi = _resolve_region(system, region)
+        xlo, xhi = region_bounds(system, region)
         widths = _widths(pb, xlo, xhi, x0, p0[list(ks)])
         settings = settings.resolved(math.sqrt(len(widths)), 1 / 250)
         boundary = _make_boundary(hs.fj, n, ks, pb, xlo, xhi, tuple(system.state_names),

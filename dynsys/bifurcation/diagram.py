@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._types import FloatArray, ParamsLike, RngLike
 from dynsys.analysis.equilibria import find_equilibria
-from dynsys.bifurcation._arclength import _check_bounds, _param_index
+from dynsys.bifurcation._arclength import _param_index
 from dynsys.bifurcation.continuation import Branch, ContinuationSettings, continue_equilibria
 from dynsys.bifurcation.points import SpecialPoint
 from dynsys.core.system import compile, require_autonomous, resolve_params
@@ -216,7 +217,7 @@ def bifurcation_diagram(
     system = compile(system)
     require_autonomous(system, "bifurcation diagram")
     k = _param_index(system, param)
-    lo, hi = _check_bounds(bounds)
+    lo, hi = checks.interval(bounds, "bounds")
     if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
         raise ModelError(f"n_samples must be a positive integer, got {n_samples!r}")
     p_base = np.array(resolve_params(system, params), dtype=np.float64)

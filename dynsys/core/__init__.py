@@ -27,7 +27,9 @@ from dynsys.core.odefile import (
     read_ode as read_ode,
 )
 from dynsys.core.region import (
+    check_region as check_region,
     infer_region as infer_region,
+    region_bounds as region_bounds,
     resolve_region as resolve_region,
 )
 from dynsys.core.symbols import (
@@ -55,6 +57,7 @@ __all__ = [
     "IgnoredOptionWarning",
     "OdeSpec",
     "System",
+    "check_region",
     "compile",
     "derivatives",
     "format_ode",
@@ -65,6 +68,7 @@ __all__ = [
     "model_module",
     "model_names",
     "read_ode",
+    "region_bounds",
     "require_autonomous",
     "resolve_params",
     "resolve_region",
