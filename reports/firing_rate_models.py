@@ -574,7 +574,7 @@ def bifurcation_figures(report: Any, ctx: dict[str, Any], model: Any) -> None:
 
     diag = bifurcation_diagram(model, "I", (-20.0, 0.0))
     report.record("mutual.bifurcation_diagram_I", diag.to_dict())
-    report.figure("9a", "bifurcation_I", plot_equilibrium_count(diag),
+    report.figure("9a", "bifurcation_I", plot_equilibrium_count(diag, unit="spikes/s"),
                   "Number of equilibria (top) and their x-coordinates (bottom) against the "
                   "input I in [-20, 0] (stable solid, unstable dashed, folds marked). The "
                   "reference shows [-20, -10], which contains only the first fold.")

@@ -74,7 +74,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="largest arclength step (default: automatic)")
     add_format(p, ("text", "json", "latex"))
     p.add_argument("--plot", metavar="FILE", help="write the diagram (png, pdf, svg)")
+    p.add_argument("--unit", default=None,
+                   help="unit of the states in the figure (default: the plots' rate unit, "
+                        "spikes/s; '' for none)")
     p.set_defaults(func=run)
+
+
+def _unit(args: argparse.Namespace) -> str | None:
+    """The state unit of the figure: ``--unit``, default spikes/s, '' for none."""
+    # lazy: the plots load when a figure is asked for, not for --help (start-up time)
+    from dynsys.plots._style import RATE_UNIT
+
+    return (RATE_UNIT if args.unit is None else args.unit) or None
 
 
 def _default_range(value: float) -> tuple[float, float]:
@@ -175,9 +186,9 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         from dynsys.plots.bifurcation import plot_bifurcation_diagram, plot_equilibrium_count
 
         if cycles is None and system.n >= 1:
-            fig = plot_equilibrium_count(diagram)
+            fig = plot_equilibrium_count(diagram, unit=_unit(args))
         else:
-            fig = plot_bifurcation_diagram(diagram, cycles=cycles)
+            fig = plot_bifurcation_diagram(diagram, cycles=cycles, unit=_unit(args))
         save_figure(fig, args.plot)
     if args.format == "json":
         out = diagram.to_dict()
