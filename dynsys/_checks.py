@@ -28,6 +28,7 @@ __all__ = [
     "interval",
     "name_mapping",
     "non_negative",
+    "params_were_names",
     "positive",
     "probability",
     "renamed_keyword",
@@ -241,3 +242,43 @@ def renamed_keyword(old: str, new: str) -> Callable[[F], F]:
             return fn(*args, **kwargs)
         return call  # type: ignore[return-value]
     return wrap
+
+
+def params_were_names(fn: F) -> F:
+    """Accept the old keywords of a function that now takes ``names`` and ``params``.
+
+    Such functions once took the parameter NAMES as ``params=`` and the parameter VALUES
+    as ``base_params=``; now ``names`` are the names and ``params`` the values. For one
+    release, ``params=`` holding a sequence of names (and no ``names=``) is read as
+    ``names=``, and ``base_params=`` as ``params=``, each with a DeprecationWarning.
+
+    Examples
+    --------
+    >>> @params_were_names
+    ... def pair(system, names=None, *, params=None):
+    ...     return names, params
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     pair(None, params=("w", "I"), base_params={"w": 1.0})
+    (('w', 'I'), {'w': 1.0})
+    """
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        old = kwargs.get("params")
+        if ("names" not in kwargs and len(args) < 2 and not isinstance(old, Mapping | str)
+                and isinstance(old, list | tuple) and old and all(
+                    isinstance(v, str) for v in old)):
+            warnings.warn(f"{fn.__name__}(params=(names...)) is deprecated: parameter names "
+                          "are names=, and params= are parameter values",
+                          DeprecationWarning, stacklevel=2)
+            kwargs["names"] = kwargs.pop("params")
+        if "base_params" in kwargs:
+            if "params" in kwargs:
+                raise ModelError(f"{fn.__name__}: give params= only (base_params= is its "
+                                 "old name)")
+            warnings.warn(f"{fn.__name__}(base_params=...) is deprecated; use params=...",
+                          DeprecationWarning, stacklevel=2)
+            kwargs["params"] = kwargs.pop("base_params")
+        return fn(*args, **kwargs)
+    return call  # type: ignore[return-value]

@@ -166,7 +166,7 @@ def _setup(system: Any, names: tuple[str, str], bounds: Mapping[str, Any] | None
     try:
         p1, p2 = names
     except (TypeError, ValueError):
-        raise ModelError(f"params must name two parameters, got {names!r}") from None
+        raise ModelError(f"names must name two parameters, got {names!r}") from None
     if p1 == p2:
         raise ModelError(f"the two continued parameters must differ, got {p1!r} twice")
     ks = (_param_index(system, p1), _param_index(system, p2))
@@ -257,13 +257,14 @@ def _cusp_c(deriv: Derivatives, x: FloatArray, p: FloatArray) -> tuple[float, fl
     return a, c
 
 
+@checks.params_were_names
 def continue_fold(
     system: Any,
-    params: tuple[str, str],
+    names: tuple[str, str],
     start: SpecialPoint | ArrayLike,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     settings: ContinuationSettings | None = None,
-    base_params: ParamsLike = None,
+    params: ParamsLike = None,
     *,
     region: Mapping[str, tuple[float, float]] | None = None,
 ) -> Curve:
@@ -274,16 +275,18 @@ def continue_fold(
     Parameters
     ----------
     system : System or Model
-    params : (str, str)
-        The two parameters; the curve is a set of (p1, p2) pairs.
+    names : (str, str)
+        The names of the two parameters; the curve is a set of (p1, p2) pairs.
+        (``params=`` with names is the deprecated spelling.)
     start : SpecialPoint or (n,) array
         A fold (e.g. from :func:`~dynsys.bifurcation.continuation.continue_equilibria`) whose
-        ``params`` give its parameter values, or a state near a fold at ``base_params``.
+        ``params`` give its parameter values, or a state near a fold at ``params``.
     bounds : mapping name -> (low, high), optional
         Stop where a parameter reaches its bound (default: unbounded).
     settings : ContinuationSettings, optional
-    base_params : mapping or array, optional
-        Values of all parameters (the start's own values take precedence).
+    params : mapping or array, optional
+        Values of all parameters (the start's own values take precedence);
+        ``base_params=`` is its deprecated name.
     region : mapping, optional
         State box (default: the system's region; ``{}`` for none).
 
@@ -315,13 +318,13 @@ def continue_fold(
     (0.016666667, -1.0)
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _continue_fold(system, params, start, bounds, settings, base_params, region)
+        return _continue_fold(system, names, start, bounds, settings, params, region)
 
 
-def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any,
-                   settings: ContinuationSettings | None, base_params: ParamsLike,
+def _continue_fold(system: Any, names: tuple[str, str], start: Any, bounds: Any,
+                   settings: ContinuationSettings | None, params: ParamsLike,
                    region: Any) -> Curve:
-    system, ks, p_base, pb, settings = _setup(system, params, bounds, base_params, settings)
+    system, ks, p_base, pb, settings = _setup(system, names, bounds, params, settings)
     x0, p0 = _start_point(start, system, ks, p_base)
     n = system.n
     deriv = derivatives(system)
@@ -348,7 +351,7 @@ def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any
     widths = _widths(pb, xlo, xhi, x0, p0[list(ks)])
     settings = settings.resolved(math.sqrt(len(widths)), 1 / 250)
     boundary = _make_boundary(bf.fj, n, ks, pb, xlo, xhi, tuple(system.state_names),
-                              tuple(params))
+                              tuple(names))
     us, _, ds, its, start_idx, reasons, closed = _trace_both(
         bf.fj, u0, t0, settings, boundary, on_accept=bf.rebord, reset=reset, widths=widths)
 
@@ -371,8 +374,8 @@ def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any
         cusp[i] = float(w @ np.einsum("ijk,j,k->i", deriv.hxx(x, p), v, v))
         bt[i] = float(w @ v)
     ev = _sorted_eigenvalues(jacs)
-    names = tuple(system.state_names)
-    pnames = tuple(params)
+    state_names = tuple(system.state_names)
+    pnames = tuple(names)
     specials: list[SpecialPoint] = []
 
     def make_test(kind: str, i: int) -> Any:
@@ -407,12 +410,12 @@ def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any
             specials.append(SpecialPoint(
                 ptype, _full_params(system.param_names, p0,
                                     {pnames[0]: float(u[n]), pnames[1]: float(u[n + 1])}),
-                _state_dict(names, u[:n]), data, index=i, varied=pnames))
+                _state_dict(state_names, u[:n]), data, index=i, varied=pnames))
     specials.sort(key=lambda sp: sp.index)
     return Curve(
         kind="fold", model=system.name, param_names=(pnames[0], pnames[1]),
         params={nm: float(v) for nm, v in zip(system.param_names, p0, strict=True)},
-        state_names=names, values=us[:, n:n + 2], states=us[:, :n], eigenvalues=ev,
+        state_names=state_names, values=us[:, n:n + 2], states=us[:, :n], eigenvalues=ev,
         tests={"cusp": cusp, "bogdanov_takens": bt}, step_sizes=ds, newton_iterations=its,
         special_points=tuple(specials), start_index=start_idx, stop_reasons=reasons,
         closed=closed)
@@ -467,13 +470,14 @@ class _HopfSystem:
             self.ell = ell / norm
 
 
+@checks.params_were_names
 def continue_hopf(
     system: Any,
-    params: tuple[str, str],
+    names: tuple[str, str],
     start: SpecialPoint | ArrayLike,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     settings: ContinuationSettings | None = None,
-    base_params: ParamsLike = None,
+    params: ParamsLike = None,
     *,
     region: Mapping[str, tuple[float, float]] | None = None,
 ) -> Curve:
@@ -485,7 +489,7 @@ def continue_hopf(
 
     Parameters
     ----------
-    system, params, start, bounds, settings, base_params, region
+    system, names, start, bounds, settings, params, region
         As for :func:`continue_fold`; ``start`` is a Hopf point.
 
     Returns
@@ -508,8 +512,7 @@ def continue_hopf(
     True
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        system, ks, p_base, pb, settings = _setup(system, params, bounds, base_params,
-                                                  settings)
+        system, ks, p_base, pb, settings = _setup(system, names, bounds, params, settings)
         x0, p0 = _start_point(start, system, ks, p_base)
         n = system.n
         if n < 2:
@@ -544,14 +547,14 @@ def continue_hopf(
         widths = _widths(pb, xlo, xhi, x0, p0[list(ks)])
         settings = settings.resolved(math.sqrt(len(widths)), 1 / 250)
         boundary = _make_boundary(hs.fj, n, ks, pb, xlo, xhi, tuple(system.state_names),
-                                  tuple(params))
+                                  tuple(names))
         us, _, ds, its, start_idx, reasons, closed = _trace_both(
             hs.fj, u0, t0, settings, boundary, on_accept=hs.reorient, reset=reset,
             widths=widths)
         kappa = us[:, 2 * n + 2]
         jacs = np.stack([deriv.fx(u[:n], hs.params(u)) for u in us])
-        names = tuple(system.state_names)
-        pnames = tuple(params)
+        state_names = tuple(system.state_names)
+        pnames = tuple(names)
         specials = []
         for i in _sign_changes(kappa):
             data: dict[str, Any] = {"located": False}
@@ -565,11 +568,11 @@ def continue_hopf(
                 PointType.BOGDANOV_TAKENS,
                 _full_params(system.param_names, p0,
                              {pnames[0]: float(u[n]), pnames[1]: float(u[n + 1])}),
-                _state_dict(names, u[:n]), data, index=i, varied=pnames))
+                _state_dict(state_names, u[:n]), data, index=i, varied=pnames))
         return Curve(
             kind="hopf", model=system.name, param_names=(pnames[0], pnames[1]),
             params={nm: float(v) for nm, v in zip(system.param_names, p0, strict=True)},
-            state_names=names, values=us[:, n:n + 2], states=us[:, :n],
+            state_names=state_names, values=us[:, n:n + 2], states=us[:, :n],
             eigenvalues=_sorted_eigenvalues(jacs),
             tests={"kappa": kappa, "omega": np.sqrt(np.maximum(kappa, 0.0))},
             step_sizes=ds, newton_iterations=its, special_points=tuple(specials),

@@ -277,7 +277,7 @@ def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         if n1 < 1 or n2 < 1:
             raise ModelError(f"--map sizes must be positive, got {args.map!r}")
         rmap = region_map(system, names, np.linspace(*bounds[p1], n1),
-                          np.linspace(*bounds[p2], n2), base_params=defaults, region=region)
+                          np.linspace(*bounds[p2], n2), params=defaults, region=region)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
         from dynsys._figures import save_figure
