@@ -46,3 +46,24 @@ def test_bad_names_are_named(self_exc) -> None:
     sys_, _ = self_exc
     with pytest.raises(ModelError, match="names must name two parameters"):
         region_map(sys_, "w", [0.1], [0.1])
+
+
+def test_region_is_a_mapping_resolved_in_one_place() -> None:
+    from dynsys.core.region import check_region, region_bounds, resolve_region
+    from dynsys.noise.potential import potential
+
+    m = load_model("self_excitation")
+    assert check_region(m, {"r": [0, 120]}) == {"r": (0.0, 120.0)}
+    lo, hi = region_bounds(m, {"r": (0.0, np.inf)})
+    assert lo.tolist() == [0.0] and hi.tolist() == [np.inf]
+    declared_lo, declared_hi = region_bounds(m)
+    assert (declared_lo[0], declared_hi[0]) == tuple(map(float, m.region["r"]))
+    assert resolve_region(m, dict(m.params)) == {"r": tuple(map(float, m.region["r"]))}
+    with pytest.raises(ModelError, match="region names 'x', which is not a state"):
+        region_bounds(m, {"x": (0, 1)})
+    with pytest.raises(ModelError, match="region of 'r' must be finite with low < high"):
+        resolve_region(m, dict(m.params), {"r": (1, 0)})
+    new = potential(m, region={"r": (-1.0, 130.0)})
+    with pytest.warns(DeprecationWarning, match="region="):
+        old = potential(m, region=(-1.0, 130.0))
+    assert old.minima == new.minima and len(new.minima) == 2
