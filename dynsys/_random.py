@@ -24,7 +24,7 @@ import numpy as np
 from dynsys._types import RngLike
 from dynsys.errors import ModelError
 
-__all__ = ["RecordedSeed", "fresh_seed", "replay", "root_seed", "seeded"]
+__all__ = ["RecordedSeed", "fixed_seed", "fresh_seed", "replay", "root_seed", "seeded"]
 
 RecordedSeed: TypeAlias = int | dict[str, Any] | None
 """What a result records: an int, ``{"entropy", "spawn_key"}``, or ``None``."""
@@ -104,6 +104,27 @@ def root_seed(rng: RngLike) -> tuple[int | np.random.SeedSequence, RecordedSeed]
     if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
         raise ModelError(f"rng must be a SeedSequence, a non-negative int or None, got {rng!r}")
     return int(rng), int(rng)
+
+
+def fixed_seed(rng: RngLike) -> tuple[RngLike, RecordedSeed]:
+    """An ``rng`` to pass unchanged to several stochastic calls, and the seed to record.
+
+    For a function that calls another stochastic function several times with the same
+    seed (each call then draws the same numbers): ``None`` becomes a fresh int seed; an
+    int or SeedSequence is kept; a Generator is kept (and shared, so nothing is recorded).
+
+    Examples
+    --------
+    >>> fixed_seed(4)
+    (4, 4)
+    >>> rng, seed = fixed_seed(None)
+    >>> rng == seed
+    True
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng, None
+    root, seed = root_seed(rng)
+    return root, seed
 
 
 def replay(seed: RecordedSeed) -> int | np.random.SeedSequence:

@@ -112,3 +112,13 @@ def test_seed_keyword_is_deprecated_but_works() -> None:
     np.testing.assert_array_equal(old.recall, new.recall)
     with pytest.raises(ModelError, match="rng= only"):
         error_correction_curve(32, 1, [0.1], trials=8, seed=2, rng=2)
+
+
+def test_bifurcation_diagram_records_the_seed_of_its_searches() -> None:
+    from dynsys.bifurcation.diagram import bifurcation_diagram
+
+    m = load_model("mutual_excitation")
+    _replays(lambda rng: bifurcation_diagram(m, "I", (-20.0, 0.0), n_samples=2, rng=rng),
+             lambda a, b: [br.values.tolist() for br in a.branches]
+             == [br.values.tolist() for br in b.branches] or pytest.fail("differ"))
+    assert bifurcation_diagram(m, "I", (-20.0, 0.0), n_samples=2).to_dict()["seed"] == 0

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._random import RecordedSeed, fixed_seed
 from dynsys._types import FloatArray, ParamsLike, RngLike
 from dynsys.analysis.equilibria import find_equilibria
 from dynsys.bifurcation._arclength import _param_index
@@ -45,6 +46,9 @@ class BifurcationDiagram:
     branches : tuple of Branch
     samples : (K,) array
         Parameter values at which equilibria were searched.
+    seed : int, dict or None
+        The seed of the equilibrium searches, which replays the diagram (None when a
+        Generator was passed).
     """
 
     model: str
@@ -53,6 +57,7 @@ class BifurcationDiagram:
     params: Mapping[str, float]
     branches: tuple[Branch, ...]
     samples: FloatArray
+    seed: RecordedSeed = None
 
     @property
     def special_points(self) -> tuple[SpecialPoint, ...]:
@@ -87,6 +92,7 @@ class BifurcationDiagram:
             "params": dict(self.params), "samples": self.samples,
             "branches": [br.to_dict() for br in self.branches],
             "special_points": [sp.to_dict() for sp in self.special_points],
+            "seed": self.seed,
         }
 
     def __str__(self) -> str:
@@ -192,8 +198,9 @@ def bifurcation_diagram(
         Number of equally spaced parameter values (including both ends) at which all
         equilibria are searched.
     settings : ContinuationSettings, optional
-    rng : Generator or int, default 0
-        Seed of the equilibrium search (deterministic by default).
+    rng : Generator, SeedSequence, int or None, default 0
+        Seed of the equilibrium searches (deterministic by default; every search uses
+        the same seed, and ``None`` draws one, recorded in ``seed``).
 
     Returns
     -------
@@ -221,6 +228,7 @@ def bifurcation_diagram(
     if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
         raise ModelError(f"n_samples must be a positive integer, got {n_samples!r}")
     p_base = np.array(resolve_params(system, params), dtype=np.float64)
+    rng, seed = fixed_seed(rng)
     samples = np.linspace(lo, hi, n_samples) if n_samples > 1 else np.array([(lo + hi) / 2])
     branches: list[Branch] = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -242,4 +250,4 @@ def bifurcation_diagram(
     return BifurcationDiagram(
         model=system.name, param=param, bounds=(lo, hi),
         params={nm: float(v) for nm, v in zip(names, p_base, strict=True) if nm != param},
-        branches=tuple(branches), samples=samples)
+        branches=tuple(branches), samples=samples, seed=seed)
