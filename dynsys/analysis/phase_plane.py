@@ -37,7 +37,7 @@ import numpy as np
 import sympy as sp
 from scipy.integrate import solve_ivp
 
-from dynsys._types import ArrayLike, FloatArray, ParamsLike
+from dynsys._types import ArrayLike, FloatArray, ParamsLike, RngLike
 from dynsys.analysis.equilibria import Equilibria, find_equilibria
 from dynsys.analysis.stability import Kind
 from dynsys.core.model import Model
@@ -472,7 +472,7 @@ def _default_initial(reg: Region, names: Sequence[str]) -> FloatArray:
 def phase_plane(system: Any, params: ParamsLike = None, region: Region | None = None, *,
                 initial: ArrayLike | None = None, t_end: float | None = None,
                 field_n: int = 20, basin: bool = False, basin_resolution: int = 101,
-                rng: int = 0) -> PhasePlane:
+                rng: RngLike = 0) -> PhasePlane:
     """The whole phase portrait: ``phase_plane(system, params, region) -> PhasePlane``.
 
     Parameters
@@ -485,8 +485,8 @@ def phase_plane(system: Any, params: ParamsLike = None, region: Region | None = 
         Direction-field grid size.
     basin : bool, default False
         Also compute the basin map (``basin_resolution`` squared runs).
-    rng : int, default 0
-        Seed of the equilibrium search.
+    rng : Generator, SeedSequence, int or None, default 0
+        Seed of the equilibrium search (recorded in ``equilibria.seed``).
 
     Examples
     --------
