@@ -56,3 +56,12 @@ def test_library_messages_name_python_arguments() -> None:
         capacity_curve(1, 2, trials=3)
     with pytest.raises(ModelError, match="dt must be positive and finite"):
         RecallProtocol(dt=-1)
+
+
+def test_cli_names_its_flags(capsys: pytest.CaptureFixture) -> None:
+    from dynsys.cli import main
+
+    assert main(["hopfield", "capacity", "--n", "1", "--trials", "2"]) == 2
+    assert "argument --n: expected at least 2 units" in capsys.readouterr().err
+    assert main(["hopfield", "capacity", "--n", "8", "--trials", "2", "--flip", "2"]) == 2
+    assert "flip must be in [0, 1], got 2.0" in capsys.readouterr().err
