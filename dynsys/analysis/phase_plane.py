@@ -37,6 +37,7 @@ import numpy as np
 import sympy as sp
 from scipy.integrate import solve_ivp
 
+import dynsys._checks as checks
 from dynsys._types import ArrayLike, FloatArray, ParamsLike, RngLike
 from dynsys.analysis.equilibria import Equilibria, find_equilibria
 from dynsys.analysis.stability import Kind
@@ -349,8 +350,7 @@ def trajectories(system: Any, initial: ArrayLike, params: ParamsLike = None, *,
     x0 = np.atleast_2d(np.asarray(initial, dtype=np.float64))
     if x0.shape[-1] != sys_.n:
         raise ModelError(f"initial states need {sys_.n} entries, got shape {x0.shape}")
-    if not (t_end > 0 and dt > 0):
-        raise ModelError(f"t_end and dt must be positive, got {t_end}, {dt}")
+    t_end, dt = checks.positive(t_end, "t_end"), checks.positive(dt, "dt")
     paths = _rk4(sys_, p, x0, t_end, min(dt, t_end))
     out = []
     for path in paths:

@@ -24,7 +24,7 @@ from dynsys.bifurcation._arclength import _param_index
 from dynsys.bifurcation.continuation import Branch, ContinuationSettings, continue_equilibria
 from dynsys.bifurcation.points import SpecialPoint
 from dynsys.core.system import compile, require_autonomous, resolve_params
-from dynsys.errors import ConvergenceError, ModelError
+from dynsys.errors import ConvergenceError
 
 __all__ = [
     "BifurcationDiagram",
@@ -225,8 +225,7 @@ def bifurcation_diagram(
     require_autonomous(system, "bifurcation diagram")
     k = _param_index(system, param)
     lo, hi = checks.interval(bounds, "bounds")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-        raise ModelError(f"n_samples must be a positive integer, got {n_samples!r}")
+    checks.count(n_samples, "n_samples")
     p_base = np.array(resolve_params(system, params), dtype=np.float64)
     rng, seed = fixed_seed(rng)
     samples = np.linspace(lo, hi, n_samples) if n_samples > 1 else np.array([(lo + hi) / 2])

@@ -9,7 +9,6 @@ not continued: their accuracy is that of the integrator and the time window.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
+import dynsys._checks as checks
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.analysis.simulate import Adaptive, as_method, simulate
 from dynsys.bifurcation._arclength import _param_index
@@ -197,8 +197,7 @@ def simulated_cycles(
     p_base = np.array(resolve_params(system, params), dtype=np.float64)
     ps = np.tile(p_base, (len(vals), 1))
     ps[:, k] = vals
-    if not (math.isfinite(dt) and dt > 0):
-        raise ModelError(f"dt must be a positive number, got {dt!r}")
+    dt = checks.positive(dt, "dt")
     steps = round((transient + window) / dt)
     meth = as_method(method)
     if isinstance(meth, Adaptive):

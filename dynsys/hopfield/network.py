@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
 from dynsys.analysis.stability import Kind, classify
@@ -189,14 +190,8 @@ class HopfieldNetwork:
         pats.setflags(write=False)
         object.__setattr__(self, "patterns", pats)
         object.__setattr__(self, "activation", Activation.parse(self.activation))
-        beta = float(self.beta)
-        if not (np.isfinite(beta) and beta > 0):
-            raise ModelError(f"beta must be a positive number, got {self.beta!r}")
-        object.__setattr__(self, "beta", beta)
-        sigma = float(self.sigma)
-        if not (np.isfinite(sigma) and sigma >= 0):
-            raise ModelError(f"sigma must be >= 0, got {self.sigma!r}")
-        object.__setattr__(self, "sigma", sigma)
+        object.__setattr__(self, "beta", checks.positive(self.beta, "beta"))
+        object.__setattr__(self, "sigma", checks.non_negative(self.sigma, "sigma"))
         p, n = pats.shape
         if self.shape is not None:
             shp = tuple(int(s) for s in self.shape)
