@@ -68,6 +68,8 @@ def test_no_point_message_and_errors() -> None:
         two_parameter_diagram(m, ("I", "b"), {"I": (1.0, 2.0), "b": (0.5, 1.2)}, {"I": 0.5})
     with pytest.raises(ModelError, match="bounds of b must be a pair"):
         two_parameter_diagram(m, ("I", "b"), {"I": (0.0, 1.0)}, {"I": 0.5})
+    with pytest.raises(ModelError, match="bounds names 'a', which is not a continued parameter"):
+        two_parameter_diagram(m, ("I", "b"), {"I": (0, 1), "b": (0.5, 1), "a": (0, 1)})
     with pytest.raises(ModelError, match="kinds must be some of fold, hopf"):
         two_parameter_diagram(m, ("I", "b"), {"I": (0, 1), "b": (0.5, 1)}, kinds=("cusp",))
     with pytest.raises(ModelError, match="grid\\[1\\] must be a positive integer"):

@@ -195,10 +195,8 @@ def two_parameter_diagram(
     bad = [k for k in kinds if k not in KINDS]
     if bad or not kinds:
         raise ModelError(f"kinds must be some of {', '.join(KINDS)}, got {list(kinds)!r}")
-    unknown = sorted(set(bounds) - {p1, p2})
-    if unknown:
-        raise ModelError(f"bounds names {unknown[0]!r}, which is not one of {p1}, {p2}")
-    box = {nm: checks.interval(bounds.get(nm), f"bounds of {nm}") for nm in (p1, p2)}
+    given = checks.name_mapping(bounds, "bounds", (p1, p2), "continued parameter")
+    box = {nm: checks.interval(given.get(nm), f"bounds of {nm}") for nm in (p1, p2)}
     values = {nm: float(v) for nm, v in zip(
         system.param_names, np.asarray(resolve_params(system, params), dtype=np.float64),
         strict=True)}
