@@ -1,4 +1,4 @@
-"""Saving matplotlib figures: the format from the file's suffix, written atomically.
+"""Saving matplotlib figures: the format from the suffix, written as `dynsys._io` writes.
 
 Apart from :mod:`dynsys._io` because it needs matplotlib, which the command line does not
 load until a figure is asked for.
@@ -6,16 +6,17 @@ load until a figure is asked for.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
 
 from matplotlib.backend_bases import FigureCanvasBase
 
-from dynsys._io import atomic_write
+from dynsys._io import write_bytes
 from dynsys.errors import ModelError
 
-__all__ = ["figure_format", "save_figure"]
+__all__ = ["figure_bytes", "figure_format", "save_figure"]
 
 
 def figure_format(path: str | os.PathLike[str]) -> str:
@@ -30,12 +31,24 @@ def figure_format(path: str | os.PathLike[str]) -> str:
     return suffix
 
 
-def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> Path:
-    """Save a matplotlib Figure atomically; the format follows the suffix (png, pdf, svg).
+def figure_bytes(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> bytes:
+    """The file content of ``fig`` in the format of ``path``'s suffix (png, pdf, svg).
 
-    Raises ModelError (before anything is written) for a suffix matplotlib cannot write.
+    Raises ModelError for a suffix matplotlib cannot write.
     """
     suffix = figure_format(path)
     kwargs.setdefault("dpi", 150)
     kwargs.setdefault("bbox_inches", "tight")
-    return atomic_write(path, lambda p: fig.savefig(p, format=suffix, **kwargs))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=suffix, **kwargs)
+    return buffer.getvalue()
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Save a matplotlib Figure; the format follows the suffix (png, pdf, svg).
+
+    Written as :func:`dynsys._io.write_bytes` writes: atomically to a file (a link's
+    target), directly to a device or FIFO. Raises ModelError (before anything is
+    written) for a suffix matplotlib cannot write.
+    """
+    return write_bytes(path, figure_bytes(fig, path, **kwargs))

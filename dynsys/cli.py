@@ -12,13 +12,15 @@ import argparse
 import importlib
 import pkgutil
 import re
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
 from dynsys import commands
-from dynsys.commands._common import VersionAction, check_outputs
+from dynsys.commands._common import VersionAction, outputs
 from dynsys.errors import DynsysError, ModelError
 
 __all__ = ["build_parser", "main"]
@@ -59,6 +61,19 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{message} (see '{self.prog} --help')")
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwinds like KeyboardInterrupt, so every cleanup on the way runs.
+
+    (Temporary files and folders removed, a report's lock released, its figure worker
+    terminated.) A BaseException, so no ``except Exception`` on the way swallows it.
+    """
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one must not cut cleanup
+    raise _Terminated
+
+
 def _one_line(message: str) -> str:
     """The error on one line whatever the user typed (a newline in a name is shown as \\n)."""
     return message.replace("\r", "\\r").replace("\n", "\\n")
@@ -90,9 +105,25 @@ def _show_warning(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 success, 2 bad input or failure)."""
+    """Run the CLI; returns the exit status.
+
+    0 success, 2 bad input or failure, 130 interrupted (SIGINT), 143 terminated (SIGTERM);
+    interrupted or terminated, a command leaves no output file and no process behind.
+    """
     args_in = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    previous = None
+    if threading.current_thread() is threading.main_thread():  # signals reach only that one
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _run(parser, args_in)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(parser: argparse.ArgumentParser, args_in: list[str]) -> int:
+    """Parse and run one command; every failure is one ``error:`` line (see :func:`main`)."""
     with warnings.catch_warnings():  # restores showwarning and the filters on exit
         warnings.showwarning = _show_warning
         # numpy's "overflow/invalid value encountered in ..." are not messages for users:
@@ -100,8 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning)
         try:
             args = parser.parse_args(_join_negative_values(args_in))
-            check_outputs(args)
-            status = args.func(args)
+            with outputs(args):  # --out/--plot: all written when the command succeeds, or none
+                status = args.func(args)
         except DynsysError as exc:
             print(_one_line(f"error: {exc}"), file=sys.stderr)
             return 2
@@ -116,6 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("error: interrupted", file=sys.stderr)
             return 130
+        except _Terminated:
+            # 143 = 128 + SIGTERM, the shell's status for a process ended by SIGTERM (as 130
+            # is for SIGINT above): a caller can tell "stopped" from "bad input" (2)
+            print("error: terminated (SIGTERM)", file=sys.stderr)
+            return 143
     return int(status or 0)
 
 

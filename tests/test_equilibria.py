@@ -17,7 +17,7 @@ from dynsys.analysis.equilibria import Equilibria, find_equilibria, linearize
 from dynsys.analysis.stability import Kind
 from dynsys.core.loading import load_model
 from dynsys.core.model import Model
-from dynsys.core.region import infer_region
+from dynsys.core.region import DefaultRegionWarning, infer_region
 from dynsys.core.symbols import symbols
 from dynsys.core.system import compile
 from dynsys.errors import ModelError
@@ -108,8 +108,8 @@ def test_region_inference_and_errors() -> None:
     eq = find_equilibria(m)
     assert eq.region == {"x": (0.0, 50.0), "y": (0.0, 50.0)} and len(eq) == 3
     x, y = symbols("x y")
-    with pytest.raises(ModelError, match="--region"):
-        find_equilibria(Model({x: y, y: -x}))
+    with pytest.warns(DefaultRegionWarning, match="--region"):  # a default box, said aloud
+        assert len(find_equilibria(Model({x: y, y: -x}))) == 1
     eq = find_equilibria(Model({x: y, y: -x}), region={"x": (-1, 1), "y": (-1, 1)})
     assert len(eq) == 1 and eq[0].kind is Kind.CENTER
     with pytest.raises(ModelError, match="not a state"):
@@ -320,3 +320,17 @@ def test_sign_network_kinks_are_found_not_missed() -> None:
     assert all(e.residual == 0.0 for e in eq)
     assert sum(e.method == "exact candidate" for e in eq) == 5
     assert all(e.stable for e in eq if e.method != "exact candidate")
+
+
+# --------------------------------------------------- no region: a default box, said aloud
+def test_no_region_searches_a_default_box_and_says_so():
+    """x' = -x + x^2 has no region and none is inferable (x^2 is unbounded): the search
+    covers [-10, 10] (around init, else 0) and warns; it used to crash with OverflowError."""
+    m = Model.from_text("x' = -x + x^2")
+    with pytest.warns(DefaultRegionWarning, match=r"x in \[-10, 10\]"):
+        eq = find_equilibria(m)
+    assert sorted(round(e.state[0], 12) for e in eq) == [0.0, 1.0]
+    m2 = Model.from_text("x' = -x + x^3/100\ninit x=30")
+    with pytest.warns(DefaultRegionWarning, match=r"x in \[-30, 90\]"):
+        eq2 = find_equilibria(m2)
+    assert sorted(round(e.state[0], 9) for e in eq2) == [-10.0, 0.0, 10.0]

@@ -161,13 +161,23 @@ def test_nonsmooth_functions_round_trip():
 def test_aux_init_and_options():
     with pytest.warns(IgnoredOptionWarning) as record:
         m = parse_ode("x' = -x\naux double = 2*x\ninit x=3\n"
-                      "@ dt=0.01, total=5, meth=rk4, bound=1000, xlo=0\n")
-    messages = " ".join(str(r.message) for r in record)
-    assert "'meth'" in messages and "'bound'" in messages and "xlo" in messages
+                      "@ dt=0.01, total=5, meth=runge, bound=1000, xlo=0, nplot=2, lt=1\n"
+                      "@ trans=1, nout=2, maxstor=5000, colormap=3\n")
+    messages = [str(r.message) for r in record]
+    # one summary line for the display options, one for xlo without its partner
+    assert any("nplot, lt, colormap" in msg for msg in messages)
+    assert any("xlo" in msg and "partner" in msg for msg in messages)
+    assert len(messages) == 2
     assert m.aux["double"] == 2 * x
     assert m.init == {"x": 3.0}
-    assert dict(m.options) == {"dt": 0.01, "total": 5.0}
+    assert dict(m.options) == {"dt": 0.01, "total": 5.0, "meth": "rk4", "bound": 1000.0,
+                               "trans": 1.0, "nout": 2, "maxstor": 5000}
     assert m.region is None  # xlo without xhi
+    assert parse_ode(m.to_ode()) == m  # the options round trip
+    with pytest.raises(ModelError, match="meth=discrete makes the file a map"):
+        parse_ode("x' = x/2\n@ meth=discrete")
+    with pytest.raises(ModelError, match="not an XPPAUT method"):
+        parse_ode("x' = x\n@ meth=magic")
 
 
 def test_region_of_further_states_in_a_directive():
@@ -277,7 +287,7 @@ ERRORS = [
     ("x' = x\ntable f 3 0 2 1 2 3", r"line 2: lookup tables \('table'\) are not supported"),
     ("x' = ran(1)", r"line 1: ran\(\) .*random numbers .*wiener"),
     ("x' = delay(x, 1)", r"line 1: delay\(\) .*delay equations are not supported"),
-    ("x[1..3]' = 1", r"line 1: arrays \(x\[1\.\.n\]\) are not supported"),
+    ("x' = shift(x, 1)", r"line 1: shift\(\) .*array shifts"),
     ("0 = x - 1\nx' = 1", r"line 1: algebraic equations"),
     ("x' = 1\nglobal 1 {x-1} {x=0}", r"line 2: events \('global' resets\)"),
     ("x' = 1\nmarkov z 2", r"line 2: Markov chains"),
@@ -356,11 +366,12 @@ def test_cli_malformed_ode_exits_2_without_traceback(tmp_path, capsys):
 
 def test_cli_prints_ignored_options_as_warning_lines(tmp_path, capsys):
     path = tmp_path / "opts.ode"
-    path.write_text("x' = -x\n@ dt=0.1, meth=stiff\n")
+    path.write_text("x' = -x\n@ dt=0.1, meth=stiff, axes=3, nplot=1\n")
     assert main(["show", str(path), "--json"]) == 0
     captured = capsys.readouterr()
     assert captured.err.strip() == (
-        "warning: line 2: ignoring XPP option 'meth' (dynsys uses dt, total, xlo, xhi, ylo, yhi)"
+        "warning: ignoring XPP option(s) axes, nplot: dynsys uses meth, dt, total, trans, "
+        "bound, nout, maxstor and the xp/yp window (xlo, xhi, ylo, yhi)"
     )
     assert '"dt": 0.1' in captured.out
 
@@ -420,3 +431,33 @@ def test_comparisons_and_conditionals_are_non_smooth_and_round_trip():
     again = parse_ode(m.to_ode())
     assert again == m
 
+
+
+def test_arrays_expand_into_named_states_as_xppaut_does():
+    m = parse_ode("number n=3\npar w[1..3]=0.5\nx0=0\nx4=0\n"
+                  "x[1..n]' = -x[j] + w[j]*(x[j-1] + x[j+1])\n"
+                  "%[1..2]\naux d[j] = x[j+1] - x[j]\n%\nx[1..3](0)=[j]/10\n"
+                  "total = sum(1,3)of(i'^2)\naux s = total")
+    assert m.state_names == ("x1", "x2", "x3")
+    assert m.param_names == ("w1", "w2", "w3")
+    x1, x2, x3, w2 = symbols("x1 x2 x3 w2")
+    assert m.rhs[1] == -x2 + w2 * (x1 + x3)
+    assert m.rhs[0].free_symbols == {x1, x2, symbols("w1")}  # x0 = 0 closes the boundary
+    assert list(m.aux) == ["d1", "d2", "s"]
+    assert m.init == {"x1": 0.1, "x2": 0.2, "x3": 0.3}
+    assert float(m.aux["s"]) == 14.0
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("x[1..3]' = -x[j] + x[j-1]", r"unknown name 'x0'"),
+    ("x[0..2]' = -x[j-1]", r"array index .* is -1 for j = 0"),
+    ("x' = -x[j]", r"an index \[j\] outside an array"),
+    ("%[1..2]\naux a[j] = 1", r"block is not closed"),
+    ("x[1..k]' = 1", r"array bound 'k' is neither an integer"),
+    ("x[1..20000]' = 1", r"expands into 20000 statements"),
+    ("x' = sum(1,x)of(i')", r"bounds of sum\(\) must be integer constants"),
+    ("x' = sum(1,2)", r"must be followed by of"),
+])
+def test_array_errors_name_the_culprit(text, match):
+    with pytest.raises(ModelError, match=match):
+        parse_ode(text)

@@ -171,3 +171,30 @@ def test_plot_modules_do_not_import_pyplot() -> None:
     code = ("import sys, dynsys.plots.phase, dynsys.plots.basics, dynsys.analysis.phase_plane; "
             "sys.exit('matplotlib.pyplot' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_trajectories_stay_stable_in_a_stiff_corner():
+    """FitzHugh-Nagumo in a wide box: at v = 9 the Jacobian has |lambda| ~ 80, far above
+    the equilibrium's 0.24 that sets the step; the RK4 runs take stable substeps there
+    (they drew zigzags before) and agree with an adaptive DOP853 solution."""
+    from dynsys import Adaptive, Model, simulate
+    from dynsys.analysis.phase_plane import trajectories
+
+    m = Model.from_text("dv/dt = v - v^3/3 - w + I\ndw/dt = 0.08*(v + 0.7 - 0.8*w)\n"
+                        "par I=0.5\n")
+    start = [[9.0, 9.0], [-9.0, -9.0]]
+    paths = trajectories(m, start, t_end=10.5, dt=0.42)
+    ref = simulate(m, start, 10.5, dt=0.42, method=Adaptive("DOP853", rtol=1e-10,
+                                                               atol=1e-12)).final
+    for path, end in zip(paths, ref, strict=True):
+        assert np.all(np.abs(path) < 10.0)  # no overshoot out of the box
+        assert np.allclose(path[-1], end, atol=1e-2)  # 0.05 % of the box: plot accuracy
+    # the same fixed step without the stability substeps goes astray from (9, 9)
+    from dynsys import compile
+    from dynsys._numerics.stepping import rk4
+
+    system = compile(m)
+    p = system.params()
+    plain = rk4(lambda y: system.rhs(y, p), np.array(start), 0.42, 25, save=True,
+                allow_nonfinite=True)
+    assert not np.all(np.isfinite(plain)) or np.max(np.abs(plain)) > 20.0

@@ -19,7 +19,7 @@ I_GRID = np.round(np.arange(-5, 0 + 1e-9, 0.05), 10)
 
 
 def _fold_currents(w: float) -> tuple[float, float]:
-    """The two fold values of I at w (closed form of DESIGN.md), w > 1/60."""
+    """The two fold values of I at w (closed form in docs/reference_values.md), w > 1/60."""
     s = math.acosh(math.sqrt(60 * w))
     a = s - (1 + math.exp(2 * s)) / 2
     b = -s - (1 + math.exp(-2 * s)) / 2

@@ -1,8 +1,8 @@
 """The reference report, `--quick`, run end to end into a temporary folder.
 
-Checks every expected file, the reference values of DESIGN.md in results.json, the
-claims table, a self-contained HTML page and (where a LaTeX engine is installed) the
-compiled PDF.
+Checks every expected file, the reference values (docs/reference_values.md) in
+results.json, the claims table, a self-contained HTML page and (where a LaTeX engine is
+installed) the compiled PDF.
 """
 
 from __future__ import annotations

@@ -302,3 +302,23 @@ def test_fast_in_place_path_equals_plain_path(name):
     np.testing.assert_allclose(fast.states, plain.states, rtol=1e-11, atol=1e-11)
     rk = simulate(_Wrapped(sys), starts[:1], 10 * dt, dt=dt, method="radau")
     assert rk.states.shape == (1, 11, m.n)
+
+
+def test_rk4_has_order_four_and_refuses_noise():
+    """Error at t = 1 of x' = -x + sin(t) against the exact solution, for dt halving:
+    the log-log slope is 4 (Hairer, Norsett & Wanner 1993, Section II.1)."""
+    import math
+
+    from dynsys import Model
+    from dynsys.core.symbols import symbols, time_symbol
+
+    x = symbols("x")
+    m = Model({x: -x + sp.sin(time_symbol)}, name="forced")
+    exact = 1.5 * math.exp(-1.0) + (math.sin(1.0) - math.cos(1.0)) / 2  # x(0) = 1
+    dts = [0.1, 0.05, 0.025, 0.0125]
+    errors = [abs(simulate(m, [1.0], 1.0, dt=h, method="rk4").final[0, 0] - exact)
+              for h in dts]
+    slope = np.polyfit(np.log(dts), np.log(errors), 1)[0]
+    assert 3.8 < slope < 4.2
+    with pytest.raises(ModelError, match="cannot add noise"):
+        simulate(m, [1.0], 1.0, dt=0.1, method="rk4", sigma=0.1)

@@ -38,7 +38,8 @@ def test_json_has_the_documented_keys(capsys):
 
 
 def test_csv_negative_x0_set_and_noise_with_seed(capsys, tmp_path):
-    argv = ["fitzhugh_nagumo", "--x0", "-1.2,-0.6", "--t-end", "1", "--set", "I=-0.5",
+    argv = ["fitzhugh_nagumo", "--x0", "-1.2,-0.6", "--t-end", "1", "--dt", "0.1",
+            "--set", "I=-0.5",
             "--sigma", "0.1", "--trials", "2", "--seed", "4", "--format", "csv"]
     status, out, _ = run(capsys, *argv)
     assert status == 0

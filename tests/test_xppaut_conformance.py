@@ -10,9 +10,11 @@ the values XPPAUT 6.11 printed for it, so that its semantics are tested everywhe
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +78,7 @@ def test_operator_table_matches_xppaut(tmp_path: Path) -> None:
 
 
 @needs_xppaut
-@pytest.mark.parametrize("name", ["fhn_plain", "rate_pair"])
+@pytest.mark.parametrize("name", ["fhn_plain", "rate_pair", "ring_array"])
 def test_euler_trajectories_match_xppaut(tmp_path: Path, name: str) -> None:
     text = (DATA / f"{name}.ode").read_text()
     theirs = _run_xppaut(tmp_path, text)
@@ -94,6 +96,24 @@ def test_euler_trajectories_match_xppaut(tmp_path: Path, name: str) -> None:
     if model.aux:
         aux = np.asarray(compile(model).aux(states, None, tr.t[:steps]))
         np.testing.assert_allclose(aux, theirs[:steps, 1 + n:], rtol=1e-5, atol=1e-5)
+
+
+@needs_xppaut
+def test_default_integrator_is_xppauts_rk4(tmp_path: Path) -> None:
+    """A file without meth: XPPAUT integrates it with RK4 at dt = 0.05, and so does
+    ``dynsys simulate`` by default for an .ode file."""
+    text = "dv/dt = v - v^3/3 - w + I\ndw/dt = 0.08*(v + 0.7 - 0.8*w)\npar I=0.5\n" \
+           "init v=-1, w=1\n@ total=20\ndone\n"
+    theirs = _run_xppaut(tmp_path, text)
+    assert theirs is not None
+    (tmp_path / "fhn.ode").write_text(text)
+    run = subprocess.run([sys.executable, "-m", "dynsys.cli", "simulate", "fhn.ode", "--json"],
+                         cwd=tmp_path, capture_output=True, text=True, check=True, timeout=120)
+    out = json.loads(run.stdout)
+    assert out["method"] == "rk4" and out["dt"] == 0.05
+    ours = np.asarray(out["trajectories"][0])
+    assert ours.shape == theirs[:, 1:].shape
+    np.testing.assert_allclose(ours, theirs[:, 1:], rtol=1e-6, atol=1e-6)
 
 
 # --------------------------------------------------------------------------- property

@@ -28,6 +28,7 @@ from dynsys.analysis.phase_plane import (
     trajectories as trajectories,
 )
 from dynsys.analysis.simulate import (
+    RK4 as RK4,
     Adaptive as Adaptive,
     Euler as Euler,
     EulerMaruyama as EulerMaruyama,
@@ -47,6 +48,7 @@ from dynsys.analysis.stability import (
 )
 
 __all__ = [
+    "RK4",
     "TOL_EQUAL",
     "TOL_HYPERBOLIC",
     "ActivationCurve",

@@ -18,7 +18,7 @@ import sympy as sp
 from dynsys._types import FloatArray, ParamsLike
 from dynsys.analysis.equilibria import Equilibria, find_equilibria
 from dynsys.core.model import Model
-from dynsys.core.system import compile, resolve_params
+from dynsys.core.system import compile, numeric_function, resolve_params
 from dynsys.errors import ModelError
 
 __all__ = ["ActivationCurve", "Flux", "activation_curve", "flux"]
@@ -137,7 +137,7 @@ def activation_curve(
         free = sorted(fn.free_symbols, key=str)
         if len(free) != 1:
             raise ModelError(f"an activation expression needs exactly one symbol, got {free}")
-        values = sp.lambdify(free, fn, modules="numpy", cse=True)(s)
+        values = numeric_function(free, fn)(s)
         text = label or f"${sp.latex(fn)}$"
     else:
         values = fn(s)

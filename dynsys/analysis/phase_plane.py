@@ -12,8 +12,9 @@ report's Figures 7-8 draw; each piece is also available on its own:
 * :func:`direction_field` -- ``F`` on a grid;
 * :func:`trajectories` -- classical RK4 runs, vectorized over initial conditions;
 * :func:`separatrices` -- the stable manifold of each saddle: integrated *backward* in
-  time (``scipy.integrate.solve_ivp``, DOP853) from ``saddle +- eps v_s`` (``v_s`` the
-  stable eigenvector), stopping on leaving the region or at a maximum time;
+  time (:func:`~dynsys.analysis.simulate.adaptive_run`, DOP853) from
+  ``saddle +- eps v_s`` (``v_s`` the stable eigenvector), stopping on leaving the
+  region or at a maximum time;
 * :func:`basin_map` -- a grid of initial conditions integrated together; each end
   point is labelled with the stable equilibrium it reached (within a tolerance),
   or ``-1`` (undecided).
@@ -35,15 +36,16 @@ from typing import Any
 import contourpy
 import numpy as np
 import sympy as sp
-from scipy.integrate import solve_ivp
 
 import dynsys._checks as checks
+from dynsys._numerics.stepping import rk4, step_count
 from dynsys._types import ArrayLike, FloatArray, ParamsLike, RngLike
 from dynsys.analysis.equilibria import Equilibria, find_equilibria
+from dynsys.analysis.simulate import Adaptive, adaptive_run
 from dynsys.analysis.stability import Kind
 from dynsys.core.model import Model
 from dynsys.core.region import resolve_region
-from dynsys.core.system import compile, require_autonomous, resolve_params
+from dynsys.core.system import compile, numeric_function, require_autonomous, resolve_params
 from dynsys.errors import ModelError
 
 __all__ = [
@@ -229,7 +231,7 @@ def _explicit(sys_: Any, p: FloatArray, i: int, box: list[tuple[float, float]],
         if d.free_symbols & set(states) or d == 0:
             continue
         expr = -fi.xreplace({v: 0}) / d
-        fn = sp.lambdify([u], expr, modules="numpy", cse=True)
+        fn = numeric_function([u], expr)
         us = _axis(box[1 - j], points)
         with np.errstate(all="ignore"):
             vs = np.broadcast_to(np.asarray(fn(us), dtype=np.float64), us.shape)
@@ -301,35 +303,22 @@ def direction_field(system: Any, params: ParamsLike = None, region: Region | Non
     return DirectionField(xs, ys, f[..., 0], f[..., 1])
 
 
-#: Most RK4 steps of one batch of phase-plane trajectories.
-_MAX_RK4_STEPS = 10**7
-
-
 def _rk4(sys_: Any, p: FloatArray, x0: FloatArray, t_end: float, dt: float,
-         sign: float = 1.0, save: bool = True) -> FloatArray:
-    """Classical RK4 for a batch ``(B, n)``; returns ``(B, T, n)`` or the end ``(B, n)``."""
-    ratio = t_end / dt
-    if not ratio <= _MAX_RK4_STEPS:  # also NaN; a typo such as t_end = 1e300 must not hang
-        raise ModelError(f"t_end / dt = {ratio:.4g} RK4 steps is more than "
-                         f"{_MAX_RK4_STEPS:.0e}; choose a shorter t_end")
-    steps = max(int(np.ceil(ratio)), 1)
-    h = sign * t_end / steps
-    x = np.array(x0, dtype=np.float64)
-    path = [x.copy()] if save else []
+         save: bool = True) -> FloatArray:
+    """RK4 for a batch ``(B, n)`` in steps of at most ``dt``; ``(B, T, n)`` or the end ``(B, n)``.
 
-    def f(y: FloatArray) -> FloatArray:
-        return sys_.rhs(y, p)
+    Non-finite states are kept (the callers cut or label them).
+    """
+    steps = step_count(t_end, dt, method="RK4")
 
-    with np.errstate(all="ignore"):
-        for _ in range(steps):
-            k1 = f(x)
-            k2 = f(x + 0.5 * h * k1)
-            k3 = f(x + 0.5 * h * k2)
-            k4 = f(x + h * k3)
-            x = x + (h / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
-            if save:
-                path.append(x.copy())
-    return np.stack(path, axis=1) if save else x
+    def radius(y: FloatArray) -> float:  # the Jacobian's spectral radius over the batch
+        jac = np.asarray(sys_.jac(y, p))
+        ok = np.all(np.isfinite(jac), axis=(-2, -1))
+        return float(np.max(np.abs(np.linalg.eigvals(jac[ok])))) if np.any(ok) else 0.0
+
+    out = rk4(lambda y: sys_.rhs(y, p), x0, t_end / steps, steps, save=save,
+              allow_nonfinite=True, what=f"RK4 run of {sys_.name}", radius=radius)
+    return np.moveaxis(out, 0, 1) if save else out
 
 
 def _time_scales(eq: Equilibria) -> tuple[float, float]:
@@ -399,11 +388,11 @@ def separatrices(system: Any, equilibria: Equilibria, params: ParamsLike = None,
             return float(np.min(np.concatenate([x - (lo - margin), (hi + margin) - x])))
 
         leave.terminal = True  # type: ignore[attr-defined]
+        method = Adaptive("DOP853", rtol=1e-9, atol=1e-12 * size, max_step=tm / 200)
         branches = []
         for sgn in (1.0, -1.0):
             x0 = e.state + sgn * eps * size * vec
-            sol = solve_ivp(back, (0.0, tm), x0, method="DOP853", events=leave,
-                            rtol=1e-9, atol=1e-12 * size, max_step=tm / 200)
+            sol = adaptive_run(back, (0.0, tm), x0, method, events=leave)
             pts = np.vstack([e.state, sol.y.T])
             good = np.all(np.isfinite(pts), axis=1)
             branches.append(pts[good])

@@ -31,10 +31,19 @@ from scipy.integrate import solve_ivp
 import dynsys._checks as checks
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ADAPTIVE_SOLVERS, ArrayLike, FloatArray, RngLike
+from dynsys.analysis._rk4 import RK4, rk4_run
 from dynsys.core.system import CompiledSystem, compile, resolve_params
 from dynsys.errors import ConvergenceError, ModelError, SimulationError
 
-__all__ = ["Adaptive", "Euler", "EulerMaruyama", "Trajectory", "as_method", "simulate"]
+__all__ = [
+    "RK4",
+    "Adaptive",
+    "Euler",
+    "EulerMaruyama",
+    "Trajectory",
+    "as_method",
+    "simulate",
+]
 
 _IMPLICIT = {"Radau", "BDF", "LSODA"}
 #: Most Euler steps one call takes (a typo such as dt = 1e-300 must not hang or crash).
@@ -96,23 +105,25 @@ class Adaptive:
         return self.solver.lower()
 
 
-def as_method(method: str | Euler | Adaptive) -> Euler | Adaptive:
-    """Map ``"euler"``, ``"euler-maruyama"``, ``"rk45"``, ``"dop853"``, ... to a method object.
+def as_method(method: str | Euler | RK4 | Adaptive) -> Euler | RK4 | Adaptive:
+    """Map ``"euler"``, ``"euler-maruyama"``, ``"rk4"``, ``"rk45"``, ... to a method object.
 
     Raises
     ------
     ModelError
         For an unknown name (the message lists the valid ones).
     """
-    if isinstance(method, Euler | Adaptive):
+    if isinstance(method, Euler | RK4 | Adaptive):
         return method
     key = str(method).lower().replace("_", "-")
     if key in ("euler", "euler-maruyama", "em"):
         return Euler()
+    if key == "rk4":
+        return RK4()
     if key in ADAPTIVE_SOLVERS:
         return Adaptive(key)
     raise ModelError(
-        f"unknown method {method!r}; choose one of euler, "
+        f"unknown method {method!r}; choose one of euler, rk4, "
         f"{', '.join(ADAPTIVE_SOLVERS)}"
     )
 
@@ -264,7 +275,7 @@ def simulate(
     sigma: float | ArrayLike | None = None,
     trials: int = 1,
     rng: RngLike = None,
-    method: str | Euler | Adaptive = "euler",
+    method: str | Euler | RK4 | Adaptive = "euler",
     save_every: int = 1,
     t0: float = 0.0,
     check_every: int = 50,
@@ -379,7 +390,7 @@ def simulate(
         )
     sig = _noise(sys, sigma, ps, n, runs)
     noisy = bool(np.any(sig != 0))
-    if noisy and isinstance(meth, Adaptive):
+    if noisy and isinstance(meth, Adaptive | RK4):
         raise ModelError(
             f"method {meth.name!r} integrates ODEs and cannot add noise (sigma = "
             f"{sig.tolist()}); use method='euler' (Euler-Maruyama) or pass sigma=0"
@@ -396,6 +407,10 @@ def simulate(
     if isinstance(meth, Adaptive):
         states, final, diag = _adaptive(sys, xs, ps, t0, dt, steps, saved, meth)
         label = meth.name
+    elif isinstance(meth, RK4):
+        states, final = rk4_run(sys, xs, ps, t0, dt, steps, save_every, saved.size)
+        diag = {"steps": steps}
+        label = "rk4"
     else:
         states, final = _euler(
             sys, xs, ps, t0, dt, steps, save_every, saved.size, sig, noisy, gen, check_every,
@@ -517,6 +532,32 @@ def _locate(
 
 
 # ----------------------------------------------------------------------------- adaptive
+def adaptive_run(
+    fun: Callable[[float, FloatArray], FloatArray], t_span: tuple[float, float], y0: ArrayLike,
+    method: Adaptive, *, t_eval: ArrayLike | None = None, events: Any = None,
+    jac: Callable[[float, FloatArray], FloatArray] | None = None,
+) -> Any:
+    """One adaptive run of ``dy/dt = fun(t, y)``: the package's one call of ``solve_ivp``.
+
+    ``method`` gives the solver, ``rtol``, ``atol`` and ``max_step``; ``t_eval``,
+    ``events`` and ``jac`` mean what they mean to :func:`scipy.integrate.solve_ivp`,
+    whose result (``t``, ``y``, ``status``, ``message``, ``t_events``, ...) is returned
+    as is: the caller checks ``status`` and finiteness and says what a failure means.
+    Floating-point warnings are silenced.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sol = adaptive_run(lambda t, y: -y, (0.0, 1.0), [1.0], Adaptive("DOP853"))
+    >>> sol.status, bool(abs(sol.y[0, -1] - np.exp(-1.0)) < 1e-8)
+    (0, True)
+    """
+    with np.errstate(all="ignore"):
+        return solve_ivp(fun, t_span, y0, method=method.solver, t_eval=t_eval, events=events,
+                         rtol=method.rtol, atol=method.atol, max_step=method.max_step,
+                         **({} if jac is None else {"jac": jac}))
+
+
 def _adaptive(
     sys: Any, xs: FloatArray, ps: FloatArray, t0: float, dt: float, steps: int,
     saved: np.ndarray, meth: Adaptive,
@@ -546,12 +587,8 @@ def _adaptive(
                 f"{meth.solver}: the right-hand side is not finite at the initial state "
                 f"{xs[r].tolist()} of trajectory {r}", step=0, trajectory=r,
             )
-        with np.errstate(all="ignore"):
-            sol = solve_ivp(
-                fun, (t0, t_final), xs[r], method=meth.solver, t_eval=t_eval,
-                rtol=meth.rtol, atol=meth.atol, max_step=meth.max_step,
-                **({"jac": jac} if meth.solver in _IMPLICIT else {}),
-            )
+        sol = adaptive_run(fun, (t0, t_final), xs[r], meth, t_eval=t_eval,
+                           jac=jac if meth.solver in _IMPLICIT else None)
         y = sol.y.T
         if sol.status < 0 or y.shape[0] != t_eval.size:
             if y.size and not np.all(np.isfinite(y)):

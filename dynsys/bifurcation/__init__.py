@@ -11,8 +11,6 @@ from dynsys.bifurcation.codim2 import (
 from dynsys.bifurcation.continuation import (
     Branch as Branch,
     ContinuationSettings as ContinuationSettings,
-    PointType as PointType,
-    SpecialPoint as SpecialPoint,
     continue_equilibria as continue_equilibria,
 )
 from dynsys.bifurcation.diagram import (
@@ -34,6 +32,10 @@ from dynsys.bifurcation.normal_forms import (
     HopfCoefficients as HopfCoefficients,
     fold_coefficients as fold_coefficients,
     hopf_coefficients as hopf_coefficients,
+)
+from dynsys.bifurcation.points import (
+    PointType as PointType,
+    SpecialPoint as SpecialPoint,
 )
 from dynsys.bifurcation.region_map import (
     RegionMap as RegionMap,

@@ -216,9 +216,8 @@ def _equilibrium_fj(system: Any, p_base: FloatArray, k: int,
     """
     n = system.n
     m = len(p_base)
-    raw = all(callable(getattr(system, a, None)) for a in ("_rhs", "_jac", "_dfdp"))
-    if raw and getattr(system, "model", None) is not None:
-        rhs_f, jac_f, dfdp_f = system._rhs, system._jac, system._dfdp
+    point = getattr(system, "evaluate_point", None)  # the System's optional fast path
+    if callable(point):
         plist = [float(v) for v in p_base]
         before, after = plist[:k], plist[k + 1:]
         # positions in the concatenated list [F (n), F_x (n*n), F_p (n*m)]
@@ -232,8 +231,8 @@ def _equilibrium_fj(system: Any, p_base: FloatArray, k: int,
             if wt is not None:
                 u = u * wt
             ul = u.tolist()
-            args = [*ul[:n], *before, ul[n], *after, 0.0]
-            vals = np.array([*rhs_f(*args), *jac_f(*args), *dfdp_f(*args)], dtype=np.float64)
+            f, fx, fp = point(ul[:n], [*before, ul[n], *after])
+            vals = np.array([*f, *fx, *fp], dtype=np.float64)
             d = vals[idx]
             if wt is not None:
                 d *= wt

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._numerics.newton import newton
 from dynsys._random import RecordedSeed, fixed_seed
 from dynsys._types import FloatArray, ParamsLike, RngLike
 from dynsys.analysis.equilibria import find_equilibria
@@ -153,17 +154,17 @@ def _on_branch(system: Any, br: Branch, value: float, x: FloatArray, k: int,
         # correct the interpolated point onto the branch at fixed parameter
         p = p_base.copy()
         p[k] = value
-        y = guess.copy()
-        for _ in range(30):
-            f = system.rhs(y, p)
-            if np.max(np.abs(f)) < 1e-11 * scale:
-                break
-            try:
-                y = y - np.linalg.solve(system.jac(y, p), f)
-            except np.linalg.LinAlgError:
-                break
-        if np.linalg.norm(y - x) <= 1e-6 * scale:
-            return True
+
+        def fun(y: FloatArray, p: FloatArray = p) -> tuple[FloatArray, FloatArray]:
+            return system.rhs(y, p), system.jac(y, p)
+
+        try:
+            y, _, _ = newton(fun, guess, tol=1e-11 * scale, max_iter=30,
+                             what="correction onto the branch")
+            if np.linalg.norm(y - x) <= 1e-6 * scale:
+                return True
+        except ConvergenceError:
+            pass  # no corrected point: only the interpolation test below decides
         if np.linalg.norm(guess - x) <= 1e-3 * seg + 1e-9 * scale:
             return True
     return False

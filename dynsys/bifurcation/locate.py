@@ -1,4 +1,7 @@
-"""* A **fold** (limit point) is located by Newton's method on Govaerts' minimally
+"""Precise location of fold, Hopf and branch points of equilibria, and of every special
+point along a computed branch.
+
+* A **fold** (limit point) is located by Newton's method on Govaerts' minimally
   augmented system ``F(x, alpha) = 0, g(x, alpha) = 0``, where ``g`` is the last
   component of the solution of the bordered system
   ``[[F_x, b], [c^T, 0]] [v; g] = [0; 1]``; ``g`` vanishes exactly where ``F_x`` is

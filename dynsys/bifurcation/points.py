@@ -1,11 +1,6 @@
 """Special points of a branch (folds, Hopf points, branch points, cusps, Bogdanov-Takens)
 and the test functions that detect them along a branch of equilibria.
 
-__all__ = [
-    "PointType",
-    "SpecialPoint",
-]
-
 A :class:`SpecialPoint` is the result type; :mod:`dynsys.bifurcation.locate` finds
 them precisely, :mod:`dynsys.bifurcation.normal_forms` adds their coefficients.
 """
@@ -20,6 +15,11 @@ from typing import Any
 import numpy as np
 
 from dynsys._types import ComplexArray, FloatArray
+
+__all__ = [
+    "PointType",
+    "SpecialPoint",
+]
 
 
 class PointType(enum.StrEnum):

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 import dynsys._checks as checks
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
-from dynsys.analysis.simulate import Adaptive, as_method, simulate
+from dynsys.analysis.simulate import Adaptive, adaptive_run, as_method, simulate
 from dynsys.bifurcation._arclength import _param_index
 from dynsys.core.system import compile, resolve_params
 from dynsys.errors import ModelError, SimulationError
@@ -87,7 +86,7 @@ class CycleSamples:
 
 def _adaptive_batch(system: Any, x0: FloatArray, ps: FloatArray, dt: float, steps: int,
                     meth: Any) -> tuple[FloatArray, FloatArray]:
-    """All runs ``x0 (B, n)`` with parameters ``ps (B, m)`` as one ODE for ``solve_ivp``.
+    """All runs ``x0 (B, n)`` with parameters ``ps (B, m)`` as one ODE for ``adaptive_run``.
 
     One vectorized right-hand side per stage instead of one solver per run; returns the
     time grid ``k dt`` and the states ``(B, steps + 1, n)``.
@@ -99,9 +98,7 @@ def _adaptive_batch(system: Any, x0: FloatArray, ps: FloatArray, dt: float, step
     def fun(t: float, y: FloatArray) -> FloatArray:
         return np.asarray(system.rhs(y.reshape(runs, n), ps, t), dtype=np.float64).ravel()
 
-    with np.errstate(all="ignore"):
-        sol = solve_ivp(fun, (0.0, t_eval[-1]), x0.ravel(), method=meth.solver,
-                        t_eval=t_eval, rtol=meth.rtol, atol=meth.atol, max_step=meth.max_step)
+    sol = adaptive_run(fun, (0.0, t_eval[-1]), x0.ravel(), meth, t_eval=t_eval)
     if sol.status < 0 or sol.y.shape[1] != t_eval.size or not np.all(np.isfinite(sol.y)):
         raise SimulationError(
             f"{meth.solver} failed on the sampled parameter values at t = {sol.t[-1]:g}: "

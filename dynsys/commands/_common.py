@@ -8,10 +8,10 @@ Every command that prints results takes ``--format`` (with ``--json`` short for
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,12 @@ __all__ = [
     "emit",
     "emit_json",
     "load_with_params",
+    "outputs",
     "parse_assignments",
     "parse_float",
     "parse_range",
     "parse_region",
+    "save_plot",
     "seed",
 ]
 
@@ -147,15 +149,23 @@ def load_with_params(args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
 
 
 def emit(args: argparse.Namespace, text: str) -> None:
-    """Print ``text`` to stdout, or write it atomically to ``--out``."""
+    """Print ``text`` to stdout, or write it to ``--out`` with the command's other outputs.
+
+    Inside :func:`outputs` (every command run by ``dynsys``) the file is staged and
+    written when the command succeeds; called on its own, it is written at once.
+    """
     if not text.endswith("\n"):
         text += "\n"
     out = getattr(args, "out", None)
     if out:
-        # lazy: numpy (in _io) loads only when a command writes output (start-up time)
-        from dynsys._io import write_text
+        tx = getattr(args, "_outputs", None)
+        if tx is not None:
+            tx.write_text(out, text)
+        else:
+            # lazy: numpy (in _io) loads only when a command writes output (start-up time)
+            from dynsys._io import write_text
 
-        write_text(Path(out), text)
+            write_text(Path(out), text)
     else:
         sys.stdout.write(text)
 
@@ -163,9 +173,26 @@ def emit(args: argparse.Namespace, text: str) -> None:
 def emit_json(args: argparse.Namespace, obj: Any) -> None:
     """Emit ``obj`` as indented JSON (numpy values and NaN handled)."""
     # lazy: numpy (in _io) loads only when a command writes output (start-up time)
-    from dynsys._io import to_jsonable
+    from dynsys._io import json_text
 
-    emit(args, json.dumps(to_jsonable(obj), indent=2, allow_nan=False))
+    emit(args, json_text(obj))
+
+
+def save_plot(args: argparse.Namespace, fig: Any, path: str | None = None) -> None:
+    """Save ``fig`` to ``--plot`` (or ``path``) with the command's other outputs (see emit)."""
+    # lazy: matplotlib loads only when a figure is asked for (start-up time)
+    from dynsys._figures import figure_bytes
+
+    target = path if path is not None else args.plot
+    data = figure_bytes(fig, target)
+    tx = getattr(args, "_outputs", None)
+    if tx is not None:
+        tx.write_bytes(target, data)
+    else:
+        # lazy: numpy (in _io) loads only when a command writes output (start-up time)
+        from dynsys._io import write_bytes
+
+        write_bytes(target, data)
 
 
 def check_outputs(args: argparse.Namespace) -> None:
@@ -189,12 +216,56 @@ def check_outputs(args: argparse.Namespace) -> None:
             raise ModelError(f"--{flag} {value}: is a folder, not a file name")
         folder = path.parent
         if not folder.is_dir():
-            raise ModelError(f"--{flag} {value}: the folder {str(folder)!r} does not exist")
+            what = "is a file, not a folder" if folder.exists() else "does not exist"
+            raise ModelError(f"--{flag} {value}: the folder {str(folder)!r} {what}")
         if flag == "plot":
             # lazy: matplotlib loads only when a figure is asked for (start-up time)
             from dynsys._figures import figure_format
 
             figure_format(path)
+
+
+def _output_flags(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The (flag, path) of every file the command will write (``report --out`` is a folder)."""
+    return [(flag, value) for flag in ("out", "plot")
+            if (value := getattr(args, flag, None))
+            and not (flag == "out" and getattr(args, "command", None) == "report")]
+
+
+@contextlib.contextmanager
+def outputs(args: argparse.Namespace) -> Iterator[None]:
+    """Run a command so that its ``--out``/``--plot`` files are written all or none.
+
+    The paths are checked (:func:`check_outputs`) and reserved before any work is done
+    (each gets its temporary file beside it, so an unwritable one is refused at once);
+    :func:`emit` and :func:`save_plot` stage their files; they are put in place together
+    when the command returns, and none of them is written if it fails or is interrupted.
+    """
+    check_outputs(args)
+    flags = _output_flags(args)
+    if not flags:
+        yield
+        return
+    # lazy: numpy (in _io) loads only when a command writes output (start-up time)
+    from dynsys._io import OutputTransaction
+
+    with OutputTransaction() as tx:
+        targets: dict[Any, str] = {}
+        for flag, value in flags:
+            try:
+                target = tx.reserve(value)
+            except ModelError as exc:
+                raise ModelError(f"--{flag} {value}: {exc}") from None
+            if target.kind == "file" and target.path in targets:
+                other = targets[target.path]
+                raise ModelError(f"--{flag} {value} and --{other} {getattr(args, other)} "
+                                 "name the same file")
+            targets[target.path] = flag
+        args._outputs = tx
+        try:
+            yield
+        finally:
+            del args._outputs
 
 
 class VersionAction(argparse.Action):

@@ -18,6 +18,7 @@ from dynsys.commands._common import (
     emit_json,
     load_with_params,
     parse_region,
+    save_plot,
     seed,
 )
 from dynsys.errors import ModelError
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
                          "states")
     eq = find_equilibria(system, params, region, rng=args.seed)
     if args.plot:
-        _plot(system, params, eq, args.plot)
+        save_plot(args, _plot(system, params, eq))
     if args.format == "json":
         emit_json(args, eq.to_dict())
     elif args.format == "latex":
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plot(system: Any, params: dict[str, float], eq: Any, path: str) -> None:
+def _plot(system: Any, params: dict[str, float], eq: Any) -> Any:
     n = system.n
     if n == 1:
         # lazy: the library loads when the command runs, not for --help (start-up time)
@@ -82,7 +83,4 @@ def _plot(system: Any, params: dict[str, float], eq: Any, path: str) -> None:
         fig = plot_phase_plane(phase_plane(system, params, eq.region))
     else:
         raise ModelError(f"--plot draws 1-D and 2-D models only; {system.name} has {n} states")
-    # lazy: matplotlib loads only when a figure is asked for (start-up time)
-    from dynsys._figures import save_figure
-
-    save_figure(fig, path)
+    return fig

@@ -29,6 +29,7 @@ from dynsys.commands._common import (
     parse_float,
     parse_range,
     parse_region,
+    save_plot,
 )
 from dynsys.errors import ModelError
 
@@ -182,14 +183,13 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         cycles = simulated_cycles(system, args.param, values, params=params)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        from dynsys._figures import save_figure
         from dynsys.plots.bifurcation import plot_bifurcation_diagram, plot_equilibrium_count
 
         if cycles is None and system.n >= 1:
             fig = plot_equilibrium_count(diagram, unit=_unit(args))
         else:
             fig = plot_bifurcation_diagram(diagram, cycles=cycles, unit=_unit(args))
-        save_figure(fig, args.plot)
+        save_plot(args, fig)
     if args.format == "json":
         out = diagram.to_dict()
         if cycles is not None:
@@ -254,13 +254,12 @@ def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
                                    n_samples=args.samples, settings=_settings(args), grid=grid)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        from dynsys._figures import save_figure
         from dynsys.plots.bifurcation import plot_region_map, plot_two_parameter
 
         rmap, curves = result.region_map, result.curves
         fig = (plot_region_map(rmap, [c for c in curves if c.kind == "fold"])
                if rmap is not None else plot_two_parameter(list(curves)))
-        save_figure(fig, args.plot)
+        save_plot(args, fig)
     if args.format == "json":
         emit_json(args, result.to_dict())
     elif args.format == "latex":

@@ -15,6 +15,7 @@ from dynsys.commands._common import (
     emit_json,
     int_at_least,
     parse_float,
+    save_plot,
     seed,
 )
 from dynsys.errors import ModelError
@@ -189,11 +190,9 @@ def run_recall(args: argparse.Namespace) -> int:
     res = recall(net, target, flip, probe=probe, protocol=_protocol(args), rng=args.seed)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        # lazy: matplotlib loads only when a figure is asked for (start-up time)
-        from dynsys._figures import save_figure
         from dynsys.plots.hopfield import plot_recall
 
-        save_figure(plot_recall(res), args.plot)
+        save_plot(args, plot_recall(res))
     if args.format == "json":
         emit_json(args, res)
         return 0
@@ -226,11 +225,9 @@ def run_capacity(args: argparse.Namespace) -> int:
                                protocol=proto, rng=args.seed, executor=ex, progress=True)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        # lazy: matplotlib loads only when a figure is asked for (start-up time)
-        from dynsys._figures import save_figure
         from dynsys.plots.hopfield import plot_capacity
 
-        save_figure(plot_capacity(curve), args.plot)
+        save_plot(args, plot_capacity(curve))
     if args.format == "json":
         emit_json(args, curve)
         return 0
@@ -282,11 +279,9 @@ def run_scaling(args: argparse.Namespace) -> int:
                              rng=args.seed, executor=ex, progress=True)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        # lazy: matplotlib loads only when a figure is asked for (start-up time)
-        from dynsys._figures import save_figure
         from dynsys.plots.hopfield import plot_scaling
 
-        save_figure(plot_scaling(res), args.plot)
+        save_plot(args, plot_scaling(res))
     if args.format == "json":
         emit_json(args, res)
         return 0
@@ -330,11 +325,9 @@ def run_error_correction(args: argparse.Namespace) -> int:
                                        progress=True)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        # lazy: matplotlib loads only when a figure is asked for (start-up time)
-        from dynsys._figures import save_figure
         from dynsys.plots.hopfield import plot_error_correction
 
-        save_figure(plot_error_correction(curve), args.plot)
+        save_plot(args, plot_error_correction(curve))
     if args.format == "json":
         emit_json(args, curve)
         return 0

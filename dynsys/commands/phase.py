@@ -19,6 +19,7 @@ from dynsys.commands._common import (
     load_with_params,
     parse_float,
     parse_region,
+    save_plot,
     seed,
 )
 from dynsys.errors import ModelError
@@ -63,10 +64,7 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError(f"--t-end must be positive, got {args.t_end}")
     pp = phase_plane(system, params, region, t_end=t_end, basin=args.basin,
                      basin_resolution=args.basin_resolution, rng=args.seed)
-    # lazy: matplotlib loads only when a figure is asked for (start-up time)
-    from dynsys._figures import save_figure
-
-    save_figure(plot_phase_plane(pp, unit=args.unit or None), args.plot)
+    save_plot(args, plot_phase_plane(pp, unit=args.unit or None))
     if args.format == "json":
         emit_json(args, pp.to_dict())
     else:

@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="built-in report name or path to a .py recipe "
                    "(default: firing_rate_models; see --list)")
     p.add_argument("--out", metavar="DIR", default=None,
-                   help="output folder (default: dynsys-report in the current directory)")
+                   help="output folder, replaced as a whole when the report is complete "
+                   "(default: dynsys-report in the current directory)")
     p.add_argument("--quick", action="store_true",
                    help="smaller trial counts (for CI): same figures, wider error bars")
     p.add_argument("--seed", type=seed, default=0, help="root random seed (default 0)")

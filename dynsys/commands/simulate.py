@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import io
-from pathlib import Path
 from typing import Any
 
 from dynsys._types import ADAPTIVE_SOLVERS
@@ -22,6 +21,7 @@ from dynsys.commands._common import (
     emit_json,
     load_with_params,
     parse_float,
+    save_plot,
     seed,
 )
 from dynsys.errors import ModelError
@@ -42,15 +42,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="initial state (repeatable for several; default: the model's init)")
     p.add_argument("--t-end", dest="t_end", metavar="T",
                    help="end time (default: the model's 'total' option, else 20)")
-    p.add_argument("--dt", default="0.1", metavar="DT", help="time step (default 0.1)")
+    p.add_argument("--dt", default=None, metavar="DT",
+                   help="time step (default: the model's 'dt' option; else 0.05 for an .ode "
+                        "file, XPPAUT's default, and 0.1 for other models)")
     p.add_argument("--sigma", default="0", metavar="S",
                    help="additive noise amplitude, all states (default 0: no noise)")
     p.add_argument("--trials", type=int, default=1, metavar="K",
                    help="noise realisations per initial condition (default 1)")
     p.add_argument("--seed", type=seed, default=None, metavar="N",
                    help="random seed (default: fresh, printed with the results)")
-    p.add_argument("--method", default="euler", choices=["euler", *ADAPTIVE_SOLVERS],
-                   help="integration method (default euler)")
+    p.add_argument("--method", default=None, choices=["euler", "rk4", *ADAPTIVE_SOLVERS],
+                   help="integration method (default: an .ode file's meth, else rk4 for an "
+                        ".ode file as in XPPAUT; euler for other models)")
     p.add_argument("--save-every", dest="save_every", type=int, default=1, metavar="K",
                    help="keep every K-th step in the output (default 1)")
     add_format(p, ("text", "json", "csv"))
@@ -112,6 +115,25 @@ def _csv(tr: Any) -> str:
     return buf.getvalue()
 
 
+#: XPPAUT's integrators (``@ meth=``) -> the nearest dynsys method.
+XPP_METHODS = {
+    "euler": "euler", "rk4": "rk4", "modeuler": "rk4", "adams": "rk4", "qualrk": "rk45",
+    "5dp": "rk45", "83dp": "dop853", "stiff": "lsoda", "gear": "lsoda", "cvode": "lsoda",
+    "backeul": "radau", "2rb": "radau", "ymp": "radau",
+}
+
+
+def xpp_method(meth: str | None, *, from_ode: bool, noisy: bool) -> str:
+    """The default method: the file's ``meth`` (its nearest dynsys method), else XPPAUT's
+    default RK4 for an .ode file and Euler otherwise; Euler-Maruyama whenever there is
+    noise (the one scheme here that integrates it)."""
+    if noisy:
+        return "euler"
+    if meth is not None:
+        return XPP_METHODS.get(str(meth), "rk4")
+    return "rk4" if from_ode else "euler"
+
+
 def run(args: argparse.Namespace) -> int:
     model, params = load_with_params(args)
     n = int(model.n)
@@ -121,23 +143,29 @@ def run(args: argparse.Namespace) -> int:
         t_end = float(options.get("total", 20.0))
     else:
         t_end = parse_float(args.t_end, "--t-end")
-    dt = parse_float(args.dt, "--dt")
+    options = getattr(model, "options", {}) or {}
+    from_ode = str(args.model).lower().endswith(".ode")
+    if args.dt is None:
+        dt = float(options.get("dt", 0.05 if from_ode else 0.1))
+    else:
+        dt = parse_float(args.dt, "--dt")
     sigma = parse_float(args.sigma, "--sigma")
+    method = args.method or xpp_method(options.get("meth"), from_ode=from_ode,
+                                       noisy=sigma != 0)
     # lazy: the library loads when the command runs, not for --help (start-up time)
     from dynsys.analysis.simulate import simulate
 
     tr = simulate(
         model, starts, t_end, dt=dt, params=params or None, sigma=sigma,
-        trials=args.trials, rng=args.seed, method=args.method, save_every=args.save_every,
+        trials=args.trials, rng=args.seed, method=method, save_every=args.save_every,
     )
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        from dynsys._figures import save_figure
         from dynsys.plots._style import RATE_UNIT
         from dynsys.plots.timeseries import plot_timeseries
 
         unit = RATE_UNIT if args.unit is None else args.unit
-        save_figure(plot_timeseries(tr, unit=unit or None), Path(args.plot))
+        save_plot(args, plot_timeseries(tr, unit=unit or None))
     if args.format == "json":
         emit_json(args, tr)
     elif args.format == "csv":

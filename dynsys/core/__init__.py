@@ -17,6 +17,9 @@ from dynsys.core.loading import (
     model_module as model_module,
     model_names as model_names,
 )
+from dynsys.core.model import (
+    Model as Model,
+)
 from dynsys.core.odefile import (
     MAX_DEPTH as MAX_DEPTH,
     MAX_NODES as MAX_NODES,
@@ -27,6 +30,8 @@ from dynsys.core.odefile import (
     read_ode as read_ode,
 )
 from dynsys.core.region import (
+    DEFAULT_HALF_WIDTH as DEFAULT_HALF_WIDTH,
+    DefaultRegionWarning as DefaultRegionWarning,
     check_region as check_region,
     infer_region as infer_region,
     region_bounds as region_bounds,
@@ -42,19 +47,23 @@ from dynsys.core.system import (
     CompiledSystem as CompiledSystem,
     System as System,
     compile as compile,
+    numeric_function as numeric_function,
     require_autonomous as require_autonomous,
     resolve_params as resolve_params,
 )
 
 __all__ = [
+    "DEFAULT_HALF_WIDTH",
     "MAX_DEPTH",
     "MAX_NODES",
     "MAX_TEXT",
     "NON_SMOOTH_FUNCTIONS",
     "SYMBOLIC_MAX_STATES",
     "CompiledSystem",
+    "DefaultRegionWarning",
     "Derivatives",
     "IgnoredOptionWarning",
+    "Model",
     "OdeSpec",
     "System",
     "check_region",
@@ -67,6 +76,7 @@ __all__ = [
     "load_model",
     "model_module",
     "model_names",
+    "numeric_function",
     "read_ode",
     "region_bounds",
     "require_autonomous",

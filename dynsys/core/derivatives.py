@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from dynsys._types import FloatArray
-from dynsys.core.system import _lambdify
+from dynsys.core.system import numeric_function
 
 __all__ = [
     "SYMBOLIC_MAX_STATES",
@@ -59,9 +59,9 @@ def _symbolic_tensors(model: Any) -> tuple[Any, Any, Any]:
         return [nested]
 
     return (
-        _lambdify(args, flat(hxx)),
-        _lambdify(args, flat(hxp)) if m else None,
-        _lambdify(args, flat(txxx)),
+        numeric_function(args, flat(hxx)),
+        numeric_function(args, flat(hxp)) if m else None,
+        numeric_function(args, flat(txxx)),
     )
 
 

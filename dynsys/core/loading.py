@@ -7,12 +7,15 @@ one place that knows both, so neither has to import the other.
 from __future__ import annotations
 
 import importlib.util
+import os
+import stat
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from dynsys.core.model import Model
+from dynsys.core.odefile import MAX_TEXT
 from dynsys.core.system import System
 from dynsys.errors import ModelError
 
@@ -100,6 +103,54 @@ def model_module(name: str) -> ModuleType:
     return import_python_file(candidate)
 
 
+#: Most bytes of an .ode file read: MAX_TEXT characters take at most 4 bytes each in UTF-8.
+MAX_ODE_BYTES = 4 * MAX_TEXT
+
+
+def _check_model_file(path: Path, text: str) -> os.stat_result:
+    """Refuse a missing path, a folder, and anything not a regular file (never read a FIFO)."""
+    try:
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        raise ModelError(f"model file {text!r} does not exist") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ModelError(f"{text!r} is a folder, not a model file (.py or .ode)")
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelError(f"model file {text!r} is not a regular file (a FIFO, device or "
+                         "socket is not read)")
+    return info
+
+
+def _read_ode(path: Path, text: str) -> str:
+    """The text of an .ode file, its size checked before reading (at most the limit + 1 byte)."""
+    too_big = (f"model file {text!r} is too large ({{}} bytes; an .ode file holds at most "
+               f"{MAX_TEXT} characters)")
+    # O_NONBLOCK: a FIFO put in the file's place since it was checked is not waited on
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ModelError(f"model file {text!r} is not a regular file")
+        if info.st_size > MAX_ODE_BYTES:
+            raise ModelError(too_big.format(info.st_size))
+        chunks, size = [], 0
+        while size <= MAX_ODE_BYTES:
+            chunk = os.read(fd, MAX_ODE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_ODE_BYTES:  # grew since fstat
+        raise ModelError(too_big.format(f"more than {MAX_ODE_BYTES}"))
+    try:
+        content = b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ModelError(f"model file {text!r} is not UTF-8 text") from None
+    return content.replace("\r\n", "\n").replace("\r", "\n")  # as open() in text mode
+
+
 def load_model(name_or_path: str | Path) -> Any:
     """Load a built-in model by name, or a model from a ``.py`` or ``.ode`` file.
 
@@ -121,16 +172,10 @@ def load_model(name_or_path: str | Path) -> Any:
     text = str(name_or_path)
     path = Path(text)
     if path.suffix in (".py", ".ode") or path.exists():
-        if path.is_dir():
-            raise ModelError(f"{text!r} is a folder, not a model file (.py or .ode)")
-        if not path.is_file():
-            raise ModelError(f"model file {text!r} does not exist")
+        _check_model_file(path, text)
         if path.suffix == ".py":
             return _load_py(path)
-        try:
-            content = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise ModelError(f"model file {text!r} is not UTF-8 text") from None
+        content = _read_ode(path, text)
         stem = path.stem if path.stem.isidentifier() else "model"
         return Model.from_text(content, name=stem)
     if not text.isidentifier():

@@ -1,9 +1,5 @@
 """Model: a dynamical system declared symbolically.
 
-__all__ = [
-    "Model",
-]
-
 A :class:`Model` is frozen symbolic data: state symbols, parameters with default
 values, one right-hand side per state, optional additive-noise amplitudes, a default
 region, initial values and auxiliary outputs. It knows its symbolic Jacobian and how
@@ -30,6 +26,10 @@ import sympy as sp
 from dynsys.core.odefile import format_ode, read_ode
 from dynsys.core.symbols import NON_SMOOTH_FUNCTIONS, time_symbol
 from dynsys.errors import ModelError
+
+__all__ = [
+    "Model",
+]
 
 
 def _name(key: object, what: str) -> str:

@@ -5,12 +5,15 @@ Inference (:func:`infer_region`): when every equation has the rate form
 of state space, every equilibrium satisfies ``x_i = g_i(x)`` and so lies in the box of
 the bounds of the ``g_i``. The bounds come from interval arithmetic over the
 expression tree (sound, possibly wide); anything the evaluator does not know makes
-the inference fail, and the caller asks for ``--region``.
+the inference fail. Without any region, :func:`resolve_region` searches a default box
+(``DEFAULT_HALF_WIDTH`` around the initial value, else 0) and says which, with a
+:class:`DefaultRegionWarning`.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +24,22 @@ import dynsys._checks as checks
 from dynsys._types import FloatArray
 from dynsys.errors import ModelError
 
-__all__ = ["check_region", "infer_region", "region_bounds", "resolve_region"]
+__all__ = [
+    "DEFAULT_HALF_WIDTH",
+    "DefaultRegionWarning",
+    "check_region",
+    "infer_region",
+    "region_bounds",
+    "resolve_region",
+]
+
+#: Half-width of the default box searched when a model has no region (XPPAUT's own
+#: default plot window is [-2, 2]; equilibria of ordinary models lie further out).
+DEFAULT_HALF_WIDTH = 10.0
+
+
+class DefaultRegionWarning(UserWarning):
+    """No region was given, declared or inferable: a default box is searched."""
 
 _INF = math.inf
 Interval = tuple[float, float]
@@ -48,14 +66,17 @@ _MONOTONE = {
 
 
 def _safe(fn: Any, v: float) -> float:
-    if v == _INF:
-        return float(fn(1e308)) if fn is not math.exp else _INF
-    if v == -_INF:
-        return float(fn(-1e308)) if fn is not math.exp else 0.0
+    """``fn(v)`` for a monotone ``fn``, with infinities (math's functions take +-inf)."""
     try:
         return float(fn(v))
-    except OverflowError:
+    except OverflowError:  # exp of a huge finite number
         return _INF
+
+
+def _power(v: float, k: int) -> float:
+    """``v**k`` in float64: +-inf beyond its range (Python's float power raises there)."""
+    with np.errstate(over="ignore"):
+        return float(np.power(np.float64(v), k))
 
 
 def _bounds(expr: sp.Expr, states: set[sp.Symbol]) -> Interval | None:
@@ -88,7 +109,7 @@ def _bounds(expr: sp.Expr, states: set[sp.Symbol]) -> Interval | None:
         if k < 0:
             inner = _bounds(sp.Pow(expr.args[0], -k), states)
             return _recip(inner) if inner is not None else None
-        vals = [_safe(lambda v, k=k: v**k, blo), _safe(lambda v, k=k: v**k, bhi)]
+        vals = [_power(blo, k), _power(bhi, k)]
         if k % 2 == 0 and blo <= 0 <= bhi:
             return (0.0, max(vals))
         return (min(vals), max(vals))
@@ -226,13 +247,23 @@ def resolve_region(
         model = getattr(system, "model", system)
         inferred = infer_region(model, params) or {}
     out = {}
+    defaulted = []
+    init = dict(getattr(getattr(system, "model", system), "init", None) or {})
     for n in names:
         box = given.get(n) or declared.get(n) or inferred.get(n)
         if box is None:
-            raise ModelError(
-                f"no region for state {n!r} of {system.name}: the model declares none and "
-                "none can be inferred; give one, e.g. --region "
-                + ",".join(f"{s}=LO:HI" for s in names)
-            )
+            # no region anywhere: search a box around the initial value (else 0) and say so
+            centre = float(init.get(n, 0.0))
+            if not math.isfinite(centre):
+                centre = 0.0
+            half = max(DEFAULT_HALF_WIDTH, 2.0 * abs(centre))
+            box = (centre - half, centre + half)
+            defaulted.append(f"{n} in [{box[0]:g}, {box[1]:g}]")
         out[n] = (float(box[0]), float(box[1]))
+    if defaulted:
+        warnings.warn(
+            f"{system.name} declares no region and none can be inferred: searching the "
+            f"default box {', '.join(defaulted)} (give another with --region "
+            + ",".join(f"{s}=LO:HI" for s in names) + ")",
+            DefaultRegionWarning, stacklevel=2)
     return out

@@ -18,7 +18,7 @@ network implements the interface directly in matrix form.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -31,7 +31,14 @@ from dynsys.core.model import Model
 from dynsys.core.symbols import NON_SMOOTH_FUNCTIONS, time_symbol
 from dynsys.errors import ModelError
 
-__all__ = ["CompiledSystem", "System", "compile", "require_autonomous", "resolve_params"]
+__all__ = [
+    "CompiledSystem",
+    "System",
+    "compile",
+    "numeric_function",
+    "require_autonomous",
+    "resolve_params",
+]
 
 
 @runtime_checkable
@@ -51,6 +58,13 @@ class System(Protocol):
     * ``classify_state(x, params=p)``: the system's own stability verdict at such a
       point, an object with ``kind`` and ``stable`` (the Hopfield network's discrete
       check and perturbation test). Without it, perturbed runs decide.
+
+    Optional fast path for loops over single points (continuation's corrector):
+
+    * ``evaluate_point(x, p, t=0.0) -> (F, F_x, F_p)``: one point given as plain
+      sequences of numbers (``n`` states, ``m`` parameters), returning flat sequences,
+      ``F_x`` and ``F_p`` row-major (:meth:`CompiledSystem.evaluate_point`). Without
+      it, callers use ``rhs``, ``jac`` and ``dfdp``.
     """
 
     name: str
@@ -156,13 +170,36 @@ def _numeric_form(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
-def _lambdify(args: list[sp.Symbol], exprs: list[sp.Expr]) -> Callable[..., Any]:
-    return sp.lambdify(
-        args,
-        [_numeric_form(e) for e in exprs],
-        modules=[_NUMERIC_FUNCTIONS, "numpy"],
-        cse=True,
-    )
+def numeric_function(
+    args: sp.Symbol | Sequence[sp.Symbol], expr: sp.Expr | Sequence[sp.Expr],
+) -> Callable[..., Any]:
+    """A numpy function of ``args`` evaluating ``expr``: the package's one ``lambdify``.
+
+    ``sympy.lambdify`` with ``modules="numpy"`` and ``cse=True`` (common subexpressions
+    computed once), after the rewriting :func:`compile` applies: derivatives of
+    non-smooth functions are 0 (their value almost everywhere) and min, max and
+    Heaviside broadcast like numpy ufuncs. A single expression gives a function
+    returning one value; a sequence gives a function returning a list (constant
+    entries stay Python numbers: broadcast them where shapes matter). The expression
+    is sympy data, never user text: nothing is parsed or evaluated here.
+
+    Parameters
+    ----------
+    args : Symbol or sequence of Symbol
+        The function's positional arguments, in order.
+    expr : sympy expression or sequence of them
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = sp.Symbol("s")
+    >>> f = numeric_function([s], 60 * (1 + sp.tanh(s)))
+    >>> f(np.array([0.0, 1.0])).round(4).tolist()
+    [60.0, 105.6956]
+    """
+    form = (_numeric_form(expr) if isinstance(expr, sp.Basic)
+            else [_numeric_form(e) for e in expr])
+    return sp.lambdify(args, form, modules=[_NUMERIC_FUNCTIONS, "numpy"], cse=True)
 
 
 def _as_states(x: ArrayLike, n: int) -> FloatArray:
@@ -237,6 +274,28 @@ class CompiledSystem:
     def dfdp(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
         """dF/dp, shape ``(..., n, m)``."""
         return self._call(self._dfdp, (self.n, self.m), x, p, t)
+
+    def evaluate_point(
+        self, x: Sequence[float], p: Sequence[float], t: float = 0.0,
+    ) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any]]:
+        """``(F, F_x, F_p)`` at one point, as flat sequences of numbers (the fast path).
+
+        ``x`` (``n`` numbers) and ``p`` (``m`` numbers in ``param_names`` order) are
+        plain sequences; ``F_x[i * n + j] = dF_i/dx_j`` and ``F_p[i * m + k] =
+        dF_i/dp_k``. No checks, no broadcasting and no arrays, which makes it several
+        times faster than ``rhs``, ``jac`` and ``dfdp`` for one point (continuation's
+        Newton corrector). Entries may be Python or numpy scalars.
+
+        Examples
+        --------
+        >>> from dynsys.core.loading import load_model
+        >>> sys = compile(load_model("mutual_excitation"))
+        >>> f, fx, fp = sys.evaluate_point([25.0, 25.0], sys.default_params.tolist())
+        >>> [round(float(v), 6) for v in fx]
+        [-1.0, 5.0, 5.0, -1.0]
+        """
+        args = [*x, *p, t]
+        return self._rhs(*args), self._jac(*args), self._dfdp(*args)
 
     def noise_amplitude(self, p: ParamsLike = None) -> FloatArray:
         """Additive noise amplitude of each state, shape ``(..., n)``."""
@@ -404,7 +463,7 @@ def _compile_cached(model: Model) -> CompiledSystem:
     dfdp = model.dfdp()
     noise_exprs = [model.noise.get(name, sp.S.Zero) for name in model.state_names]
     switching = _switching_exprs(model)
-    rhs = _lambdify(args, list(model.rhs))
+    rhs = numeric_function(args, list(model.rhs))
     defaults = [float(v) for v in model.params.values()]
     return CompiledSystem(
         model=model,
@@ -416,11 +475,11 @@ def _compile_cached(model: Model) -> CompiledSystem:
         is_smooth=model.is_smooth,
         is_autonomous=model.is_autonomous,
         _rhs=rhs,
-        _jac=_lambdify(args, list(jac)),
-        _dfdp=_lambdify(args, list(dfdp)),
-        _noise=_lambdify(pars, noise_exprs),
-        _aux=_lambdify(args, list(model.aux.values())) if model.aux else None,
-        _switching=_lambdify(args, switching) if switching else None,
+        _jac=numeric_function(args, list(jac)),
+        _dfdp=numeric_function(args, list(dfdp)),
+        _noise=numeric_function(pars, noise_exprs),
+        _aux=numeric_function(args, list(model.aux.values())) if model.aux else None,
+        _switching=numeric_function(args, switching) if switching else None,
         **inplace_factories(
             states, pars, [_numeric_form(e) for e in model.rhs], model.name, rhs, defaults
         ),

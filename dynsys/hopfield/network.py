@@ -32,11 +32,12 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._numerics.stepping import euler, step_count
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
 from dynsys.analysis.stability import Kind, classify
 from dynsys.core.system import resolve_params
-from dynsys.errors import ModelError, SimulationError
+from dynsys.errors import ModelError
 from dynsys.hopfield.patterns import as_patterns, named_pattern, overlaps
 
 __all__ = [
@@ -546,18 +547,17 @@ def euler_run(net: HopfieldNetwork, x0: ArrayLike, t_end: float = 20.0, dt: floa
     """
     x = np.array(net._states(x0), dtype=np.float64)
     gen = as_rng(rng)
-    steps = max(1, round(t_end / dt))
+    steps = step_count(t_end, dt, nearest=True, method="Euler")
     scale = sigma * np.sqrt(dt)
-    out = [x.copy()] if record else None
-    for step in range(steps):
-        x = x + dt * (net.activate(net.field(x), params) - x)
-        if scale:
-            x += scale * gen.standard_normal(x.shape)
-        if not np.all(np.isfinite(x)):
-            raise SimulationError("Hopfield state became non-finite", step=step)
-        if out is not None:
-            out.append(x.copy())
-    return np.stack(out) if out is not None else x
+
+    def field(y: FloatArray) -> FloatArray:
+        return net.activate(net.field(y), params) - y
+
+    def noise(shape: tuple[int, ...]) -> FloatArray:
+        return scale * gen.standard_normal(shape)
+
+    return euler(field, x, dt, steps, save=record, noise=noise if scale else None,
+                 what=f"Euler run of {net.name}")
 
 
 

@@ -45,7 +45,12 @@ from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.analysis.equilibria import find_equilibria
 from dynsys.core.model import Model
 from dynsys.core.region import resolve_region
-from dynsys.core.system import compile as compile_model, require_autonomous, resolve_params
+from dynsys.core.system import (
+    compile as compile_model,
+    numeric_function,
+    require_autonomous,
+    resolve_params,
+)
 from dynsys.errors import ModelError
 
 __all__ = [
@@ -305,7 +310,7 @@ def potential(model: Any, params: ParamsLike = None, *,
     expr = _closed_form(model, pars)
     r0 = stable[0]
     if expr is not None:
-        fn = sp.lambdify(model.states[0], expr, modules="numpy")
+        fn = numeric_function(model.states[0], expr)
         offset = float(fn(r0))
 
         def values(r: FloatArray) -> FloatArray:

@@ -17,15 +17,16 @@ from __future__ import annotations
 import platform
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from dynsys._io import to_jsonable
+from dynsys._io import staged_folder, to_jsonable
 from dynsys.core.loading import import_python_file
-from dynsys.errors import ModelError
+from dynsys.errors import DynsysError, ModelError
 from dynsys.report.document import Claim, FigureEntry, Report, TableEntry
 from dynsys.report.writers import (
     TEX_PACKAGES,
@@ -138,7 +139,11 @@ def run_report(recipe: str | Path | ModuleType = DEFAULT_RECIPE, out: str | Path
         Built-in name (``"firing_rate_models"``, ``"wilson_cowan"``), a ``.py`` file,
         or an imported recipe module.
     out : path, optional
-        Output folder (created if needed).
+        Output folder. It is written beside itself (``.NAME.new-*``) and swapped in
+        whole when the report is complete, replacing a previous report there; a run
+        that fails leaves the previous one untouched. Refused while another process
+        writes it (lock file ``.NAME.lock`` beside it), or if it is a folder that holds
+        other files and no ``results.json``.
     quick : bool
         Smaller sample sizes (for CI).
     seed : int
@@ -165,15 +170,44 @@ def run_report(recipe: str | Path | ModuleType = DEFAULT_RECIPE, out: str | Path
     name = Path(getattr(module, "__file__", "") or "report").stem
     if out is None:
         out = "dynsys-report" if name == DEFAULT_RECIPE else f"dynsys-report-{name}"
+    final = Path(out)
+    # built in a folder beside ``out`` and swapped in whole at the end: a failed or
+    # interrupted run leaves the previous report as it was, never old and new mixed
+    with staged_folder(final, marker="results.json") as folder:
+        result = _run_into(module, name, folder, quick=quick, seed=seed, progress=progress,
+                           pdf=pdf, parallel=parallel)
+    files = tuple(final / f.relative_to(folder) for f in result.files)
+    pdf_path = None if result.pdf is None else final / result.pdf.relative_to(folder)
+    return ReportResult(final, files, pdf_path, result.pdf_message, result.claims,
+                        result.unavailable, result.seconds)
+
+
+def _build(module: ModuleType, name: str, report: Report) -> None:
+    """Run the recipe; an error in it becomes a ModelError naming the recipe and the line."""
+    try:
+        module.build(report)
+    except DynsysError:
+        raise
+    except Exception as exc:  # trusted code, but a bug in it is still one line for the CLI
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        raise ModelError(f"report recipe {name} failed: {type(exc).__name__}: {exc} "
+                         f"(at {Path(where.filename).name}:{where.lineno})") from exc
+
+
+def _run_into(module: ModuleType, name: str, out: Path, *, quick: bool, seed: int,
+              progress: bool, pdf: bool, parallel: bool) -> ReportResult:
+    """Run the recipe and write every file of the report into the folder ``out``."""
     start = time.perf_counter()
     report = Report(out, title=module.TITLE, author=getattr(module, "AUTHOR", ""),
                     quick=quick, seed=seed, progress=progress,
                     steps=getattr(module, "STEPS", None), parallel=parallel)
     try:
-        module.build(report)
+        _build(module, name, report)
         mark = time.perf_counter()
-    finally:
-        report.close()
+    except BaseException:
+        report.close(abort=True)  # an error or an interrupt: stop the figure worker now
+        raise
+    report.close()
     report.timings["(waiting for figure rendering)"] = round(time.perf_counter() - mark, 3)
     mark = time.perf_counter()
     files = [write_tex(report), write_html(report)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import re
+import signal
 import sys
 import time
 import traceback
@@ -142,6 +143,33 @@ def _render(fig: Any, paths: Sequence[Path]) -> None:
         save_figure(fig, path, dpi=150, bbox_inches=None)
 
 
+def _worker_signals() -> None:
+    """In the figure worker: die on SIGTERM, leave SIGINT to the parent (which stops it).
+
+    The worker is forked from a process whose handlers raise exceptions (the CLI's);
+    here they would only print a second traceback while the parent cleans up.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_pool(pool: ProcessPoolExecutor, timeout: float = 5.0) -> None:
+    """Stop ``pool`` now: pending figures cancelled, the running one's process terminated."""
+    # ProcessPoolExecutor.terminate_workers() arrives in Python 3.14; until then its
+    # processes are reached through the private ``_processes``
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(timeout)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(timeout)
+
+
 def booktabs(header: Sequence[str], rows: Sequence[Sequence[str]], *,
              align: str | None = None) -> str:
     """A booktabs ``tabular`` from cells in the report's inline markup."""
@@ -196,7 +224,8 @@ class Report:
         if parallel:
             # figures are rendered by one worker process while the recipe computes on
             if "fork" in multiprocessing.get_all_start_methods():
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"),
+                                                 initializer=_worker_signals)
                 self._pool.submit(int).result()  # fork now, before any progress-bar thread
         self._bar = None
         if progress:
@@ -319,20 +348,30 @@ class Report:
             if self._bar is not None:
                 self._bar.update(1)
 
-    def close(self) -> None:
-        """Wait for the figures still being rendered; close the progress bar."""
+    def close(self, *, abort: bool = False) -> None:
+        """Wait for the figures still being rendered; close the progress bar.
+
+        ``abort=True`` (the recipe failed or was interrupted), or an interrupt while
+        waiting: do not wait; cancel the pending figures and terminate the worker.
+        """
         try:
-            for number, future in self._pending:
+            for number, future in [] if abort else self._pending:
                 try:
                     future.result()
                 except Exception as exc:
                     self.mark_unavailable(f"Figure {number} (rendering)",
                                           f"{type(exc).__name__}: {exc}")
+        except BaseException:
+            abort = True
+            raise
         finally:
             self._pending = []
             if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+                pool, self._pool = self._pool, None
+                if abort:
+                    _stop_pool(pool)
+                else:
+                    pool.shutdown(wait=True, cancel_futures=True)
             if self._bar is not None:
                 self._bar.close()
                 self._bar = None

@@ -39,10 +39,17 @@ As in XPPAUT, a statement word is read by its first letter: ``p``, ``par``, ``pa
 ``params`` declare parameters; ``i``/``init``, ``n``/``num``/``number``, ``a``/``aux``,
 ``w``/``wiener``, and ``d``/``done``. Names are case-insensitive, as XPPAUT reads them
 (``par I=1`` then ``x' = -x + i``); every name keeps the spelling of its declaration.
+Arrays are expanded as XPPAUT expands them, textually: a line holding ``[lo..hi]``
+(``x[1..5]' = -x[j] + w*x[j-1]``, ``par g[1..5]=1``, ``x[1..5](0)=0.1*[j]``) and the
+lines of a ``%[lo..hi]`` ... ``%`` block are repeated for ``j = lo..hi``, ``x[j]`` becoming
+the name ``x3``, ``x[j+1]`` ``x4``, ``x[j*2]`` ``x6`` and ``[j]`` alone the number; the
+bounds are integers (or a ``number`` declared above, where XPPAUT would read 0), and the
+boundary names (``x0``, ``x6``) are the user's to define, as in XPPAUT.
+``sum(i1,i2)of(expr)`` sums ``expr`` over ``i' = i1..i2``.
 XPPAUT statements outside dynsys's scope are refused naming the feature: events
 (``global``), tables, Markov chains, Volterra equations, boundary-value problems, parameter
-sets, ``special``, ``export``, algebraic equations (``0=``), maps (``x(t+1)=``), arrays
-(``x[1..n]``, ``%`` blocks), ``delay``, ``ran``/``normal`` (write a ``wiener`` term).
+sets, ``special``, ``export``, algebraic equations (``0=``), maps (``x(t+1)=``),
+``shift``, ``delay``, ``ran``/``normal`` (write a ``wiener`` term).
 
 Expressions follow XPPAUT's grammar exactly (its precedences and left-associativity;
 :mod:`dynsys.core.odefile._expressions`): ``+ - |`` bind loosest, then ``* / &`` and the

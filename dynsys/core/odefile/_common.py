@@ -64,7 +64,6 @@ _UNSUPPORTED_FUNCTIONS: dict[str, str] = {
     "del_shft": "delay equations are not supported",
     "shift": "array shifts (shift) are not supported",
     "ishift": "array shifts (ishift) are not supported",
-    "sum": "sums over indices, sum(i1,i2)of(...), are not supported yet",
     "int": "Volterra integral equations are not supported",
     "besselj": "Bessel functions are not supported",
     "bessely": "Bessel functions are not supported",

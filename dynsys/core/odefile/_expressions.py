@@ -50,7 +50,7 @@ from dynsys.core.symbols import time_symbol
 # ----------------------------------------------------------------------------- tokens
 _TOKEN = re.compile(r"""
     (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<name>[iI]'|[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\*\*|>=|<=|==|!=|[-+*/^(),<>&|])
   | (?P<space>\s+)
 """, re.X)
@@ -207,6 +207,8 @@ class _Parser:
                     raise _fail(self.line, f"unbalanced parentheses in {self.where}: '(' not "
                                            f"closed in {_clip(self.text)!r}")
                 self.i += 1
+                if word == "sum":
+                    return self.summation(args)
                 return ("call", tok.text, args)
             return ("name", tok.text)
         if tok.kind == "end":
@@ -215,6 +217,20 @@ class _Parser:
             raise _fail(self.line, f"unbalanced parentheses in {self.where}: unexpected ')' "
                                    f"in {_clip(self.text)!r}")
         raise self.fail(f"{tok.text!r} where a number, a name or '(' is expected")
+
+    def summation(self, bounds: list[_Node]) -> _Node:
+        """``sum(i1, i2)of(expr)``: ``expr`` summed over ``i' = i1, ..., i2``."""
+        if len(bounds) != 2:
+            raise self.fail("sum takes two bounds: sum(i1, i2)of(expression in i')")
+        if self.tok.text.lower() != "of":
+            raise self.fail("sum(i1, i2) must be followed by of(expression in i')")
+        self.i += 1
+        if self.tok.text != "(":
+            raise self.fail("'of' must be followed by '(' (write sum(i1, i2)of(...))")
+        self.i += 1
+        body = self.expression(0, start=True)
+        self.take(")")
+        return ("sum", bounds[0], bounds[1], body)
 
     def conditional(self) -> _Node:
         parts = []
@@ -248,6 +264,8 @@ def _node_text(node: _Node) -> str:
         return f"not({_node_text(node[1])})"
     if kind == "if":
         return "if({})then({})else({})".format(*(_node_text(n) for n in node[1:]))
+    if kind == "sum":
+        return "sum({}, {})of({})".format(*(_node_text(n) for n in node[1:]))
     return f"({_node_text(node[2])}{node[1]}{_node_text(node[3])})"
 
 
@@ -377,6 +395,8 @@ class _Builder:
             return 1 - _ne0(expr), const
         if kind == "bin":
             return self.binop(n, decl, where, env, depth)
+        if kind == "sum":
+            return self.summation(n, decl, where, env, depth)
         if kind == "if":
             (c, cc), (a, ca), (b, cb) = (self.node(part, decl, where, env, depth + 1)
                                          for part in n[1:])
@@ -386,6 +406,25 @@ class _Builder:
             cond = self.condition(n[1], decl, where, env, depth + 1)
             return sp.Piecewise((a, cond), (b, True)), False
         return self.call(n, decl, where, env, depth)
+
+    def summation(self, n: _Node, decl: _Decl, where: str, env: dict, depth: int
+                  ) -> tuple[sp.Expr, bool]:
+        bounds = []
+        for part in n[1:3]:
+            value, const = self.node(part, decl, where, env, depth + 1)
+            number = self.check_finite(value, decl, where, _node_text(part)) if const else None
+            if number is None or number != int(number):
+                raise _fail(decl.line, f"the bounds of sum() must be integer constants in "
+                                       f"{where}: {_clip(_node_text(n))!r}")
+            bounds.append(int(number))
+        lo, hi = bounds
+        terms, const = [], True
+        for k in range(lo, hi + 1):
+            inner = {**env, "i'": (sp.Integer(k), True, 1)}
+            expr, c = self.node(n[3], decl, where, inner, depth + 1)
+            terms.append(expr)
+            const = const and c
+        return sp.Add(*terms), const
 
     def condition(self, n: _Node, decl: _Decl, where: str, env: dict, depth: int
                   ) -> sp.Basic:

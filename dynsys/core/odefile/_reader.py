@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy as sp
 
-from dynsys.core.odefile._common import IgnoredOptionWarning, _clip, _fail
+from dynsys.core.odefile._common import _IDENT_RE, IgnoredOptionWarning, _clip, _fail
 from dynsys.core.odefile._expressions import _Builder
 from dynsys.core.odefile._statements import _Decl, _read, _Source
 from dynsys.core.symbols import time_symbol
@@ -172,9 +172,18 @@ def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
                  init=init, aux=aux, options=options, description=src.description)
 
 
+#: XPPAUT's integration methods (``@ meth=``, read by prefix as XPPAUT does) -> names.
+_XPP_METHODS = {
+    "discrete": "discrete", "euler": "euler", "modeuler": "modeuler", "rk4": "rk4",
+    "runge": "rk4", "adams": "adams", "gear": "gear", "volterra": "volterra",
+    "backeul": "backeul", "qualrk": "qualrk", "stiff": "stiff", "cvode": "cvode",
+    "5dp": "5dp", "83dp": "83dp", "2rb": "2rb", "ymp": "ymp",
+}
+
+
 def _options(src: _Source, b: _Builder, states: list[str]
-             ) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
-    options: dict[str, float] = {}
+             ) -> tuple[dict[str, Any], dict[str, tuple[float, float]]]:
+    options: dict[str, Any] = {}
     raw: dict[str, tuple[int, str]] = {}
     for line, key, value in src.options:
         raw[key] = (line, value)
@@ -189,23 +198,47 @@ def _options(src: _Source, b: _Builder, states: list[str]
                       f"{ax}lo/{ax}hi are ignored too")
                 axis[ax] = None
     bounds: dict[str, dict[str, float]] = {}
+    ignored: list[str] = []
     for key, (line, value) in raw.items():
         if key in ("xp", "yp"):
             continue
-        if key in ("dt", "total", "xlo", "xhi", "ylo", "yhi"):
+        if key == "meth":
+            method = value.strip().lower()
+            name = next((m for m in _XPP_METHODS if method.startswith(m)), None)
+            if name is None or not _IDENT_RE.match(method):
+                raise _fail(line, f"option meth={value!r} is not an XPPAUT method (one of "
+                                  f"{', '.join(_XPP_METHODS)})")
+            if _XPP_METHODS[name] == "discrete":
+                raise _fail(line, "meth=discrete makes the file a map x(n+1) = F(x(n)), which "
+                                  "dynsys does not support yet (it would integrate it as an ODE)")
+            options["meth"] = _XPP_METHODS[name]
+            continue
+        if key in ("dt", "total", "trans", "bound", "nout", "maxstor", "xlo", "xhi", "ylo",
+                   "yhi"):
             number = b.constant(_Decl("option", line, value), f"option {key!r}")
-            if key in ("dt", "total"):
+            if key in ("dt", "total", "bound"):
                 if number <= 0:
                     raise _fail(line, f"option {key!r} must be positive, got {value!r}")
                 options[key] = number
+            elif key == "trans":
+                if number < 0:
+                    raise _fail(line, f"option 'trans' must be >= 0, got {value!r}")
+                options[key] = number
+            elif key in ("nout", "maxstor"):
+                if number < 1 or number != int(number):
+                    raise _fail(line, f"option {key!r} must be a positive integer, got "
+                                      f"{value!r}")
+                options[key] = int(number)
             elif axis[key[0]] is None:
                 if f"{key[0]}p" not in raw:  # else already said with xp/yp
-                    _warn(f"line {line}: ignoring XPP option '{key}' (no state on that axis)")
+                    ignored.append(f"{key} (no state on that axis)")
             else:
                 bounds.setdefault(key[0], {})[key[1:]] = number
             continue
-        _warn(f"line {line}: ignoring XPP option {key!r} (dynsys uses dt, total, xlo, xhi, "
-              "ylo, yhi)")
+        ignored.append(key)
+    if ignored:
+        _warn(f"ignoring XPP option(s) {', '.join(ignored)}: dynsys uses meth, dt, total, "
+              "trans, bound, nout, maxstor and the xp/yp window (xlo, xhi, ylo, yhi)")
     region: dict[str, tuple[float, float]] = {}
     for ax in ("x", "y"):
         got = bounds.get(ax, {})

@@ -149,9 +149,92 @@ def _assignments(body: str, line: int, what: str) -> list[tuple[str, str]]:
     return items
 
 
+# ----------------------------------------------------------------------------- arrays
+_RANGE = re.compile(r"\[\s*([A-Za-z_]\w*|\d+)\s*\.\.\s*([A-Za-z_]\w*|\d+)\s*\]")
+_INDEX = re.compile(r"\[\s*(?:(j)\s*(?:([-+*])\s*(\d+))?|(\d+))\s*\]")
+_NUMBER_DECL = re.compile(r"n[a-z]*\s+(.*)\Z", re.I | re.S)
+#: Most statements one array line or block may expand into.
+MAX_ARRAY = 10_000
+
+
+def _array_bound(text: str, numbers: dict[str, int], line: int) -> int:
+    if text.isdigit():
+        return int(text)
+    if text.lower() in numbers:
+        return numbers[text.lower()]
+    raise _fail(line, f"array bound {text!r} is neither an integer nor a 'number' declared "
+                      "above")
+
+
+def _substitute(body: str, j: int, line: int) -> str:
+    """XPPAUT's index substitution: x[j] -> x3, x[j+1] -> x4, x[j*2] -> x6, x[5] -> x5."""
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(4) is not None:
+            value = int(m.group(4))
+        else:
+            op, num = m.group(2), int(m.group(3) or 0)
+            value = j * num if op == "*" else j + (num if op != "-" else -num)
+        if value < 0:
+            raise _fail(line, f"array index {m.group(0)!r} is {value} for j = {j}: a "
+                              "negative index has no name")
+        return str(value)
+
+    return _INDEX.sub(repl, body)
+
+
+def _expand_arrays(statements: list[tuple[int, str, bool]]) -> list[tuple[int, str, bool]]:
+    """Expand XPPAUT arrays: ``x[1..n]' = -x[j] + ...`` lines and ``%[1..n] ... %`` blocks
+    become one statement per index, ``x[j]`` the name ``x3`` for j = 3 (a textual
+    substitution, as XPPAUT's own reader does)."""
+    numbers: dict[str, int] = {}
+    out: list[tuple[int, str, bool]] = []
+    k = 0
+    while k < len(statements):
+        line, body, directive = statements[k]
+        k += 1
+        if directive:
+            out.append((line, body, directive))
+            continue
+        m = _NUMBER_DECL.match(body)
+        if m:
+            for name, value in re.findall(r"([A-Za-z_]\w*)\s*=\s*(\d+)(?![\w.])", m.group(1)):
+                numbers[name.lower()] = int(value)
+        block = body.startswith("%")
+        rng = _RANGE.search(body)
+        if rng is None:
+            if block:
+                raise _fail(line, "'%' without an array range: a block starts with %[1..n]")
+            out.append((line, body, directive))
+            continue
+        lo = _array_bound(rng.group(1), numbers, line)
+        hi = _array_bound(rng.group(2), numbers, line)
+        step = 1 if hi >= lo else -1
+        count = abs(hi - lo) + 1
+        if block:
+            if body[1:].strip() != rng.group(0):
+                raise _fail(line, f"a block opens with %[lo..hi] alone, got {_clip(body)!r}")
+            end = next((i for i in range(k, len(statements))
+                        if not statements[i][2] and statements[i][1].strip() == "%"), None)
+            if end is None:
+                raise _fail(line, "the %[..] block is not closed by a line '%'")
+            lines = [s for s in statements[k:end] if not s[2]]
+            k = end + 1
+        else:
+            template = body[:rng.start()] + "[j]" + body[rng.end():]
+            lines = [(line, template, False)]
+        if count * len(lines) > MAX_ARRAY:
+            raise _fail(line, f"the array expands into {count * len(lines)} statements (at most "
+                              f"{MAX_ARRAY})")
+        for j in range(lo, hi + step, step):
+            for src_line, text, _ in lines:
+                out.append((src_line, _substitute(text, j, src_line), False))
+    return out
+
+
 def _read(text: str | bytes) -> _Source:
     src = _Source()
-    statements = _statements(text)
+    statements = _expand_arrays(_statements(text))
     for line, body, directive in statements:
         if directive:
             _read_directive(src, line, body)
@@ -215,16 +298,14 @@ _OUT_OF_SCOPE = (
      "maps, x(t+1) = ..., are not supported yet"),
     (re.compile(r"[A-Za-z_]\w*\s*\(\s*t\s*\)\s*=.*\bint\s*[\[{]", re.I),
      "Volterra integral equations (int{...}) are not supported"),
-    (re.compile(r"[A-Za-z_]\w*\s*\[[^\]]*\.\.[^\]]*\]"),
-     "arrays (x[1..n]) are not supported yet"),
-    (re.compile(r"%"), "arrays ('%[1..n] ... %' blocks) are not supported yet"),
+    (re.compile(r".*\[\s*j"), "an index [j] outside an array line x[1..n] or %[1..n] block"),
 )
 
 
 def _refuse_out_of_scope(body: str, line: int) -> None:
     """Refuse, naming the feature, XPPAUT statements that dynsys does not take."""
     for pattern, message in _OUT_OF_SCOPE:
-        if pattern.match(body) or (pattern.pattern == "%" and body.startswith("%")):
+        if pattern.match(body):
             raise _fail(line, f"{message} (statement {_clip(body)!r})")
 
 

@@ -202,7 +202,11 @@ def format_ode(model: Model) -> str:
         lines.append("wiener " + ", ".join(wieners))
     for nm, expr in model.aux.items():
         lines.append(f"aux {nm} = {show(expr, f'aux {nm!r}')}")
-    opts = [f"{k}={float(model.options[k])!r}" for k in ("dt", "total") if k in model.options]
+    opts = [f"{k}={float(model.options[k])!r}" for k in ("dt", "total", "trans", "bound")
+            if k in model.options]
+    opts += [f"{k}={int(model.options[k])}" for k in ("nout", "maxstor") if k in model.options]
+    if "meth" in model.options:
+        opts.insert(0, f"meth={model.options['meth']}")
     if opts:
         lines.append("@ " + ", ".join(opts))
     region = dict(model.region or {})
