@@ -112,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args_in = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    if not args_in:  # `dynsys` alone: the help, not an error
+        parser.print_help()
+        return 0
     previous = None
     if threading.current_thread() is threading.main_thread():  # signals reach only that one
         previous = signal.signal(signal.SIGTERM, _on_sigterm)

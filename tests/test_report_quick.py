@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -126,3 +128,27 @@ def test_second_recipe_wilson_cowan(tmp_path):
             for p in b["special_points"] if p["type"] == "hopf"]
     assert len(hopf) == 1 and hopf[0]["params"]["P"] == pytest.approx(1.879, abs=1e-3)
     assert hopf[0]["l1"] < 0  # supercritical
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
+                    reason="poppler-utils (pdftotext, pdfinfo) is not installed")
+def test_pdf_reads_right(quick):
+    """What a reader of the PDF sees: no stray 'Figure N: *' captions (\\caption* without
+    the caption package), no OT1 garbling of < > | (printed as inverted marks), every
+    figure once and in order, a bounded page count and a title in the PDF metadata."""
+    out, data = quick
+    if not data["pdf"]["built"]:
+        pytest.skip(data["pdf"]["message"])
+    pdf = out / "report.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert not re.search(r"Figure \d+[a-z]?: \*", text)
+    assert "\u00bf" not in text and "\u00a1" not in text  # inverted ? and !
+    numbers = re.findall(r"^\s*Figure (\d+[a-z]?):", text, flags=re.M)
+    assert numbers == [f.lstrip("0") for f in FIGURES]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, flags=re.M).group(1))
+    assert pages <= 22, f"{pages} pages"
+    title = re.search(r"^Title:\s+(.*)$", info, flags=re.M)
+    assert title and "Firing rate models" in title.group(1)

@@ -96,3 +96,25 @@ def test_plot_timeseries_panels_and_given_axes():
     assert ax.get_ylabel() == "y" and len(ax.lines) == 6
     few = plot_timeseries(tr, max_runs=2)
     assert "2 of 6 runs shown" in few.axes[0].get_title()
+
+
+def test_declared_noise_dt_and_method_are_the_defaults(capsys, tmp_path):
+    """The CLI does what simulate() does: the model's wiener noise (Euler-Maruyama), its
+    @ dt; --sigma 0 switches the noise off (then XPPAUT's RK4 for an .ode file); the text
+    says where each setting came from (issue 13, items 8 and 9)."""
+    path = tmp_path / "noisy.ode"
+    path.write_text("x' = -x\nwiener w\ny' = -y + 0.5*w\n@ dt=0.01, total=1\n")
+    status, out, _ = run(capsys, str(path), "--seed", "1", "--trials", "3", "--json")
+    assert status == 0
+    data = json.loads(out)
+    assert data["method"] == "euler-maruyama" and data["dt"] == 0.01
+    assert data["sigma"] == [0.0, 0.5]
+    finals = [tuple(r[-1]) for r in data["trajectories"]]
+    assert len(set(finals)) == 3  # three different noise realisations
+    api = simulate(load_model(path), [0.0, 0.0], 1.0, dt=0.01, trials=3, rng=1)
+    assert np.allclose([r[-1] for r in data["trajectories"]], api.final)
+    status, out, _ = run(capsys, str(path), "--sigma", "0")
+    assert status == 0 and "rk4, dt = 0.01" in out
+    assert "settings from: dt: the model's dt option; sigma: --sigma; method: XPPAUT's" in out
+    status, out, _ = run(capsys, str(path), "--sigma", "0.1,0.2", "--seed", "2")
+    assert status == 0 and "sigma: 0.1, 0.2" in out

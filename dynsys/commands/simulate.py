@@ -45,8 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dt", default=None, metavar="DT",
                    help="time step (default: the model's 'dt' option; else 0.05 for an .ode "
                         "file, XPPAUT's default, and 0.1 for other models)")
-    p.add_argument("--sigma", default="0", metavar="S",
-                   help="additive noise amplitude, all states (default 0: no noise)")
+    p.add_argument("--sigma", default=None, metavar="S[,S...]",
+                   help="additive noise amplitude: one value for all states or one per "
+                        "state (default: the noise the model declares, e.g. with wiener; "
+                        "--sigma 0 switches it off)")
     p.add_argument("--trials", type=int, default=1, metavar="K",
                    help="noise realisations per initial condition (default 1)")
     p.add_argument("--seed", type=seed, default=None, metavar="N",
@@ -80,7 +82,7 @@ def _initial_states(texts: list[str], model: object, n: int) -> list[list[float]
     return states
 
 
-def _text(tr: Any) -> str:
+def _text(tr: Any, source: dict[str, str] | None = None) -> str:
     steps = tr.diagnostics.get("steps")
     noise = ", ".join(f"{v:g}" for v in tr.sigma.reshape(-1)[: tr.n])
     if steps is not None:
@@ -94,6 +96,8 @@ def _text(tr: Any) -> str:
         "params: " + (", ".join(f"{k}={v:g}" for k, v in tr.params.items()) or "none"),
         f"sigma: {noise}; trials: {tr.trials}; seed: {tr.seed}",
     ]
+    if source:
+        head.append("settings from: " + "; ".join(f"{k}: {v}" for k, v in source.items()))
     cols = ", ".join(tr.state_names)
     rows = [f"{'run':>5}  initial ({cols}) -> final ({cols})"]
     for r in range(min(tr.runs, _MAX_TEXT_ROWS)):
@@ -145,13 +149,30 @@ def run(args: argparse.Namespace) -> int:
         t_end = parse_float(args.t_end, "--t-end")
     options = getattr(model, "options", {}) or {}
     from_ode = str(args.model).lower().endswith(".ode")
-    if args.dt is None:
-        dt = float(options.get("dt", 0.05 if from_ode else 0.1))
+    source: dict[str, str] = {}
+    if args.dt is not None:
+        dt, source["dt"] = parse_float(args.dt, "--dt"), "--dt"
+    elif "dt" in options:
+        dt, source["dt"] = float(options["dt"]), "the model's dt option"
     else:
-        dt = parse_float(args.dt, "--dt")
-    sigma = parse_float(args.sigma, "--sigma")
-    method = args.method or xpp_method(options.get("meth"), from_ode=from_ode,
-                                       noisy=sigma != 0)
+        dt = 0.05 if from_ode else 0.1
+        source["dt"] = "XPPAUT's default for an .ode file" if from_ode else "default"
+    sigma: float | list[float] | None = None
+    if args.sigma is not None:
+        values = [parse_float(s, "--sigma") for s in str(args.sigma).split(",")]
+        sigma = values[0] if len(values) == 1 else values
+        noisy, source["sigma"] = any(v != 0 for v in values), "--sigma"
+    else:
+        noisy = bool(getattr(model, "noise", None)) or bool(
+            getattr(model, "sigma", 0))  # a Model's wiener terms; a network's sigma
+        source["sigma"] = "the model's declared noise" if noisy else "no noise declared"
+    if args.method is not None:
+        method, source["method"] = args.method, "--method"
+    else:
+        method = xpp_method(options.get("meth"), from_ode=from_ode, noisy=noisy)
+        source["method"] = ("Euler-Maruyama for noise" if noisy else
+                            "the file's meth" if options.get("meth") else
+                            "XPPAUT's default for an .ode file" if from_ode else "default")
     # lazy: the library loads when the command runs, not for --help (start-up time)
     from dynsys.analysis.simulate import simulate
 
@@ -171,5 +192,5 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         emit(args, _csv(tr))
     else:
-        emit(args, _text(tr))
+        emit(args, _text(tr, source))
     return 0

@@ -6,6 +6,7 @@ one place that knows both, so neither has to import the other.
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import os
 import stat
@@ -34,6 +35,12 @@ def _builtin_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise ModelError("the built-in models folder is missing from this installation")
+
+
+def _did_you_mean(name: str) -> str:
+    """``" (did you mean 'wilson_cowan'?)"`` for the closest built-in name, else ``""``."""
+    close = difflib.get_close_matches(name.lower(), model_names(), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def model_names() -> tuple[str, ...]:
@@ -99,7 +106,8 @@ def model_module(name: str) -> ModuleType:
     """
     candidate = _builtin_dir() / f"{name}.py"
     if not str(name).isidentifier() or not candidate.is_file():
-        raise ModelError(f"unknown model {name!r}; built-in models: {', '.join(model_names())}")
+        raise ModelError(f"unknown model {name!r}{_did_you_mean(str(name))}; built-in models: "
+                         f"{', '.join(model_names())}")
     return import_python_file(candidate)
 
 
@@ -183,7 +191,7 @@ def load_model(name_or_path: str | Path) -> Any:
     candidate = _builtin_dir() / f"{text}.py"
     if not candidate.is_file():
         raise ModelError(
-            f"unknown model {text!r}; built-in models: {', '.join(model_names())} "
-            "(or give a path to a .py or .ode file)"
+            f"unknown model {text!r}{_did_you_mean(text)}; built-in models: "
+            f"{', '.join(model_names())} (or give a path to a .py or .ode file)"
         )
     return _load_py(candidate)

@@ -31,7 +31,22 @@ _UNICODE_TEX = {
 _SEGMENTS = re.compile(r"(\$[^$]+\$|\*\*[^*]+\*\*|`[^`]+`)")
 
 
+#: ASCII operators that the OT1 text fonts print as other glyphs ("<" as an inverted
+#: exclamation mark): written as mathematics or as text commands that exist in OT1
+_TEX_OPERATORS = re.compile(r"->|<-|>=|<=|!=|[<>|]")
+_TEX_OPERATOR = {"->": r"$\to$", "<-": r"$\leftarrow$", ">=": r"$\ge$", "<=": r"$\le$",
+                 "!=": r"$\ne$", "<": r"\textless{}", ">": r"\textgreater{}",
+                 "|": r"\textbar{}"}
+
+
 def _escape_tex(text: str) -> str:
+    pieces = _TEX_OPERATORS.split(text)
+    ops = _TEX_OPERATORS.findall(text)
+    return "".join(_escape_chars(piece) + (_TEX_OPERATOR[op] if k < len(ops) else "")
+                   for k, (piece, op) in enumerate(zip(pieces, [*ops, ""], strict=True)))
+
+
+def _escape_chars(text: str) -> str:
     out = []
     for ch in text:
         if ch in _TEX_SPECIAL:

@@ -34,6 +34,7 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{amsmath}
 \usepackage{float}
 \usepackage{longtable}
+\usepackage{caption}
 \usepackage[hidelinks]{hyperref}
 \setlength{\parskip}{0.5ex}
 \setcounter{secnumdepth}{0}
@@ -83,7 +84,8 @@ def _block_latex(block: Block, report: Report) -> str:
         added = " (Added: not in the reference report.)" if c.added else ""
         return (
             "\\begin{figure}[H]\n\\centering\n"
-            f"\\includegraphics[width=0.85\\linewidth]{{{c.files['pdf']}}}\n"
+            f"\\includegraphics[width=0.85\\linewidth,height=0.42\\textheight,"
+            f"keepaspectratio]{{{c.files['pdf']}}}\n"
             f"\\caption*{{\\textbf{{Figure {c.number}:}} {text_to_latex(c.caption + added)}}}\n"
             f"\\label{{fig:{c.number}}}\n\\end{{figure}}\n"
         )
@@ -105,7 +107,9 @@ def _block_latex(block: Block, report: Report) -> str:
 
 def write_tex(report: Report) -> Path:
     """Write ``report.tex`` (figures by their PDF files, tables by ``\\input``)."""
-    parts = [_PREAMBLE, f"\\title{{{text_to_latex(report.title)}}}\n",
+    plain_title = report.title.replace("\\", " ").replace("{", "").replace("}", "")
+    parts = [_PREAMBLE, "\\hypersetup{pdftitle={" + text_to_latex(plain_title) + "}}\n",
+             f"\\title{{{text_to_latex(report.title)}}}\n",
              "\\author{" + " \\\\ ".join(text_to_latex(a) for a in report.author.split("; "))
              + "}\n", "\\date{}\n",
              "\\begin{document}\n\\maketitle\n"]

@@ -1,0 +1,33 @@
+"""Finding one's way: `dynsys` alone, `dynsys models`, did-you-mean for a model name."""
+
+from __future__ import annotations
+
+import json
+
+from dynsys.cli import main
+from dynsys.core.loading import model_names
+
+
+def test_dynsys_alone_prints_the_help(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: dynsys") and "models" in out and "simulate" in out
+
+
+def test_models_lists_every_built_in_model(capsys):
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split()[0] for line in lines] == list(model_names())
+    assert any("(v, w)" in line and "FitzHugh" in line for line in lines)
+    assert main(["models", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [m["name"] for m in data["models"]] == list(model_names())
+
+
+def test_an_unknown_model_suggests_the_closest(capsys):
+    assert main(["show", "wilsoncowan"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: unknown model 'wilsoncowan' (did you mean 'wilson_cowan'?)")
+    assert len(err.splitlines()) == 1
+    assert main(["analyze", "zzz"]) == 2
+    assert "did you mean" not in capsys.readouterr().err
