@@ -18,6 +18,7 @@ beside its target and swaps it in at the end, under a lock file (:func:`folder_l
 from __future__ import annotations
 
 import contextlib
+import enum
 import glob
 import json
 import math
@@ -448,6 +449,9 @@ def to_jsonable(obj: Any) -> Any:
     """
     if hasattr(obj, "to_dict") and callable(obj.to_dict):
         return to_jsonable(obj.to_dict())
+    if isinstance(obj, str):
+        # a StrEnum member is a str: keep its value, as a plain str
+        return str(obj.value) if isinstance(obj, enum.Enum) else str(obj)
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):

@@ -202,9 +202,13 @@ class GridSweep:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: names, seed and a list of {params, result}."""
-        return {"names": list(self.names), "seed": self.seed,
-                "points": [{"params": p, "result": to_jsonable(r)}
-                           for p, r in zip(self.points, self.results, strict=True)]}
+        return to_jsonable({"names": list(self.names), "seed": self.seed,
+                            "points": [{"params": p, "result": to_jsonable(r)}
+                           for p, r in zip(self.points, self.results, strict=True)]})
+
+    def __repr__(self) -> str:
+        return (f"<GridSweep over {', '.join(self.names)}: {len(self.points)} points, "
+                f"seed {self.seed}>")
 
 
 @renamed_keyword("seed", "rng")

@@ -20,6 +20,11 @@ MODEL = "wilson_cowan"
 REGION = {"E": (-0.5, 1.5), "Ipop": (-0.5, 1.5)}  # wide enough to hold every branch
 
 
+def _num(value: float | None) -> float:
+    """A coefficient for printing: NaN when it is missing (the point was not located)."""
+    return float("nan") if value is None else value
+
+
 def build(report: Any) -> None:
     from dynsys.core.loading import load_model
 
@@ -89,9 +94,9 @@ def build(report: Any) -> None:
             + f", {len(hopf)} Hopf point(s)"
             + (": " + "; ".join(
                 f"${param} = {p.params[param]:.8g}$ with frequency "
-                f"$\\omega = {p.data.get('omega', float('nan')):.6g}$ and first Lyapunov "
-                f"coefficient $\\ell_1 = {p.data.get('l1', float('nan')):.4g}$ "
-                f"({p.data.get('criticality', 'unknown')})" for p in hopf)
+                f"$\\omega = {_num(p.omega):.6g}$ and first Lyapunov "
+                f"coefficient $\\ell_1 = {_num(p.l1):.4g}$ "
+                f"({p.criticality or 'unknown'})" for p in hopf)
                if hopf else "")
             + "."
         )

@@ -31,8 +31,8 @@ def test_cusp_of_self_excitation(fold_curve: Curve) -> None:
     assert cusp.params["I"] == pytest.approx(-1.0, abs=1e-6)
     assert abs(cusp.params["w"] - 1 / 60) < 1e-10 and abs(cusp.params["I"] + 1) < 1e-9
     assert cusp.state["r"] == pytest.approx(60.0, abs=1e-6)
-    assert abs(cusp.data["a"]) < 1e-9 and cusp.data["c"] < 0
-    assert cusp.data["residual"] < 1e-10
+    assert abs(cusp.a) < 1e-9 and cusp.c < 0
+    assert cusp.residual < 1e-10
 
 
 def test_fold_curve_matches_closed_form(fold_curve: Curve) -> None:
@@ -68,7 +68,7 @@ def test_bogdanov_takens_on_fold_and_hopf_curves() -> None:
     br = continue_equilibria(sys, "beta1", [0.0, 0.0], (-2, 2),
                              params={"beta1": 0.0, "beta2": -1.0}, region={})
     (hopf,) = br.points("hopf")
-    assert hopf.data["l1"] < 0
+    assert hopf.l1 < 0
     hc = continue_hopf(sys, ("beta1", "beta2"), hopf, box, region={})
     assert np.abs(hc.values[:, 0]).max() < 1e-10
     np.testing.assert_allclose(hc.tests["kappa"], -hc.values[:, 1], atol=1e-10)

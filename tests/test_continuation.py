@@ -38,13 +38,13 @@ def test_mutual_excitation_folds_match_closed_form(mutual_branch: Branch) -> Non
     assert folds[1] == pytest.approx(FOLD_HIGH, abs=1e-8)
     assert abs(folds[0] + 16.0570009596) < 1e-9
     for sp in mutual_branch.points("fold"):
-        assert sp.data["located"] and sp.data["residual"] < 1e-10
+        assert sp.located and sp.residual < 1e-10
         # on the diagonal x = y, symmetric pair of folds: |a| equal, opposite signs
         assert sp.state["x"] == pytest.approx(sp.state["y"], abs=1e-9)
         # located points are points of the branch
         assert mutual_branch.values[sp.index] == sp.params["I"]
         assert mutual_branch.states[sp.index, 0] == sp.state["x"]
-    a = [sp.data["a"] for sp in mutual_branch.points("fold")]
+    a = [sp.a for sp in mutual_branch.points("fold")]
     assert a[0] == pytest.approx(-a[1], rel=1e-8)
 
 
@@ -91,9 +91,9 @@ def test_fitzhugh_nagumo_hopf_points_match_closed_form() -> None:
     np.testing.assert_allclose(got, current, atol=1e-10)
     for sp in hopf:
         omega = math.sqrt(eps - eps**2 * b**2)  # det J at trace 0 (with 1 - v^2 = eps b)
-        assert sp.data["omega"] == pytest.approx(omega, rel=1e-9)
-        assert sp.data["residual"] < 1e-10
-        assert sp.data["criticality"] in ("subcritical", "supercritical")
+        assert sp.omega == pytest.approx(omega, rel=1e-9)
+        assert sp.residual < 1e-10
+        assert sp.criticality in ("subcritical", "supercritical")
     # between the Hopf points the equilibrium is an unstable focus
     inside = (br.values > got[0] + 1e-3) & (br.values < got[1] - 1e-3)
     assert np.all(br.unstable[inside] == 2) and np.all(br.unstable[~inside & (
@@ -106,8 +106,8 @@ def test_fold_normal_form_of_x_prime_mu_minus_x_squared() -> None:
     br = continue_equilibria(sys, "mu", [1.0], (-1, 1), region={})
     (fold,) = br.points("fold")
     assert fold.params["mu"] == pytest.approx(0.0, abs=1e-12)
-    assert fold.data["a"] == pytest.approx(-1.0, abs=1e-12)
-    assert fold.data["transversality"] == pytest.approx(1.0, abs=1e-12)
+    assert fold.a == pytest.approx(-1.0, abs=1e-12)
+    assert fold.transversality == pytest.approx(1.0, abs=1e-12)
     # the other half of the parabola is unstable
     assert set(br.unstable.tolist()) == {0, 1}
 
@@ -121,10 +121,10 @@ def test_hopf_normal_form_cartesian() -> None:
         br = continue_equilibria(compile(model), "mu", [0.0, 0.0], (-0.5, 0.5))
         (h,) = br.points("hopf")
         assert h.params["mu"] == pytest.approx(0.0, abs=1e-12)
-        assert h.data["omega"] == pytest.approx(1.0, abs=1e-12)
+        assert h.omega == pytest.approx(1.0, abs=1e-12)
         # Kuznetsov's normalisation <q, q> = 1 gives l1 = 2 s for this form
-        assert h.data["l1"] == pytest.approx(2 * sval, abs=1e-10)
-        assert h.data["criticality"] == ("supercritical" if sval < 0 else "subcritical")
+        assert h.l1 == pytest.approx(2 * sval, abs=1e-10)
+        assert h.criticality == ("supercritical" if sval < 0 else "subcritical")
 
 
 def _gh_lyapunov(omega: float, f: dict, g: dict) -> float:
@@ -225,7 +225,7 @@ def test_branch_points_of_pitchfork() -> None:
     br = continue_equilibria(compile(model), "mu", [0.0], (-1, 1), region={})
     (bp,) = br.points("branch_point")
     assert bp.params["mu"] == pytest.approx(0.0, abs=1e-8)
-    assert bp.data["residual"] < 1e-10
+    assert bp.residual < 1e-10
 
 
 def test_branch_point_on_the_parabola_of_the_pitchfork_is_the_crossing() -> None:
@@ -236,7 +236,7 @@ def test_branch_point_on_the_parabola_of_the_pitchfork_is_the_crossing() -> None
     br = continue_equilibria(compile(model), "mu", [math.sqrt(2.0)], (-1, 2),
                              region={"x": (-3, 3)})
     (bp,) = br.points("branch_point")
-    assert bp.data["located"] and abs(bp.params["mu"]) < 1e-10 and abs(bp.state["x"]) < 1e-8
+    assert bp.located and abs(bp.params["mu"]) < 1e-10 and abs(bp.state["x"]) < 1e-8
     assert br.points("fold") == ()  # the turn in mu there is the branch point, not a fold
     np.testing.assert_allclose(br.states[:, 0] ** 2, br.values, atol=1e-8)  # all on x^2 = mu
 
@@ -249,7 +249,7 @@ def test_branch_points_where_an_isola_meets_a_line() -> None:
     for start in ([3.0, 0.0], [2.0, 0.0]):
         br = continue_equilibria(compile(model), "mu", start, (-2, 2), region={})
         bps = br.points("branch_point")
-        assert len(bps) == 2 and all(bp.data["located"] for bp in bps)
+        assert len(bps) == 2 and all(bp.located for bp in bps)
         np.testing.assert_allclose(sorted(bp.params["mu"] for bp in bps), [-1, 1], atol=1e-10)
         np.testing.assert_allclose([bp.state["x"] for bp in bps], 2.0, atol=1e-8)
         assert br.points("fold") == ()
@@ -305,7 +305,7 @@ def test_property_every_point_and_special_point_solves_the_equations(w1: float, 
     assert np.abs(sys.rhs(br.states, ps)).max() < 1e-9
     assert br.values.min() == -30 and br.values.max() == 0
     for sp in br.special_points:
-        assert sp.data["located"] and sp.data["residual"] < 1e-10
+        assert sp.located and sp.residual < 1e-10
         p = sys.params(sp.params)
         x = np.array([sp.state["x"], sp.state["y"]])
         assert abs(np.linalg.det(sys.jac(x, p))) < 1e-8  # folds: singular Jacobian

@@ -43,8 +43,13 @@ from dynsys.analysis.stability import (
     Stability as Stability,
     classify as classify,
     kind_label as kind_label,
+    on_axis as on_axis,
     sorted_eig as sorted_eig,
+    sorted_eigenvalues as sorted_eigenvalues,
     stability as stability,
+    stable_mask as stable_mask,
+    unstable_dimension as unstable_dimension,
+    unstable_mask as unstable_mask,
 )
 
 __all__ = [
@@ -76,10 +81,15 @@ __all__ = [
     "kind_label",
     "linearize",
     "nullclines",
+    "on_axis",
     "phase_plane",
     "separatrices",
     "simulate",
     "sorted_eig",
+    "sorted_eigenvalues",
     "stability",
+    "stable_mask",
     "trajectories",
+    "unstable_dimension",
+    "unstable_mask",
 ]

@@ -35,6 +35,7 @@ from scipy import optimize
 from scipy.stats import qmc
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._numerics.newton import CONVERGED, REASONS, dedup, deflated_newton, euler_ends, polish
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ComplexArray, FloatArray, ParamsLike, RngLike
@@ -122,7 +123,7 @@ class Equilibrium:
             out.update(trace=self.trace, det=self.det, discriminant=self.discriminant)
         if self.non_smooth:
             out["non_smooth"] = True
-        return out
+        return to_jsonable(out)
 
     def __repr__(self) -> str:
         st = ", ".join(f"{k}={v:.6g}" for k, v in zip(self.state_names, self.state, strict=True))
@@ -214,7 +215,7 @@ class Equilibria:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of ``dynsys analyze --json``: ``model``, ``params``, ``equilibria``, ..."""
-        return {
+        return to_jsonable({
             "model": self.system_name,
             "params": dict(self.params),
             "state_names": list(self.state_names),
@@ -229,7 +230,7 @@ class Equilibria:
                 "notes": list(self.notes),
                 "seed": self.seed,
             },
-        }
+        })
 
     def to_latex(self, precision: int = 4, **kwargs: Any) -> str:
         """The stability table (the reference report's Table 1), booktabs.
@@ -271,8 +272,12 @@ class Equilibria:
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
+    def __str__(self) -> str:
         return self.summary()
+
+    def __repr__(self) -> str:
+        kinds = ", ".join(e.label for e in self.equilibria)
+        return f"<Equilibria {self.system_name}: {len(self)} ({kinds})>"
 
 
 # ----------------------------------------------------------------------- helpers

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from dynsys._io import to_jsonable
 from dynsys._types import FloatArray, ParamsLike
 from dynsys.analysis.equilibria import Equilibria, find_equilibria
 from dynsys.core.model import Model
@@ -48,7 +49,7 @@ class Flux:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: samples, crossings and slopes."""
-        return {
+        return to_jsonable({
             "model": self.system_name,
             "params": dict(self.params),
             "state": self.state_name,
@@ -58,7 +59,19 @@ class Flux:
                 {"x": float(e.state[0]), "slope": float(s), "kind": e.kind.value}
                 for e, s in zip(self.equilibria, self.slopes, strict=True)
             ],
-        }
+        })
+
+    def __str__(self) -> str:
+        rows = [f"{self.state_name} = {float(e.state[0]):.6g}: slope {float(sl):.6g} "
+                f"({e.kind.value})" for e, sl in zip(self.equilibria, self.slopes, strict=True)]
+        return "\n".join([f"Flux of {self.system_name} over {self.state_name} in "
+                          f"[{self.x[0]:.6g}, {self.x[-1]:.6g}] ({len(self.x)} samples)",
+                          *(("└─ " if i == len(rows) - 1 else "├─ ") + r
+                            for i, r in enumerate(rows))])
+
+    def __repr__(self) -> str:
+        return (f"<Flux {self.system_name} over {self.state_name}: {len(self.x)} samples, "
+                f"{len(self.slopes)} equilibria>")
 
 
 def flux(
@@ -113,7 +126,11 @@ class ActivationCurve:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready samples."""
-        return {"s": self.s.tolist(), "f": self.f.tolist(), "label": self.label}
+        return to_jsonable({"s": self.s.tolist(), "f": self.f.tolist(), "label": self.label})
+
+    def __repr__(self) -> str:
+        return (f"<ActivationCurve {self.label}: {len(self.s)} samples, s in "
+                f"[{self.s[0]:.6g}, {self.s[-1]:.6g}]>")
 
 
 def activation_curve(

@@ -38,6 +38,7 @@ import numpy as np
 import sympy as sp
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._numerics.stepping import rk4, step_count
 from dynsys._types import ArrayLike, FloatArray, ParamsLike, RngLike
 from dynsys.analysis.equilibria import Equilibria, find_equilibria
@@ -79,8 +80,12 @@ class Nullcline:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready branches."""
-        return {"state": self.state_name, "method": self.method,
-                "branches": [b.tolist() for b in self.branches]}
+        return to_jsonable({"state": self.state_name, "method": self.method,
+                            "branches": [b.tolist() for b in self.branches]})
+
+    def __repr__(self) -> str:
+        return (f"<Nullcline d{self.state_name}/dt = 0: {len(self.branches)} branches "
+                f"({self.method})>")
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,8 +99,11 @@ class DirectionField:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready arrays."""
-        return {"x": self.x.tolist(), "y": self.y.tolist(), "u": self.u.tolist(),
-                "v": self.v.tolist()}
+        return to_jsonable({"x": self.x.tolist(), "y": self.y.tolist(), "u": self.u.tolist(),
+                            "v": self.v.tolist()})
+
+    def __repr__(self) -> str:
+        return f"<DirectionField {len(self.x)} x {len(self.y)}>"
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,7 +115,12 @@ class Separatrix:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        return {"saddle": self.saddle.tolist(), "branches": [b.tolist() for b in self.branches]}
+        return to_jsonable({"saddle": self.saddle.tolist(),
+                            "branches": [b.tolist() for b in self.branches]})
+
+    def __repr__(self) -> str:
+        at = ", ".join(f"{v:.6g}" for v in self.saddle)
+        return f"<Separatrix of the saddle ({at}): {len(self.branches)} branches>"
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,10 +148,16 @@ class BasinMap:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        return {"x": self.x.tolist(), "y": self.y.tolist(), "labels": self.labels.tolist(),
-                "attractors": self.attractors.tolist(), "kinds": list(self.kinds),
-                "t_end": self.t_end, "tolerance": self.tolerance,
-                "fractions": self.fractions.tolist()}
+        return to_jsonable({"x": self.x.tolist(), "y": self.y.tolist(),
+                            "labels": self.labels.tolist(),
+                            "attractors": self.attractors.tolist(), "kinds": list(self.kinds),
+                            "t_end": self.t_end, "tolerance": self.tolerance,
+                            "fractions": self.fractions.tolist()})
+
+    def __repr__(self) -> str:
+        fr = ", ".join(f"{f:.3g}" for f in self.fractions)
+        return (f"<BasinMap {len(self.x)} x {len(self.y)}: {len(self.attractors)} attractors, "
+                f"fractions [{fr}] (last: undecided)>")
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,7 +177,7 @@ class PhasePlane:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (the basin map's labels included when computed)."""
-        return {
+        return to_jsonable({
             "model": self.system_name,
             "params": dict(self.params),
             "state_names": list(self.state_names),
@@ -168,7 +187,21 @@ class PhasePlane:
             "trajectories": [t.tolist() for t in self.trajectories],
             "separatrices": [s.to_dict() for s in self.separatrices],
             "basin": self.basin.to_dict() if self.basin is not None else None,
-        }
+        })
+
+    def __str__(self) -> str:
+        lines = [f"Phase plane of {self.system_name} ({', '.join(self.state_names)})",
+                 *("  " + ln for ln in self.equilibria.summary().splitlines()),
+                 f"  nullclines: {len(self.nullclines)}, trajectories: "
+                 f"{len(self.trajectories)}, separatrices: {len(self.separatrices)}"]
+        if self.basin is not None:
+            lines.append(f"  {self.basin!r}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"<PhasePlane {self.system_name}: {len(self.equilibria)} equilibria, "
+                f"{len(self.trajectories)} trajectories, {len(self.separatrices)} separatrices"
+                f"{', basin map' if self.basin is not None else ''}>")
 
     def summary(self) -> str:
         """Short text description (what ``dynsys phase`` prints)."""

@@ -29,6 +29,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ADAPTIVE_SOLVERS, ArrayLike, FloatArray, RngLike
 from dynsys.analysis._rk4 import RK4, rk4_run
@@ -203,7 +204,7 @@ class Trajectory:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: model, params, state_names, method, dt, sigma, seed, t, trajectories."""
-        return {
+        return to_jsonable({
             "model": self.model,
             "params": dict(self.params),
             "state_names": list(self.state_names),
@@ -216,7 +217,7 @@ class Trajectory:
             "trajectories": self.states.tolist(),
             "final": self.final.tolist(),
             "diagnostics": dict(self.diagnostics),
-        }
+        })
 
     def __repr__(self) -> str:
         return (

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, ComplexArray, FloatArray
 from dynsys.errors import ModelError
 
@@ -53,8 +54,13 @@ __all__ = [
     "Stability",
     "classify",
     "kind_label",
+    "on_axis",
     "sorted_eig",
+    "sorted_eigenvalues",
     "stability",
+    "stable_mask",
+    "unstable_dimension",
+    "unstable_mask",
 ]
 
 #: Relative distance of an eigenvalue's real part from the imaginary axis below which
@@ -125,6 +131,86 @@ def _scale(ev: ComplexArray) -> float:
     return max(1.0, float(np.max(np.abs(ev))))
 
 
+# ------------------------------------------------------------ the one stability rule
+def _scales(ev: ComplexArray) -> FloatArray:
+    """``max(1, max_k |lambda_k|)`` per point of a batch ``(..., n)``, keepdims."""
+    return np.maximum(1.0, np.max(np.abs(ev), axis=-1, keepdims=True))
+
+
+def _order(ev: ComplexArray) -> Any:
+    """Indices sorting each row of ``ev`` by real part (descending; ties to 1e-12
+    relative broken by the imaginary part, descending)."""
+    unit = 1e-12 * _scales(ev)
+    re = np.round(ev.real / unit) * unit
+    return np.lexsort((-ev.imag, -re), axis=-1)
+
+
+def sorted_eigenvalues(jacobians: ArrayLike) -> Any:
+    """Eigenvalues of a batch of Jacobians ``(..., n, n)``, sorted as :func:`sorted_eig`.
+
+    ``sorted_eigenvalues(jacs) -> (..., n)`` (complex, or real when all eigenvalues of
+    the batch are real, as :func:`numpy.linalg.eigvals` gives): real part descending, ties (to
+    1e-12 relative) by the imaginary part descending, so a complex pair is listed
+    ``a + bi`` then ``a - bi``. This is the one eigenvalue order of the package
+    (equilibria, branches of continuation, codimension-two curves).
+
+    Examples
+    --------
+    >>> ev = sorted_eigenvalues([[[-1.0, 5.0], [5.0, -1.0]], [[0.0, -2.0], [2.0, 0.0]]])
+    >>> ev.round(12).tolist()
+    [[(4+0j), (-6+0j)], [2j, -2j]]
+    """
+    # the dtype is numpy's: real when every eigenvalue of the batch is real (as before)
+    ev = np.linalg.eigvals(np.asarray(jacobians, dtype=np.float64))
+    return np.take_along_axis(ev, _order(ev), axis=-1)
+
+
+def on_axis(eigenvalues: ArrayLike, tol: float = TOL_HYPERBOLIC) -> Any:
+    """Boolean mask: ``|Re lambda| <= tol * max(1, max_k |lambda_k|)`` (per point of a batch).
+
+    Such an eigenvalue is neither stable nor unstable: the point is non-hyperbolic.
+    """
+    ev = np.asarray(eigenvalues, dtype=np.complex128)
+    return np.abs(ev.real) <= tol * _scales(ev)
+
+
+def unstable_mask(eigenvalues: ArrayLike, tol: float = TOL_HYPERBOLIC) -> Any:
+    """Boolean mask: ``Re lambda > tol * max(1, max_k |lambda_k|)`` (per point of a batch)."""
+    ev = np.asarray(eigenvalues, dtype=np.complex128)
+    return ev.real > tol * _scales(ev)
+
+
+def unstable_dimension(eigenvalues: ArrayLike, tol: float = TOL_HYPERBOLIC) -> Any:
+    """Number of eigenvalues strictly right of the imaginary axis, beyond the tolerance.
+
+    ``unstable_dimension(eigenvalues) -> int or (...,) int array`` for eigenvalues
+    ``(..., n)``; the tolerance is :data:`TOL_HYPERBOLIC` relative to
+    ``max(1, max_k |lambda_k|)``, as in :func:`classify`. An eigenvalue within the
+    tolerance of the axis is not counted (it is not unstable; nor is the point stable).
+
+    Examples
+    --------
+    >>> unstable_dimension([4.0, -6.0])
+    1
+    >>> unstable_dimension([[1.0, 1e-12], [-1.0, 0.5]]).tolist()
+    [1, 1]
+    """
+    count = np.sum(unstable_mask(eigenvalues, tol), axis=-1)
+    return int(count) if np.ndim(count) == 0 else count
+
+
+def stable_mask(eigenvalues: ArrayLike, tol: float = TOL_HYPERBOLIC) -> Any:
+    """True where every eigenvalue is strictly left of the axis, beyond the tolerance.
+
+    ``stable_mask(eigenvalues) -> bool or (...,) bool array``: asymptotically stable by
+    linearization; False for a point with an eigenvalue on the axis (within tolerance),
+    consistent with :attr:`Kind.is_stable`.
+    """
+    ev = np.asarray(eigenvalues, dtype=np.complex128)
+    out = np.all(ev.real < -tol * _scales(ev), axis=-1)
+    return bool(out) if np.ndim(out) == 0 else out
+
+
 def sorted_eig(jacobian: ArrayLike) -> tuple[ComplexArray, ComplexArray]:
     """Eigenvalues and eigenvectors of ``jacobian``, sorted by real part (descending).
 
@@ -145,9 +231,7 @@ def sorted_eig(jacobian: ArrayLike) -> tuple[ComplexArray, ComplexArray]:
         raise ModelError("the Jacobian has non-finite entries")
     vals, vecs = np.linalg.eig(jm)
     vals = vals.astype(np.complex128)
-    scale = _scale(vals)
-    re = np.round(vals.real / (1e-12 * scale)) * (1e-12 * scale)
-    order = np.lexsort((-vals.imag, -re))
+    order = _order(vals)
     return vals[order], vecs[:, order].astype(np.complex128)
 
 
@@ -202,13 +286,13 @@ def classify(
     ev = _as_eigenvalues(eigenvalues)
     n = ev.size
     scale = _scale(ev)
-    on_axis = np.abs(ev.real) <= tol * scale
+    axis = on_axis(ev, tol)
     if n == 1:
-        if on_axis[0]:
+        if axis[0]:
             return Kind.NON_HYPERBOLIC
         return Kind.STABLE if ev[0].real < 0 else Kind.UNSTABLE
     if n >= 3:
-        if np.any(on_axis):
+        if np.any(axis):
             return Kind.NON_HYPERBOLIC
         if np.all(ev.real < 0):
             return Kind.STABLE
@@ -221,8 +305,8 @@ def classify(
         jm = np.asarray(jacobian, dtype=np.float64)
         if jm.shape != (2, 2):
             raise ModelError(f"a 2-D point needs a 2x2 Jacobian, got shape {jm.shape}")
-    if np.any(on_axis):
-        pair = abs(ev[0].imag) > tol * scale and np.all(on_axis)
+    if np.any(axis):
+        pair = abs(ev[0].imag) > tol * scale and np.all(axis)
         return Kind.CENTER if pair else Kind.NON_HYPERBOLIC
     if ev[0].real * ev[1].real < 0:
         return Kind.SADDLE
@@ -302,7 +386,12 @@ class Stability:
         }
         if self.trace is not None:
             out.update(trace=self.trace, det=self.det, discriminant=self.discriminant)
-        return out
+        return to_jsonable(out)
+
+    def __repr__(self) -> str:
+        ev = ", ".join(f"{v.real:.6g}{v.imag:+.6g}j" if v.imag else f"{v.real:.6g}"
+                       for v in self.eigenvalues)
+        return f"<Stability {self.kind.value}: eigenvalues [{ev}]>"
 
 
 def stability(
@@ -320,7 +409,6 @@ def stability(
     jm = np.asarray(jacobian, dtype=np.float64)
     n = jm.shape[0]
     kind = classify(vals, jacobian=jm if n == 2 else None, tol=tol, tol_equal=tol_equal)
-    scale = _scale(vals)
     trace = det = disc = None
     if n == 2:
         (a, b), (c, d) = jm
@@ -330,8 +418,8 @@ def stability(
         eigenvalues=vals,
         eigenvectors=vecs,
         kind=kind,
-        stable=bool(np.all(vals.real < -tol * scale)),
-        unstable_dimension=int(np.sum(vals.real > tol * scale)),
+        stable=stable_mask(vals, tol),
+        unstable_dimension=unstable_dimension(vals, tol),
         trace=trace,
         det=det,
         discriminant=disc,

@@ -15,6 +15,7 @@ from dynsys.bifurcation.continuation import (
 )
 from dynsys.bifurcation.diagram import (
     BifurcationDiagram as BifurcationDiagram,
+    SkippedStart as SkippedStart,
     bifurcation_diagram as bifurcation_diagram,
     latex_table as latex_table,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "HopfCoefficients",
     "PointType",
     "RegionMap",
+    "SkippedStart",
     "SpecialPoint",
     "TwoParameterDiagram",
     "bifurcation_diagram",

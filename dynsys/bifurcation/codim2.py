@@ -39,8 +39,10 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
+from dynsys.analysis.stability import sorted_eigenvalues
 from dynsys.bifurcation._arclength import (
     FJ,
     ContinuationSettings,
@@ -52,7 +54,12 @@ from dynsys.bifurcation._arclength import (
     _widths,
 )
 from dynsys.bifurcation.locate import BorderedFold, illinois
-from dynsys.bifurcation.points import PointType, SpecialPoint, _full_params, _sorted_eigenvalues
+from dynsys.bifurcation.points import (
+    PointType,
+    SpecialPoint,
+    _full_params,
+    failure_reason,
+)
 from dynsys.core.derivatives import Derivatives, derivatives
 from dynsys.core.region import region_bounds
 from dynsys.core.system import compile, require_autonomous, resolve_params
@@ -117,7 +124,7 @@ class Curve:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         p1, p2 = self.param_names
-        return {
+        return to_jsonable({
             "kind": self.kind, "model": self.model, "params_continued": list(self.param_names),
             "params": dict(self.params), "state_names": list(self.state_names),
             "values": {p1: self.values[:, 0], p2: self.values[:, 1]},
@@ -127,7 +134,7 @@ class Curve:
             "newton_iterations": self.newton_iterations,
             "special_points": [sp.to_dict() for sp in self.special_points],
             "stop_reasons": list(self.stop_reasons), "closed": self.closed,
-        }
+        })
 
     def __str__(self) -> str:
         p1, p2 = self.param_names
@@ -373,7 +380,7 @@ def _continue_fold(system: Any, names: tuple[str, str], start: Any, bounds: Any,
         border[i] = (w, v)
         cusp[i] = float(w @ np.einsum("ijk,j,k->i", deriv.hxx(x, p), v, v))
         bt[i] = float(w @ v)
-    ev = _sorted_eigenvalues(jacs)
+    ev = sorted_eigenvalues(jacs)
     state_names = tuple(system.state_names)
     pnames = tuple(names)
     specials: list[SpecialPoint] = []
@@ -396,7 +403,7 @@ def _continue_fold(system: Any, names: tuple[str, str], start: Any, bounds: Any,
         if kind == "bt" and n < 2:
             continue
         for i in _sign_changes(g):
-            data: dict[str, Any] = {"located": False}
+            data: dict[str, Any] = {}
             u = us[i] + g[i] / (g[i] - g[i + 1]) * (us[i + 1] - us[i])
             try:
                 u = _locate_on_curve(bf.fj, us[i], us[i + 1], make_test(kind, i))
@@ -405,12 +412,12 @@ def _continue_fold(system: Any, names: tuple[str, str], start: Any, bounds: Any,
                 if kind == "cusp":
                     a, c = _cusp_c(deriv, u[:n], bf.params(u))
                     data.update({"a": a, "c": c})
-            except (ConvergenceError, np.linalg.LinAlgError):
-                pass
+            except (ConvergenceError, np.linalg.LinAlgError) as exc:
+                data = {"reason": failure_reason(exc)}
             specials.append(SpecialPoint(
                 ptype, _full_params(system.param_names, p0,
                                     {pnames[0]: float(u[n]), pnames[1]: float(u[n + 1])}),
-                _state_dict(state_names, u[:n]), data, index=i, varied=pnames))
+                _state_dict(state_names, u[:n]), index=i, varied=pnames, **data))
     specials.sort(key=lambda sp: sp.index)
     return Curve(
         kind="fold", model=system.name, param_names=(pnames[0], pnames[1]),
@@ -557,23 +564,23 @@ def continue_hopf(
         pnames = tuple(names)
         specials = []
         for i in _sign_changes(kappa):
-            data: dict[str, Any] = {"located": False}
+            data: dict[str, Any] = {}
             u = us[i] + kappa[i] / (kappa[i] - kappa[i + 1]) * (us[i + 1] - us[i])
             try:
                 u = _locate_on_curve(hs.fj, us[i], us[i + 1], lambda z: float(z[2 * n + 2]))
                 data = {"residual": float(np.max(np.abs(hs.fj(u)[0]))), "located": True}
-            except (ConvergenceError, np.linalg.LinAlgError):
-                pass
+            except (ConvergenceError, np.linalg.LinAlgError) as exc:
+                data = {"reason": failure_reason(exc)}
             specials.append(SpecialPoint(
                 PointType.BOGDANOV_TAKENS,
                 _full_params(system.param_names, p0,
                              {pnames[0]: float(u[n]), pnames[1]: float(u[n + 1])}),
-                _state_dict(state_names, u[:n]), data, index=i, varied=pnames))
+                _state_dict(state_names, u[:n]), index=i, varied=pnames, **data))
         return Curve(
             kind="hopf", model=system.name, param_names=(pnames[0], pnames[1]),
             params={nm: float(v) for nm, v in zip(system.param_names, p0, strict=True)},
             state_names=state_names, values=us[:, n:n + 2], states=us[:, :n],
-            eigenvalues=_sorted_eigenvalues(jacs),
+            eigenvalues=sorted_eigenvalues(jacs),
             tests={"kappa": kappa, "omega": np.sqrt(np.maximum(kappa, 0.0))},
             step_sizes=ds, newton_iterations=its, special_points=tuple(specials),
             start_index=start_idx, stop_reasons=reasons, closed=closed)

@@ -44,8 +44,10 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
+from dynsys.analysis.stability import sorted_eigenvalues, stable_mask, unstable_dimension
 from dynsys.bifurcation._arclength import (
     FJ,
     ContinuationSettings,
@@ -56,7 +58,7 @@ from dynsys.bifurcation._arclength import (
     _widths,
 )
 from dynsys.bifurcation.locate import locate_special_points, reindex_points
-from dynsys.bifurcation.points import PointType, SpecialPoint, _sorted_eigenvalues
+from dynsys.bifurcation.points import PointType, SpecialPoint
 from dynsys.core.region import region_bounds
 from dynsys.core.system import compile, require_autonomous, resolve_params
 from dynsys.errors import ConvergenceError, ModelError
@@ -68,10 +70,6 @@ __all__ = [
     "SpecialPoint",
     "continue_equilibria",
 ]
-
-#: Tolerance on the real part of an eigenvalue counted as unstable.
-EIG_TOL = 1e-9
-
 
 @dataclass(frozen=True, eq=False)
 class Branch:
@@ -93,7 +91,9 @@ class Branch:
     eigenvalues : (N, n) complex array
         Eigenvalues of the Jacobian at each point (sorted by decreasing real part).
     unstable : (N,) int array
-        Number of eigenvalues with positive real part (0: stable).
+        Number of eigenvalues right of the imaginary axis beyond the tolerance
+        (:func:`~dynsys.analysis.stability.unstable_dimension`, the rule of
+        :func:`~dynsys.analysis.stability.stability`).
     tangents : (N, n + 1) array
         Unit tangents (state, parameter), oriented along the branch.
     step_sizes : (N,) array
@@ -133,8 +133,12 @@ class Branch:
 
     @property
     def stable(self) -> Any:
-        """Boolean (N,) array: no unstable eigenvalue."""
-        return self.unstable == 0
+        """Boolean (N,) array: every eigenvalue left of the axis beyond the tolerance.
+
+        False at a point with an eigenvalue on the axis (a fold, a Hopf point): it is
+        neither stable nor unstable, as :class:`~dynsys.analysis.stability.Kind` says.
+        """
+        return stable_mask(self.eigenvalues)
 
     def points(self, kind: str | PointType) -> tuple[SpecialPoint, ...]:
         """The special points of one type (e.g. ``"fold"``)."""
@@ -153,7 +157,7 @@ class Branch:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (parameter values, states, stability, special points)."""
-        return {
+        return to_jsonable({
             "kind": "equilibria",
             "model": self.model,
             "param": self.param,
@@ -169,7 +173,7 @@ class Branch:
             "special_points": [sp.to_dict() for sp in self.special_points],
             "stop_reasons": list(self.stop_reasons),
             "closed": self.closed,
-        }
+        })
 
     def _tree(self, title: str) -> list[str]:
         lines = [title]
@@ -384,11 +388,11 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         scaled_fj=_equilibrium_fj(system, p_base, k, widths))
     states, values = us[:, :n], us[:, n]
     jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
-    ev = _sorted_eigenvalues(jacs)
-    unstable = np.sum(ev.real > EIG_TOL, axis=-1)
+    ev = sorted_eigenvalues(jacs)
+    unstable = unstable_dimension(ev)
     specials = locate_special_points(system, param, k, p_base, us, ts, jacs, ev, fj,
                                      settings.locate)
-    located = [sp for sp in specials if sp.data.get("located")]
+    located = [sp for sp in specials if sp.located]
     if located:
         # the located points become points of the branch, so that it reaches them exactly
         new_u, new_t, new_ds, new_it, where = [], [], [], [], []
@@ -402,7 +406,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
             new_u.append(u)
             new_t.append(t / np.linalg.norm(t))
             new_ds.append(float(np.linalg.norm((u - us[i]) / widths)))
-            new_it.append(int(sp.data.get("newton_iterations", 0)))
+            new_it.append(sp.newton_iterations or 0)
             where.append(i + 1)
         us = np.insert(us, where, new_u, axis=0)
         ts = np.insert(ts, where, new_t, axis=0)
@@ -412,8 +416,8 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         specials = reindex_points(specials, located, where)
         states, values = us[:, :n], us[:, n]
         jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
-        ev = _sorted_eigenvalues(jacs)
-        unstable = np.sum(ev.real > EIG_TOL, axis=-1)
+        ev = sorted_eigenvalues(jacs)
+        unstable = unstable_dimension(ev)
     names = tuple(system.param_names)
     return Branch(
         model=system.name, param=param,

@@ -17,21 +17,54 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._random import RecordedSeed, fixed_seed
 from dynsys._types import FloatArray, ParamsLike, RngLike
 from dynsys.analysis.equilibria import find_equilibria
 from dynsys.bifurcation._arclength import _param_index
 from dynsys.bifurcation.continuation import Branch, ContinuationSettings, continue_equilibria
-from dynsys.bifurcation.points import SpecialPoint
+from dynsys.bifurcation.points import SpecialPoint, failure_reason
 from dynsys.core.system import compile, require_autonomous, resolve_params
 from dynsys.errors import ConvergenceError
 
 __all__ = [
     "BifurcationDiagram",
+    "SkippedStart",
     "bifurcation_diagram",
     "latex_table",
 ]
+
+
+@dataclass(frozen=True)
+class SkippedStart:
+    """An equilibrium from which no branch could be continued, and why.
+
+    Attributes
+    ----------
+    value : float
+        The parameter value of the start.
+    state : mapping name -> float
+        The equilibrium the continuation started from.
+    reason : str
+        The continuation's failure (the exception's first line).
+    """
+
+    value: float
+    state: Mapping[str, float]
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``value``, ``state``, ``reason``."""
+        return to_jsonable({"value": self.value, "state": dict(self.state),
+                            "reason": self.reason})
+
+    def __str__(self) -> str:
+        st = ", ".join(f"{k} = {v:.6g}" for k, v in self.state.items())
+        return f"skipped start at {self.value:.6g} ({st}): {self.reason}"
+
+    def __repr__(self) -> str:
+        return f"<SkippedStart at {self.value:.6g}: {self.reason}>"
 
 @dataclass(frozen=True, eq=False)
 class BifurcationDiagram:
@@ -47,6 +80,8 @@ class BifurcationDiagram:
     branches : tuple of Branch
     samples : (K,) array
         Parameter values at which equilibria were searched.
+    skipped : tuple of SkippedStart
+        Equilibria from which the continuation failed (kept, with the reason).
     seed : int, dict or None
         The seed of the equilibrium searches, which replays the diagram (None when a
         Generator was passed).
@@ -58,6 +93,7 @@ class BifurcationDiagram:
     params: Mapping[str, float]
     branches: tuple[Branch, ...]
     samples: FloatArray
+    skipped: tuple[SkippedStart, ...] = ()
     seed: RecordedSeed = None
 
     @property
@@ -88,24 +124,29 @@ class BifurcationDiagram:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: ``model``, ``param``, ``range``, ``branches``, ``special_points``."""
-        return {
+        return to_jsonable({
             "model": self.model, "param": self.param, "range": list(self.bounds),
-            "params": dict(self.params), "samples": self.samples,
+            "params": to_jsonable(dict(self.params)), "samples": to_jsonable(self.samples),
             "branches": [br.to_dict() for br in self.branches],
             "special_points": [sp.to_dict() for sp in self.special_points],
+            "skipped": [sk.to_dict() for sk in self.skipped],
             "seed": self.seed,
-        }
+        })
 
     def __str__(self) -> str:
         head = (f"Bifurcation diagram of {self.model} in {self.param} "
                 f"[{self.bounds[0]:g}, {self.bounds[1]:g}]: {len(self.branches)} branch"
                 f"{'es' if len(self.branches) != 1 else ''}, "
-                f"{len(self.special_points)} special points")
-        return "\n".join([head, *(str(br) for br in self.branches)])
+                f"{len(self.special_points)} special points"
+                + (f", {len(self.skipped)} skipped start(s)" if self.skipped else ""))
+        lines = [head, *(str(br) for br in self.branches)]
+        lines += [f"└─ {sk}" for sk in self.skipped]
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         return (f"<BifurcationDiagram {self.model} in {self.param}: {len(self.branches)} "
-                f"branches, {len(self.special_points)} special points>")
+                f"branches, {len(self.special_points)} special points, "
+                f"{len(self.skipped)} skipped>")
 
 
 def latex_table(points: Sequence[SpecialPoint]) -> str:
@@ -114,7 +155,7 @@ def latex_table(points: Sequence[SpecialPoint]) -> str:
     Examples
     --------
     >>> from dynsys.bifurcation.continuation import PointType, SpecialPoint
-    >>> sp = SpecialPoint(PointType.FOLD, {"mu": 0.0}, {"x": 0.0}, {"a": -1.0}, varied=("mu",))
+    >>> sp = SpecialPoint(PointType.FOLD, {"mu": 0.0}, {"x": 0.0}, a=-1.0, varied=("mu",))
     >>> print(latex_table([sp]).splitlines()[4])
     fold & $mu = 0$ & $x = 0$ & $a = -1$ \\
     """
@@ -130,8 +171,9 @@ def latex_table(points: Sequence[SpecialPoint]) -> str:
         state = ", ".join(f"${esc(k)} = {v:.6g}$" for k, v in sp.state.items())
         coef = []
         for key, sym in (("a", "a"), ("omega", r"\omega"), ("l1", "l_1"), ("c", "c")):
-            if key in sp.data and isinstance(sp.data[key], float):
-                coef.append(f"${sym} = {sp.data[key]:.4g}$")
+            value = getattr(sp, key)
+            if value is not None:
+                coef.append(f"${sym} = {value:.4g}$")
         lines.append(f"{esc(sp.type.value)} & {pars} & {state} & {', '.join(coef)} \\\\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines)
@@ -231,6 +273,7 @@ def bifurcation_diagram(
     rng, seed = fixed_seed(rng)
     samples = np.linspace(lo, hi, n_samples) if n_samples > 1 else np.array([(lo + hi) / 2])
     branches: list[Branch] = []
+    skipped: list[SkippedStart] = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for value in samples:
             p = p_base.copy()
@@ -243,11 +286,14 @@ def bifurcation_diagram(
                 try:
                     br = continue_equilibria(system, param, x, (lo, hi), settings, p,
                                              region=region)
-                except ConvergenceError:
+                except ConvergenceError as exc:
+                    skipped.append(SkippedStart(
+                        float(value), dict(zip(system.state_names, map(float, x), strict=True)),
+                        failure_reason(exc)))
                     continue
                 branches.append(br)
     names = tuple(system.param_names)
     return BifurcationDiagram(
         model=system.name, param=param, bounds=(lo, hi),
         params={nm: float(v) for nm, v in zip(names, p_base, strict=True) if nm != param},
-        branches=tuple(branches), samples=samples, seed=seed)
+        branches=tuple(branches), samples=samples, skipped=tuple(skipped), seed=seed)

@@ -45,6 +45,7 @@ from dynsys.bifurcation.points import (
     _full_params,
     _hopf_test,
     _state_dict,
+    failure_reason,
 )
 from dynsys.core.derivatives import Derivatives, derivatives
 from dynsys.errors import ConvergenceError, ModelError
@@ -276,7 +277,8 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
     # folds
     for i in _sign_changes(ts[:, n]):
         u_g, _ = interp(i, ts[:, n])
-        x, a_val, data = u_g[:n], float(u_g[n]), {"located": False}
+        x, a_val = u_g[:n], float(u_g[n])
+        data: dict[str, Any] = {"reason": _NOT_ASKED if deriv is None else None}
         if deriv is not None:
             p = p_base.copy()
             p[k] = a_val
@@ -289,10 +291,12 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
                     data = {"a": nf.a, "transversality": nf.transversality,
                             "residual": res, "newton_iterations": it, "located": True,
                             "exact_derivatives": deriv.exact}
-            except (ConvergenceError, ModelError, np.linalg.LinAlgError):
-                pass
+                else:
+                    data["reason"] = _FAR
+            except (ConvergenceError, ModelError, np.linalg.LinAlgError) as exc:
+                data["reason"] = failure_reason(exc)
         found.append(SpecialPoint(PointType.FOLD, allp({param: a_val}),
-                                  _state_dict(names, x), data, index=i, varied=(param,)))
+                                  _state_dict(names, x), index=i, varied=(param,), **data))
     # Hopf points
     if n >= 2:
         gh = _hopf_test(ev)
@@ -306,7 +310,7 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
                 continue  # a neutral saddle (real pair +-mu), not a Hopf point
             x, a_val = u_g[:n], float(u_g[n])
             omega = float(evals[kk].imag)
-            data: dict[str, Any] = {"omega": omega, "located": False}
+            data = {"omega": omega, "reason": _NOT_ASKED if deriv is None else None}
             if deriv is not None:
                 p = p_base.copy()
                 p[k] = a_val
@@ -320,10 +324,12 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
                         data = {"omega": nf.omega, "l1": nf.l1, "criticality": nf.criticality,
                                 "residual": res, "newton_iterations": it, "located": True,
                                 "exact_derivatives": deriv.exact}
-                except (ConvergenceError, ModelError, np.linalg.LinAlgError):
-                    pass
+                    else:
+                        data["reason"] = _FAR
+                except (ConvergenceError, ModelError, np.linalg.LinAlgError) as exc:
+                    data["reason"] = failure_reason(exc)
             found.append(SpecialPoint(PointType.HOPF, allp({param: a_val}),
-                                      _state_dict(names, x), data, index=i, varied=(param,)))
+                                      _state_dict(names, x), index=i, varied=(param,), **data))
     # branch points
     fp_col = None
     if len(us) > 1:
@@ -335,9 +341,9 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
         det = np.linalg.det(aug)
         for i in _sign_changes(det):
             bp = _locate_branch_point(fj, us[i], us[i + 1], n, param, names, i)
-            found.append(SpecialPoint(bp.type, allp(bp.params), bp.state, bp.data,
-                                      index=i, varied=(param,)))
-            if bp.data.get("located"):
+            found.append(dataclasses.replace(bp, params=allp(bp.params), index=i,
+                                             varied=(param,)))
+            if bp.located:
                 # a branch that turns at a branch point (the parabola of a pitchfork) flags
                 # a fold there too; as in MatCont, a fold needs a non-zero BP test
                 here = np.append([bp.state[nm] for nm in names], bp.params[param])
@@ -348,6 +354,10 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
                                                        sp.params[param]) - here)) <= reach)]
     found.sort(key=lambda sp: sp.index)
     return found
+
+
+_NOT_ASKED = "location not asked for (settings.locate is False)"
+_FAR = "Newton converged to a point away from the detecting segment"
 
 
 def reindex_points(specials: list[SpecialPoint], located: list[SpecialPoint], where: list[int]
@@ -400,28 +410,30 @@ def _locate_branch_point(fj: FJ, ua: FloatArray, ub: FloatArray, n: int, param: 
 
     w = 0.5 * (ua + ub)
     rooted = False
+    reason = "the test function jumps instead of crossing zero (Newton changed branches)"
     try:
         ga, gb = test(0.0), test(1.0)
         s = illinois(test, 0.0, 1.0, ga, gb, xtol=1e-13)
         w = point(s)
         # a root of the test function, not a jump of it (Newton changing branches)
         rooted = abs(test(s)) <= 1e-8 * max(abs(ga), abs(gb)) and _near(w, ua, ub)
-    except (ConvergenceError, np.linalg.LinAlgError):
-        pass
-    data: dict[str, Any] = {"located": False}
+    except (ConvergenceError, np.linalg.LinAlgError) as exc:
+        reason = failure_reason(exc)
+    data: dict[str, Any] = {}
     try:
         w1, res, it = refine_branch_point(fj, w, n)
         if _near(w1, ua, ub):
             w, rooted = w1, True
             data = {"residual": res, "newton_iterations": it}
     except (ConvergenceError, np.linalg.LinAlgError):
-        pass
+        pass  # the bisection's root (when there is one) stands, else ``reason`` says why
     if rooted:
         data.setdefault("residual", float(np.max(np.abs(fj(w)[0]))))
         data["located"] = True
     else:
         w = 0.5 * (ua + ub)
+        data["reason"] = reason
     return SpecialPoint(PointType.BRANCH_POINT, {param: float(w[n])},
-                        _state_dict(names, w[:n]), data, index=i)
+                        _state_dict(names, w[:n]), index=i, **data)
 
 

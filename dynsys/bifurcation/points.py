@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from dynsys._io import to_jsonable
 from dynsys._types import ComplexArray, FloatArray
 
 __all__ = [
@@ -32,6 +33,11 @@ class PointType(enum.StrEnum):
     BOGDANOV_TAKENS = "bogdanov_takens"
 
 
+#: The coefficient and diagnostic fields of a :class:`SpecialPoint`, in their JSON order.
+_FIELDS = ("a", "transversality", "omega", "l1", "criticality", "c", "residual",
+           "newton_iterations", "located", "exact_derivatives", "reason")
+
+
 @dataclass(frozen=True)
 class SpecialPoint:
     """A located special point.
@@ -44,31 +50,74 @@ class SpecialPoint:
         All parameter values at the point (the continued ones first).
     state : mapping name -> float
         The equilibrium.
-    data : mapping
-        Diagnostics and coefficients: ``residual`` (max-norm of the located system),
-        ``located`` (False when the precise location failed and the values are
-        interpolated), and per type: fold ``a`` (normal form coefficient) and
-        ``transversality``; hopf ``omega``, ``l1`` and ``criticality``.
     index : int
         Position on its branch: a located point is the branch's point ``index``; one
         that could not be located lies between points ``index`` and ``index + 1``.
     varied : tuple of str
         The continued parameter(s).
+    located : bool
+        False when the precise location failed and the values are interpolated.
+    reason : str or None
+        Why the point could not be located (None when it was).
+    residual : float or None
+        Max-norm of the located defining system.
+    newton_iterations : int or None
+        Newton iterations of the location.
+    exact_derivatives : bool or None
+        Whether the normal-form coefficients used symbolic (exact) derivatives.
+    a, transversality : float or None
+        Fold: normal form coefficient and transversality; cusp: ``a`` (about 0).
+    omega, l1 : float or None
+        Hopf: frequency and first Lyapunov coefficient.
+    criticality : str or None
+        Hopf: ``"supercritical"`` or ``"subcritical"`` (from the sign of ``l1``).
+    c : float or None
+        Cusp: the cubic normal form coefficient.
+
+    Fields that do not apply (None) are left out of :meth:`to_dict`.
     """
 
     type: PointType
     params: Mapping[str, float]
     state: Mapping[str, float]
-    data: Mapping[str, Any] = field(default_factory=dict)
     index: int = -1
     varied: tuple[str, ...] = ()
+    located: bool = False
+    reason: str | None = None
+    residual: float | None = None
+    newton_iterations: int | None = None
+    exact_derivatives: bool | None = None
+    a: float | None = None
+    transversality: float | None = None
+    omega: float | None = None
+    l1: float | None = None
+    criticality: str | None = None
+    c: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: ``{"type", "params", "state", ...data}``."""
-        out: dict[str, Any] = {"type": self.type.value, "params": dict(self.params),
-                               "state": dict(self.state), "varied": list(self.varied)}
-        out.update({k: v for k, v in self.data.items() if k not in out})
-        return out
+        """JSON-ready form: ``{"type", "params", "state", "varied", <coefficients>...}``.
+
+        The coefficients and diagnostics are flat keys (``a``, ``omega``, ``l1``,
+        ``criticality``, ``residual``, ``located``, ...); those that do not apply are
+        omitted. Non-finite numbers become None.
+        """
+        out: dict[str, Any] = {"type": self.type.value, "params": to_jsonable(dict(self.params)),
+                               "state": to_jsonable(dict(self.state)),
+                               "varied": list(self.varied)}
+        for key in _FIELDS:
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = to_jsonable(value)
+        return to_jsonable(out)
+
+    def __repr__(self) -> str:
+        pars = ", ".join(f"{k}={v:.6g}" for k, v in self.params.items()
+                         if not self.varied or k in self.varied)
+        flag = "" if self.located else " not located"
+        return f"<SpecialPoint {self.type.value} {pars} index={self.index}{flag}>"
+
+    def __str__(self) -> str:
+        return self.describe()
 
     def describe(self) -> str:
         """One line: type, parameters, state and main coefficients."""
@@ -79,28 +128,28 @@ class SpecialPoint:
         if len(items) > 4:
             st += f", ... ({len(items)} states)"
         extra = []
-        d = self.data
-        if "a" in d:
-            extra.append(f"a = {d['a']:.4g}")
-        if "omega" in d:
-            extra.append(f"omega = {d['omega']:.6g}")
-        if "l1" in d:
-            extra.append(f"l1 = {d['l1']:.4g} ({d.get('criticality', '')})")
-        if "c" in d:
-            extra.append(f"c = {d['c']:.4g}")
-        if not d.get("located", True):
-            extra.append("NOT LOCATED (interpolated)")
+        if self.a is not None:
+            extra.append(f"a = {self.a:.4g}")
+        if self.omega is not None:
+            extra.append(f"omega = {self.omega:.6g}")
+        if self.l1 is not None:
+            extra.append(f"l1 = {self.l1:.4g} ({self.criticality or ''})")
+        if self.c is not None:
+            extra.append(f"c = {self.c:.4g}")
+        if not self.located:
+            why = f": {self.reason}" if self.reason else ""
+            extra.append(f"NOT LOCATED (interpolated{why})")
         tail = f"; {'; '.join(extra)}" if extra else ""
         return f"{self.type.value:<16}{pars}  ({st}){tail}"
 
 
+def failure_reason(exc: BaseException) -> str:
+    """Why a location failed, for :attr:`SpecialPoint.reason`: the exception's first line."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else 'no message'}"
+
+
 # ============================================================== stability, test functions
-def _sorted_eigenvalues(jacs: FloatArray) -> ComplexArray:
-    ev = np.linalg.eigvals(jacs)
-    order = np.argsort(-ev.real, axis=-1, kind="stable")
-    return np.take_along_axis(ev, order, axis=-1)
-
-
 def _hopf_test(ev: ComplexArray) -> FloatArray:
     n = ev.shape[-1]
     if n < 2:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.bifurcation._arclength import _param_index
 from dynsys.bifurcation.diagram import bifurcation_diagram
@@ -64,9 +65,9 @@ class RegionMap:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         p1, p2 = self.param_names
-        return {"model": self.model, "params_continued": [p1, p2], p1: self.values1,
-                p2: self.values2, "counts": self.counts, "params": dict(self.params),
-                "method": self.method}
+        return to_jsonable({"model": self.model, "params_continued": [p1, p2], p1: self.values1,
+                            p2: self.values2, "counts": self.counts, "params": dict(self.params),
+                            "method": self.method})
 
     def __repr__(self) -> str:
         p1, p2 = self.param_names

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.analysis.simulate import Adaptive, adaptive_run, as_method, simulate
 from dynsys.bifurcation._arclength import _param_index
@@ -68,7 +69,7 @@ class CycleSamples:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``"simulated": true`` marks the values' origin)."""
-        return {
+        return to_jsonable({
             "simulated": True, "model": self.model, "param": self.param,
             "values": self.values, "state_names": list(self.state_names),
             "minima": {nm: self.minima[:, i] for i, nm in enumerate(self.state_names)},
@@ -77,7 +78,7 @@ class CycleSamples:
             "settled": self.settled,
             "method": self.method, "dt": self.dt, "transient": self.transient,
             "window": self.window,
-        }
+        })
 
     def __repr__(self) -> str:
         return (f"<CycleSamples (simulated) {self.model} in {self.param}: {len(self.values)} "

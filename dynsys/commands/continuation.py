@@ -148,6 +148,7 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
     # lazy: numpy and the library load when the command runs, not for --help (start-up time)
     import numpy as np
 
+    from dynsys.analysis.stability import unstable_mask
     from dynsys.bifurcation.continuation import continue_equilibria
     from dynsys.bifurcation.diagram import BifurcationDiagram, bifurcation_diagram
     from dynsys.bifurcation.simulated_cycles import simulated_cycles
@@ -173,7 +174,7 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         unstable_focus = [
             v for br in diagram.branches
             for v, ev in zip(br.values, br.eigenvalues, strict=True)
-            if np.any((ev.real > 0) & (np.abs(ev.imag) > 0))]
+            if np.any(unstable_mask(ev) & (np.abs(ev.imag) > 0))]
         if unstable_focus:
             a, b = min(unstable_focus), max(unstable_focus)
             pad = 0.1 * (b - a)

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._random import RecordedSeed, root_seed
 from dynsys._types import FloatArray
 from dynsys.errors import ModelError
@@ -138,13 +139,13 @@ class CapacityPoint:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: patterns, recall, overlap_recall, fixed_recall, ci_low, ci_high, counts."""
-        return {
+        return to_jsonable({
             "patterns": self.patterns, "recall": self.recall,
             "overlap_recall": self.overlap_recall, "fixed_recall": self.fixed_recall,
             "ci_low": self.ci_low, "ci_high": self.ci_high, "trials": self.trials,
             "successes": self.successes, "overlap_successes": self.overlap_successes,
             "fixed_successes": self.fixed_successes,
-        }
+        })
 
 
 def _point(patterns: int, counts: Sequence[dict[str, int]]) -> CapacityPoint:
@@ -199,13 +200,13 @@ class CapacityCurve:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON: n, flip, flipped_bits, trials, seed, protocol, capacity, points."""
-        return {
+        return to_jsonable({
             "n": self.n, "flip": self.flip, "flipped_bits": flip_count(self.n, self.flip),
             "trials": self.trials, "seed": self.seed, "protocol": self.protocol.to_dict(),
             "chunk_trials": self.chunk_trials, "capacity": self.capacity,
             "ags_capacity": AGS_CAPACITY * self.n,
             "points": [p.to_dict() for p in self.points],
-        }
+        })
 
     def __repr__(self) -> str:
         return (f"CapacityCurve(N={self.n}, flip={self.flip:g}, trials={self.trials}, "
@@ -285,12 +286,12 @@ class ScalingResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON: AGS alpha_c, McEliece limits per N, and every curve."""
         half, quarter = mceliece_limits(self.sizes)
-        return {
+        return to_jsonable({
             "ags_alpha": AGS_CAPACITY,
             "mceliece": [{"n": int(n), "n_over_2lnN": float(a), "n_over_4lnN": float(b)}
                          for n, a, b in zip(self.sizes, half, quarter, strict=True)],
             "curves": [c.to_dict() for c in self.curves],
-        }
+        })
 
 
 @checks.renamed_keyword("seed", "rng")
@@ -358,8 +359,8 @@ class ErrorCorrectionCurve:
             d["flip"] = f
             d["flipped_bits"] = flip_count(self.n, f)
             pts.append(d)
-        return {"n": self.n, "patterns": self.n_patterns, "trials": self.trials,
-                "seed": self.seed, "protocol": self.protocol.to_dict(), "points": pts}
+        return to_jsonable({"n": self.n, "patterns": self.n_patterns, "trials": self.trials,
+                            "seed": self.seed, "protocol": self.protocol.to_dict(), "points": pts})
 
 
 @checks.renamed_keyword("seed", "rng")

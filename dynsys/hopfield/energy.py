@@ -63,6 +63,7 @@ from typing import Any
 
 import numpy as np
 
+from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.core.system import resolve_params
 from dynsys.errors import ModelError
@@ -124,8 +125,14 @@ class EnergyLandscape:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready grid (NaN -> null)."""
-        return {"m1": self.m1, "m2": self.m2, "energy": self.energy,
-                "patterns": list(self.patterns), "pattern_overlap": self.pattern_overlap}
+        return to_jsonable({"m1": self.m1, "m2": self.m2, "energy": self.energy,
+                            "patterns": list(self.patterns),
+                            "pattern_overlap": self.pattern_overlap})
+
+    def __repr__(self) -> str:
+        return (f"<EnergyLandscape over overlaps with {self.patterns[0]} and "
+                f"{self.patterns[1]}: {len(self.m1)} x {len(self.m2)}, min "
+                f"{np.nanmin(self.energy):.6g}>")
 
 
 def energy_landscape(

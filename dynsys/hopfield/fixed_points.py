@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike
@@ -95,7 +96,7 @@ class FixedPoint:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (the state as a list)."""
-        return {
+        return to_jsonable({
             "label": self.label, "kind": self.kind.value, "stable": self.stable,
             "method": self.method, "energy": self.energy,
             "classic_energy": self.classic_energy, "overlaps": self.overlaps.tolist(),
@@ -104,7 +105,7 @@ class FixedPoint:
             "eigenvalue_max_real": (None if self.eigenvalues is None
                                     else float(np.max(self.eigenvalues.real))),
             "state": self.state.tolist(), "seed": self.seed,
-        }
+        })
 
     def __repr__(self) -> str:
         return (f"FixedPoint({self.label}, {self.kind.value}, stable={self.stable}, "
@@ -113,16 +114,35 @@ class FixedPoint:
 
 @dataclass(frozen=True)
 class HopfieldFixedPoints:
-    """The fixed points found for a network (``find_fixed_points``); ``seed`` replays the
-    random starts."""
+    """The fixed points found for a network (``find_fixed_points``).
+
+    Attributes
+    ----------
+    network, activation : str
+    points : tuple of FixedPoint
+        Sorted: stable first, then by energy.
+    starts : int
+        Number of random starts.
+    unsettled_runs : int
+        Sign network: runs whose end state's sign is not a discrete fixed point.
+    polish_failures : int
+        Tanh network: runs whose end state Newton could not polish to a fixed point
+        (ConvergenceError or a singular Jacobian).
+    candidate_failures : int
+        Tanh network: candidate states (:func:`candidate_states`) that are not fixed
+        points and from which Newton did not converge either.
+    seed : int, dict or None
+        The seed that replays the random starts.
+    """
 
     network: str
     activation: str
     points: tuple[FixedPoint, ...]
     starts: int
+    unsettled_runs: int = 0
+    polish_failures: int = 0
+    candidate_failures: int = 0
     seed: RecordedSeed = None
-    #: Newton polishes (tanh) that did not converge; their starts were dropped.
-    newton_failures: int = 0
 
     def __len__(self) -> int:
         return len(self.points)
@@ -145,8 +165,27 @@ class HopfieldFixedPoints:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary with every point."""
-        return {"network": self.network, "activation": self.activation, "starts": self.starts,
-                "seed": self.seed, "points": [p.to_dict() for p in self.points]}
+        return to_jsonable({"network": self.network, "activation": self.activation,
+                            "starts": self.starts, "points": [p.to_dict() for p in self.points],
+                            "unsettled_runs": self.unsettled_runs,
+                            "polish_failures": self.polish_failures,
+                            "candidate_failures": self.candidate_failures,
+                            "seed": self.seed})
+
+    def __str__(self) -> str:
+        head = (f"Fixed points of {self.network} ({self.activation}): {len(self.points)} "
+                f"from {self.starts} starts, {len(self.stable)} stable")
+        rows = [f"{p.label}: {p.kind.value}, stable={p.stable}, L = {p.energy:.6g}"
+                for p in self.points]
+        rows.append(f"unsettled runs: {self.unsettled_runs}, failed polishes: "
+                    f"{self.polish_failures}, failed candidates: {self.candidate_failures}")
+        return "\n".join([head, *(("└─ " if i == len(rows) - 1 else "├─ ") + r
+                                   for i, r in enumerate(rows))])
+
+    def __repr__(self) -> str:
+        return (f"<HopfieldFixedPoints {self.network} ({self.activation}): "
+                f"{len(self.points)} points, {len(self.stable)} stable, "
+                f"{self.polish_failures} failed polishes>")
 
 
 def _label(net: HopfieldNetwork, x: FloatArray, tol: float = 1e-9) -> str:
@@ -248,7 +287,9 @@ def find_fixed_points(
     with the exact Jacobian. With ``include_candidates`` the states of
     :func:`candidate_states` that are fixed points (residual <= 1e-9) are added (this
     is how unstable ones such as ``(p + q)/2`` are found). Each point is classified by
-    :func:`classify_state` and carries its energy.
+    :func:`classify_state` and carries its energy. Runs that end nowhere are counted, not
+    dropped silently: ``unsettled_runs`` (sign), ``polish_failures`` and
+    ``candidate_failures`` (tanh, Newton did not converge).
 
     Examples
     --------
@@ -260,17 +301,19 @@ def find_fixed_points(
     x0 = gen.uniform(-1.0, 1.0, size=(checks.count(starts, "starts"), net.n))
     ends = euler_run(net, x0, t_end, 0.1, params=params)
     found: list[FloatArray] = []
-    failures = 0  # Newton polishes that did not converge (those starts are dropped)
+    unsettled = polish_failures = candidate_failures = 0
     for e in ends:
         if net.activation is Activation.SIGN:
             s = np.sign(e)
             if np.array_equal(np.sign(net.field(s)), s):
                 found.append(s)
+            else:
+                unsettled += 1
         else:
             try:
                 found.append(_newton(net, e, params))
-            except ConvergenceError:
-                failures += 1
+            except (ConvergenceError, np.linalg.LinAlgError):
+                polish_failures += 1
     if include_candidates:
         for c in candidate_states(net):
             if float(np.max(np.abs(net.rhs(c, params)))) <= 1e-9:
@@ -278,8 +321,8 @@ def find_fixed_points(
             elif net.activation is Activation.TANH:
                 try:
                     found.append(_newton(net, c, params))
-                except ConvergenceError:
-                    failures += 1
+                except (ConvergenceError, np.linalg.LinAlgError):
+                    candidate_failures += 1
     unique: list[FloatArray] = []
     for f in found:
         if not any(np.max(np.abs(f - u)) <= 1e-7 for u in unique):
@@ -288,4 +331,5 @@ def find_fixed_points(
               for u in unique]
     points.sort(key=lambda p: (not p.stable, p.energy))
     return HopfieldFixedPoints(net.name, net.activation.value, tuple(points), int(starts),
-                               seed, newton_failures=failures)
+                               unsettled_runs=unsettled, polish_failures=polish_failures,
+                               candidate_failures=candidate_failures, seed=seed)

@@ -32,10 +32,11 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._numerics.stepping import euler, step_count
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
-from dynsys.analysis.stability import Kind, classify
+from dynsys.analysis.stability import Kind, classify, sorted_eigenvalues
 from dynsys.core.system import resolve_params
 from dynsys.errors import ModelError
 from dynsys.hopfield.patterns import as_patterns, named_pattern, overlaps
@@ -472,7 +473,7 @@ class HopfieldNetwork:
         min_field = float(np.min(np.abs(h)))
         common: dict[str, Any] = {"state": xs, "residual": residual, "min_abs_field": min_field}
         if self.activation is Activation.TANH:
-            ev = np.linalg.eigvals(self.jac(xs, params)).astype(np.complex128)
+            ev = sorted_eigenvalues(self.jac(xs, params)).astype(np.complex128)
             kind = classify(ev)
             return StateVerdict(kind=kind, stable=kind.is_stable, method="eigenvalues",
                                 eigenvalues=ev, **common)
@@ -528,7 +529,7 @@ class HopfieldNetwork:
         """``describe()`` plus the patterns themselves."""
         out = self.describe()
         out["pattern_values"] = self.patterns.astype(int).tolist()
-        return out
+        return to_jsonable(out)
 
     def __repr__(self) -> str:
         return (

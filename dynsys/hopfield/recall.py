@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 import dynsys._checks as checks
+from dynsys._io import to_jsonable
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ArrayLike, FloatArray, RngLike
 from dynsys.errors import ModelError
@@ -86,7 +87,7 @@ class RecallProtocol:
         out["rule"] = self.rule.value
         out["activation"] = self.activation.value
         out["steps"] = self.steps
-        return out
+        return to_jsonable(out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,14 +139,14 @@ class RecallResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON: criteria, protocol, final state, overlaps and energy over time."""
-        return {
+        return to_jsonable({
             "network": self.network, "target": self.target, "flipped_bits": self.flipped_bits,
             "protocol": self.protocol.to_dict(), "seed": self.seed,
             "exact": self.exact, "overlap": self.overlap, "overlap_ok": self.overlap_ok,
             "fixed": self.fixed, "patterns": list(self.pattern_names),
             "final_state": self.final.tolist(), "t": self.t.tolist(),
             "overlaps": self.overlaps.tolist(), "energy": self.energy.tolist(),
-        }
+        })
 
     def __repr__(self) -> str:
         return (f"RecallResult({self.target}, flipped={self.flipped_bits}, exact={self.exact}, "

@@ -127,8 +127,11 @@ padding:0 1em;line-height:1.45;color:#111}
 h1{font-size:1.6em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}
 figure{margin:1.2em 0;text-align:center}figure img{max-width:100%}
 figcaption{font-size:.92em;text-align:left}
-table{border-collapse:collapse;margin:1em auto;font-size:.9em}
-th,td{padding:.25em .6em;vertical-align:top;text-align:left}
+table{border-collapse:collapse;margin:1em auto;font-size:.9em;max-width:100%}
+th,td{padding:.25em .6em;vertical-align:top;text-align:left;overflow-wrap:anywhere}
+.scroll{max-width:100%;overflow-x:auto}
+pre,code{white-space:pre-wrap;overflow-wrap:anywhere}
+div.math,.math{overflow-wrap:anywhere}
 thead tr{border-top:2px solid #000;border-bottom:1px solid #000}
 tbody tr:last-child{border-bottom:2px solid #000}
 .math{font-family:'Times New Roman',serif;font-style:italic}
@@ -201,7 +204,8 @@ def _block_html(block: Block, report: Report) -> str:
 
 def write_html(report: Report) -> Path:
     """Write the self-contained ``report.html``."""
-    parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+    parts = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
              f"<title>{html.escape(report.title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{text_to_html(report.title)}</h1>"]
     if report.author:
