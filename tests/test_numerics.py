@@ -116,7 +116,7 @@ def test_hopfield_newton_failure_is_counted(tanh_net):
         _newton(tanh_net, np.full(tanh_net.n, 0.3), None, max_iter=0)
     assert len(info.value.history) == 1
     res = find_fixed_points(tanh_net, starts=6)
-    assert res.newton_failures >= 0 and len(res) > 0
+    assert res.polish_failures >= 0 and res.candidate_failures >= 0 and len(res) > 0
 
 
 def test_on_branch_correction_equals_old_loop(mutual):
