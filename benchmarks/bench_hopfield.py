@@ -157,7 +157,7 @@ def run(n: int, ps: list[int], trials: int, workers: int, sample: int) -> dict[s
     print(f"\n== N = {n}, P = {ps[0]}..{ps[-1]} ({len(ps)} values), {trials} trials each, "
           f"report protocol (Euler, sign, sigma 0.1, dt 0.1, t 20), flip {FLIP}")
     t0, c0 = time.perf_counter(), time.process_time()
-    curve = capacity_curve(n, patterns=ps, trials=trials, flip=FLIP, seed=0)
+    curve = capacity_curve(n, patterns=ps, trials=trials, flip=FLIP, rng=0)
     t_serial, cpu_serial = time.perf_counter() - t0, time.process_time() - c0
     print(f"dynsys serial:                 {t_serial:8.2f} s  (CPU {cpu_serial:.2f} s)")
     t_par = float("nan")
@@ -165,7 +165,7 @@ def run(n: int, ps: list[int], trials: int, workers: int, sample: int) -> dict[s
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with executor_from(workers=workers) as ex:
             t0 = time.perf_counter()
-            par = capacity_curve(n, patterns=ps, trials=trials, flip=FLIP, seed=0, executor=ex)
+            par = capacity_curve(n, patterns=ps, trials=trials, flip=FLIP, rng=0, executor=ex)
             t_par = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_workers = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)

@@ -93,6 +93,9 @@ _EXPORTS: dict[str, str] = {
     # dynsys.bifurcation.region_map
     "RegionMap": "dynsys.bifurcation.region_map",
     "region_map": "dynsys.bifurcation.region_map",
+    # dynsys.bifurcation.two_parameter
+    "TwoParameterDiagram": "dynsys.bifurcation.two_parameter",
+    "two_parameter_diagram": "dynsys.bifurcation.two_parameter",
     # dynsys.noise.potential
     "Barrier": "dynsys.noise.potential",
     "KramersEstimate": "dynsys.noise.potential",
@@ -205,6 +208,10 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
     from dynsys.bifurcation.simulated_cycles import (
         CycleSamples as CycleSamples,
         simulated_cycles as simulated_cycles,
+    )
+    from dynsys.bifurcation.two_parameter import (
+        TwoParameterDiagram as TwoParameterDiagram,
+        two_parameter_diagram as two_parameter_diagram,
     )
     from dynsys.core.loading import load_model as load_model, model_names as model_names
     from dynsys.core.model import Model as Model

@@ -37,7 +37,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from dynsys._checks import renamed_keyword
 from dynsys._io import to_jsonable
+from dynsys._random import RecordedSeed, root_seed
 from dynsys.errors import ModelError
 
 __all__ = [
@@ -60,15 +62,21 @@ _BLAS_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
              "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
 
 
-def task_seed(seed: int | None, *key: int) -> np.random.SeedSequence:
+def task_seed(seed: int | np.random.SeedSequence | None, *key: int
+              ) -> np.random.SeedSequence:
     """The seed of task ``key``: ``SeedSequence(seed, spawn_key=key)``.
 
     Equal to the ``key``-th nested child of ``SeedSequence(seed).spawn(...)``, and
-    independent of the number of tasks and workers. ``seed=None`` is refused: a sweep
-    must be reproducible.
+    independent of the number of tasks and workers. A ``SeedSequence`` root extends its
+    own spawn key (so ``task_seed(SeedSequence(s), k) == task_seed(s, k)``). ``seed=None``
+    is refused: a sweep must be reproducible (callers draw and record a seed first, see
+    :func:`dynsys._random.root_seed`).
     """
     if seed is None:
         raise ModelError("a sweep needs an integer seed (for reproducible task seeds)")
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(seed.entropy, spawn_key=tuple(seed.spawn_key) + tuple(
+            int(k) for k in key))
     return np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in key))
 
 
@@ -225,7 +233,7 @@ class GridSweep:
     names: tuple[str, ...]
     points: tuple[dict[str, float], ...]
     results: tuple[Any, ...]
-    seed: int
+    seed: RecordedSeed
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: names, seed and a list of {params, result}."""
@@ -238,18 +246,20 @@ class GridSweep:
                 f"seed {self.seed}>")
 
 
+@renamed_keyword("seed", "rng")
 def sweep_grid(
     fn: Callable[[dict[str, float], np.random.SeedSequence], T],
-    grid: Mapping[str, Sequence[float]], *, seed: int = 0, executor: Executor | None = None,
-    progress: bool = False,
+    grid: Mapping[str, Sequence[float]], *, rng: int | np.random.SeedSequence | None = 0,
+    executor: Executor | None = None, progress: bool = False,
 ) -> GridSweep:
     """Evaluate ``fn(params, seed_sequence)`` on the Cartesian product of ``grid``.
 
-    ``sweep_grid(fn, {"a": [...], "b": [...]}, *, seed=0, executor=None) -> GridSweep``
+    ``sweep_grid(fn, {"a": [...], "b": [...]}, *, rng=0, executor=None) -> GridSweep``
 
     ``fn`` must be a module-level (picklable) function. Point ``k`` (row-major order, the
-    last name varying fastest) gets ``task_seed(seed, k)``, so results do not depend on
-    the executor.
+    last name varying fastest) gets ``task_seed(root, k)`` with ``root`` the int seed or
+    SeedSequence ``rng`` (``None`` draws a fresh seed, recorded in ``seed``), so results
+    do not depend on the executor. ``seed=`` is the deprecated name of ``rng=``.
 
     Examples
     --------
@@ -265,9 +275,10 @@ def sweep_grid(
     if any(not v for v in values):
         raise ModelError("every grid axis needs at least one value")
     points = tuple(dict(zip(names, combo, strict=True)) for combo in itertools.product(*values))
-    tasks = [(p, task_seed(seed, k)) for k, p in enumerate(points)]
+    root, seed = root_seed(rng)
+    tasks = [(p, task_seed(root, k)) for k, p in enumerate(points)]
     results = run_tasks(fn, tasks, executor, progress=progress, desc="grid")
-    return GridSweep(names, points, tuple(results), int(seed))
+    return GridSweep(names, points, tuple(results), seed)
 
 
 def _example_task(params: dict[str, float], seed: np.random.SeedSequence) -> float:

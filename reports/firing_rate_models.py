@@ -11,6 +11,7 @@ measurement it is compared with.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,53 @@ def _g(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}" if np.isfinite(x) else "beyond floating point (> 1e308)"
 
 
+def _needed(value: Any, what: str) -> Any:
+    """``value``, or an error saying the earlier step that computes it did not run."""
+    if value is None:
+        raise RuntimeError(f"{what} is not available (the step that computes it failed)")
+    return value
+
+
+# Section results, passed explicitly to the sections that use them ---------------------
+@dataclass(frozen=True)
+class NoiseResults:
+    """Section 1.3: switching statistics and Kramers times at the three noise levels."""
+
+    t_end: float
+    runs: int
+    potential: Any
+    stats: tuple[Any, ...]
+    taus: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class SingleNeuron:
+    """Section 1: what later sections reuse (None where a step failed)."""
+
+    equilibria: Any = None
+    noise: NoiseResults | None = None
+    potential: Any = None
+
+
+@dataclass(frozen=True)
+class MutualExcitation:
+    """Section 2: equilibria, phase plane and the branch in I (None where a step failed)."""
+
+    equilibria: Any = None
+    phase_plane: Any = None
+    branch: Any = None
+    folds: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
+class HopfieldResults:
+    """Section 3: the two-pattern network and the capacity curves (None where a step failed)."""
+
+    network: Any = None
+    capacity: Any = None
+    capacity10: Any = None
+
+
 def _activation_of(model_name: str) -> Any:
     """The activation function ``f`` declared in a built-in model file."""
     from dynsys.core.loading import model_module
@@ -44,7 +92,6 @@ def _activation_of(model_name: str) -> Any:
 
 def build(report: Any) -> None:
     """Fill the report: introduction, Sections 1-3, added analyses, claims, conclusion."""
-    ctx: dict[str, Any] = {}
     report.abstract = (
         "This document regenerates, from the declared models alone, every figure and table "
         "of the reference report on firing-rate models (a self-exciting neuron, two mutually "
@@ -55,11 +102,11 @@ def build(report: Any) -> None:
            if report.quick else "")
     )
     introduction(report)
-    single_neuron(report, ctx)
-    mutual_excitation(report, ctx)
-    hopfield(report, ctx)
-    added_analyses(report, ctx)
-    claims_and_conclusion(report, ctx)
+    single = single_neuron(report)
+    mutual = mutual_excitation(report)
+    hop = hopfield(report)
+    added_analyses(report, single, mutual, hop)
+    claims_and_conclusion(report)
 
 
 # --------------------------------------------------------------------- introduction
@@ -88,9 +135,10 @@ def introduction(report: Any) -> None:
 
 
 # --------------------------------------------------------------------- Section 1
-def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
+def single_neuron(report: Any) -> SingleNeuron:
     from dynsys.core.loading import load_model
 
+    eq = None
     model = load_model("self_excitation")
     pars = dict(model.params)
     dt, total = float(model.options["dt"]), float(model.options["total"])
@@ -131,7 +179,6 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
         from dynsys.latex import format_number, stability_table
 
         eq = find_equilibria(model)
-        ctx["se_eq"] = eq
         report.record("single_neuron.equilibria", eq.to_dict())
         states = [float(e.state[0]) for e in eq]
         eigs = [float(np.real(e.eigenvalues[0])) for e in eq]
@@ -189,13 +236,13 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
                       "(Euler, dt = 0.1, no noise): two stable states separated by the "
                       "unstable threshold at r = 60.")
 
-    noise_section(report, ctx, model, dt)
+    noise = noise_section(report, model, dt)
 
     with report.step("Figure 4: flux", needs="dynsys.analysis.flux"):
         from dynsys.analysis.flux import flux
         from dynsys.plots.basics import plot_flux
 
-        fl = flux(model, equilibria=ctx.get("se_eq"))
+        fl = flux(model, equilibria=eq)
         report.record("single_neuron.flux_slopes", fl.slopes)
         report.subsection("1.4 The flux")
         report.text(
@@ -211,12 +258,16 @@ def single_neuron(report: Any, ctx: dict[str, Any]) -> None:
     with report.step("Figure 5: bifurcation region map (w, I)",
                      needs="dynsys.bifurcation.continuation region map and fold curves"):
         report.subsection("1.5 Bifurcation diagram in (w, I)")
-        region_map_figure(report, ctx, model)
+        region_map_figure(report, _needed(eq, "the single-neuron equilibria"), model)
+    return SingleNeuron(equilibria=eq, noise=noise,
+                        potential=noise.potential if noise is not None else None)
 
 
-def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> None:
+def noise_section(report: Any, model: Any, dt: float) -> NoiseResults | None:
+    """Section 1.3; the results, or None if its step failed."""
     # the reference's noise panels span the model's total time
-    ctx["noise_t"] = noise_t = float(model.options["total"])
+    noise_t = float(model.options["total"])
+    noise = None
     from dynsys.analysis.simulate import simulate
     from dynsys.noise.potential import kramers, potential
     from dynsys.noise.switching import switching_statistics
@@ -226,7 +277,6 @@ def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> No
     runs = 200 if report.quick else 1000
     with report.step("Figure 3: noise panels and switching counts", needs="dynsys.noise.potential"):
         pot = potential(model)
-        ctx["potential"] = pot
         b = pot.barriers[0]
         sig_hi, sig_lo = (float(v) for v in b.sigma_for_time(OBSERVABLE))
         report.record("single_neuron.noise.observable_sigma_range", {
@@ -255,7 +305,6 @@ def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> No
             report.record(f"single_neuron.noise.sigma_{s:g}", {
                 "switching": st.to_dict(), "kramers_time": taus[-1],
                 "figure_seed": report.seed_for(f"fig3-{k}")})
-        ctx["noise_stats"], ctx["noise_taus"] = stats, taus
         report.figure(3, "noise", plot_noise_panels(trajs, stats, wells=pot.minima,
                                                     threshold=pot.maxima[0]),
                       f"Effect of noise (sigma = 0.1, 5, 20) on r(t) from r(0) = 59, 60, 61, "
@@ -283,23 +332,23 @@ def noise_section(report: Any, ctx: dict[str, Any], model: Any, dt: float) -> No
             "the neuron keeps its state at all three noise levels. A trajectory started at "
             "exactly 60 still leaves the threshold at once when $\\sigma > 0$.",
         )
-        ctx["noise_runs"] = runs
-        noise_claims(report, ctx, pot, dt)
+        noise = NoiseResults(noise_t, runs, pot, tuple(stats), tuple(taus))
+        noise_claims(report, noise, dt)
+    return noise
 
 
-def noise_claims(report: Any, ctx: dict[str, Any], pot: Any, dt: float) -> None:
+def noise_claims(report: Any, noise: NoiseResults, dt: float) -> None:
     from dynsys.noise.potential import kramers
 
-    noise_t = ctx["noise_t"]
-    st_low, st_mid, st_high = ctx["noise_stats"]
-    runs = ctx["noise_runs"]
+    pot, noise_t, runs = noise.potential, noise.t_end, noise.runs
+    st_low, st_mid, st_high = noise.stats
     proto = f"{runs} runs of T = {noise_t:g}, dt = {dt:g}"
     # what sigma would the reference's wording need, if the noise lacked the sqrt(dt)?
     eff = [s / np.sqrt(dt) for s in (5.0, 20.0)]
     tau_eff = [float(np.mean(kramers(pot, s).times)) for s in eff]
     report.record("single_neuron.noise.without_sqrt_dt", {
         "effective_sigma": eff, "kramers_time": tau_eff})
-    tau5, tau20 = ctx["noise_taus"][1], ctx["noise_taus"][2]
+    tau5, tau20 = noise.taus[1], noise.taus[2]
     expect = [float(-np.expm1(-noise_t / t)) for t in (tau5, tau20, *tau_eff)]  # P(switch by T)
     report.record("single_neuron.noise.expected_fraction_switching_by_T", {
         "sigma_5": expect[0], "sigma_20": expect[1], "sigma_5_without_sqrt_dt": expect[2],
@@ -341,7 +390,7 @@ def noise_claims(report: Any, ctx: dict[str, Any], pot: Any, dt: float) -> None:
         f"{st_mid.total_switches} switches; {st_mid.runs_switched} of {runs} runs switched",
         0.01 <= frac_mid < 0.5,
         values={"switches": st_mid.total_switches, "runs_switched": st_mid.runs_switched,
-                "runs": runs, "t_end": noise_t, "kramers_time": ctx["noise_taus"][1]},
+                "runs": runs, "t_end": noise_t, "kramers_time": noise.taus[1]},
         explanation="" if 0.01 <= frac_mid < 0.5 else why_mid,
     )
     mean_high = st_high.mean_switches_per_run
@@ -358,12 +407,12 @@ def noise_claims(report: Any, ctx: dict[str, Any], pot: Any, dt: float) -> None:
         holds_high,
         values={"switches": st_high.total_switches, "mean_per_run": mean_high,
                 "fraction_in_start_well": memory, "runs": runs, "t_end": noise_t,
-                "kramers_time": ctx["noise_taus"][2]},
+                "kramers_time": noise.taus[2]},
         explanation="" if holds_high else why_high,
     )
 
 
-def region_map_figure(report: Any, ctx: dict[str, Any], model: Any) -> None:
+def region_map_figure(report: Any, equilibria: Any, model: Any) -> None:
     from dynsys.bifurcation.codim2 import continue_fold
     from dynsys.bifurcation.continuation import continue_equilibria
     from dynsys.bifurcation.region_map import region_map
@@ -378,7 +427,7 @@ def region_map_figure(report: Any, ctx: dict[str, Any], model: Any) -> None:
         "w": ws, "I": i_s, "counts": counts, "method": rm.method,
         "cells": {int(k): int(np.sum(counts == k)) for k in np.unique(counts)}})
     # fold curves: continue the branch in I at the default w, then each fold in (w, I)
-    low = min(ctx["se_eq"], key=lambda e: float(e.state[0]))
+    low = min(equilibria, key=lambda e: float(e.state[0]))
     branch = continue_equilibria(model, "I", low.state, (-5.0, 0.0))
     curves = [continue_fold(model, ("w", "I"), f, {"w": (0.0, 1.0), "I": (-5.0, 0.0)})
               for f in branch.points("fold")]
@@ -406,9 +455,10 @@ def region_map_figure(report: Any, ctx: dict[str, Any], model: Any) -> None:
 
 
 # --------------------------------------------------------------------- Section 2
-def mutual_excitation(report: Any, ctx: dict[str, Any]) -> None:
+def mutual_excitation(report: Any) -> MutualExcitation:
     from dynsys.core.loading import load_model
 
+    eq = pp = None
     model = load_model("mutual_excitation")
     pars = dict(model.params)
     dt, total = float(model.options["dt"]), float(model.options["total"])
@@ -443,7 +493,6 @@ def mutual_excitation(report: Any, ctx: dict[str, Any]) -> None:
         from dynsys.latex import format_number, stability_table
 
         eq = find_equilibria(model)
-        ctx["me_eq"] = eq
         report.record("mutual.equilibria", eq.to_dict())
 
     with report.step("Figures 7-8: state space and nullclines",
@@ -454,7 +503,6 @@ def mutual_excitation(report: Any, ctx: dict[str, Any]) -> None:
         seven = np.array([[5, 5], [45, 45], [20, 20], [10, 40], [40, 10], [30, 30],
                           [24, 26]], dtype=float)
         pp = phase_plane(model, initial=seven, t_end=total)
-        ctx["me_pp"] = pp
         report.subsection("2.2 State space")
         report.figure(7, "state_space", plot_phase_plane(pp),
                       "State-space trajectories from seven initial conditions with the "
@@ -469,9 +517,8 @@ def mutual_excitation(report: Any, ctx: dict[str, Any]) -> None:
                                                         separatrix=False),
                       "Nullclines of the system and its fixed points (marked by kind).")
 
-    if "me_eq" in ctx:
+    if eq is not None:
         with report.step("Table 1 and saddle claims", needs="dynsys.latex"):
-            eq = ctx["me_eq"]
             pts = [tuple(float(v) for v in e.state) for e in eq]
             kinds = [e.kind.value for e in eq]
             report.subsection("2.4-2.5 Fixed points and their stability")
@@ -526,23 +573,26 @@ def mutual_excitation(report: Any, ctx: dict[str, Any]) -> None:
                 meas, ok, values={"eigenvalues": ev},
             )
 
+    branch = folds = None
     with report.step("Fold near I = -16", needs="dynsys.bifurcation.continuation"):
-        bifurcation_in_i(report, ctx, model)
+        branch, folds = bifurcation_in_i(report, _needed(eq, "the mutual-excitation "
+                                                              "equilibria"), model)
     with report.step("Figure 9: bifurcation in I", needs="dynsys.plots.bifurcation"):
-        bifurcation_figures(report, ctx, model)
+        bifurcation_figures(report, model)
+    return MutualExcitation(equilibria=eq, phase_plane=pp, branch=branch,
+                            folds=None if folds is None else tuple(folds))
 
 
-def bifurcation_in_i(report: Any, ctx: dict[str, Any], model: Any) -> None:
+def bifurcation_in_i(report: Any, eq: Any, model: Any) -> tuple[Any, list[float]]:
+    """Section 2.6: the branch in I and its folds."""
     from dynsys.bifurcation.continuation import continue_equilibria
 
-    eq = ctx["me_eq"]
     report.subsection("2.6 Bifurcation in the input I")
     low = min(eq, key=lambda e: float(e.state[0]))
     branch = continue_equilibria(model, "I", low.state, (-20.0, 0.0))
     folds = sorted(float(p.params["I"]) for p in branch.points("fold"))
     report.record("mutual.branch_I", branch.to_dict())
     report.record("mutual.folds_I", folds)
-    ctx["me_folds"] = folds
     report.text(
         "Pseudo-arclength continuation of the equilibrium branch in $I$ over $[-20, 0]$ finds "
         f"{len(folds)} saddle-node (fold) points, at $I = "
@@ -563,10 +613,10 @@ def bifurcation_in_i(report: Any, ctx: dict[str, Any], model: Any) -> None:
         bool(folds) and abs(nearest + 16) <= FOLD_TOL,
         values={"folds": folds},
     )
-    ctx["me_branch"] = branch
+    return branch, folds
 
 
-def bifurcation_figures(report: Any, ctx: dict[str, Any], model: Any) -> None:
+def bifurcation_figures(report: Any, model: Any) -> None:
     from dynsys.analysis.equilibria import find_equilibria
     from dynsys.analysis.phase_plane import nullclines
     from dynsys.bifurcation.diagram import bifurcation_diagram
@@ -574,7 +624,7 @@ def bifurcation_figures(report: Any, ctx: dict[str, Any], model: Any) -> None:
 
     diag = bifurcation_diagram(model, "I", (-20.0, 0.0))
     report.record("mutual.bifurcation_diagram_I", diag.to_dict())
-    report.figure("9a", "bifurcation_I", plot_equilibrium_count(diag),
+    report.figure("9a", "bifurcation_I", plot_equilibrium_count(diag, unit="spikes/s"),
                   "Number of equilibria (top) and their x-coordinates (bottom) against the "
                   "input I in [-20, 0] (stable solid, unstable dashed, folds marked). The "
                   "reference shows [-20, -10], which contains only the first fold.")
@@ -588,21 +638,23 @@ def bifurcation_figures(report: Any, ctx: dict[str, Any], model: Any) -> None:
 
 
 # --------------------------------------------------------------------- Section 3
-def hopfield(report: Any, ctx: dict[str, Any]) -> None:
+def hopfield(report: Any) -> HopfieldResults:
     report.section("3 Hopfield network")
+    net2 = curve = c10 = None
     with report.step("Figures 10-13: one pattern", needs="dynsys.hopfield.network"):
-        one_pattern(report, ctx)
+        one_pattern(report)
     with report.step("Figures 14-16: two patterns", needs="dynsys.hopfield.network"):
-        two_patterns(report, ctx)
+        net2 = two_patterns(report)
     with report.step("Figure 17: recovery from 30% corruption", needs="dynsys.hopfield.recall"):
-        corruption(report, ctx)
+        corruption(report, _needed(net2, "the two-pattern network"))
     with report.step("Figure 18: capacity", needs="dynsys.hopfield.capacity"):
-        capacity(report, ctx)
+        curve, c10 = capacity(report)
     with report.step("Figure 19: energy landscape", needs="dynsys.hopfield.energy"):
         from dynsys.hopfield.energy import energy_landscape
         from dynsys.plots.hopfield import plot_energy_landscape
 
-        land = energy_landscape(ctx["net2"], 0, 1, points=41 if report.quick else 81)
+        land = energy_landscape(_needed(net2, "the two-pattern network"), 0, 1,
+                                points=41 if report.quick else 81)
         report.subsection("3.7 The energy landscape (added)")
         report.text(
             "For the Hebbian W with its diagonal kept (positive semidefinite) and $f = "
@@ -615,9 +667,10 @@ def hopfield(report: Any, ctx: dict[str, Any]) -> None:
                       "Energy L over the plane of overlaps (m_X, m_smiley) with the two stored "
                       "patterns. The reference's conclusion mentions energy landscapes but "
                       "shows none.", added=True)
+    return HopfieldResults(network=net2, capacity=curve, capacity10=c10)
 
 
-def one_pattern(report: Any, ctx: dict[str, Any]) -> None:
+def one_pattern(report: Any) -> None:
     from dynsys.hopfield.fixed_points import find_fixed_points
     from dynsys.hopfield.network import HopfieldNetwork
     from dynsys.hopfield.patterns import named_pattern
@@ -686,7 +739,8 @@ def one_pattern(report: Any, ctx: dict[str, Any]) -> None:
     )
 
 
-def two_patterns(report: Any, ctx: dict[str, Any]) -> None:
+def two_patterns(report: Any) -> Any:
+    """Sections 3.4-3.5; the two-pattern network."""
     from dynsys.hopfield.fixed_points import find_fixed_points
     from dynsys.hopfield.network import HopfieldNetwork
     from dynsys.hopfield.patterns import named_pattern
@@ -694,7 +748,6 @@ def two_patterns(report: Any, ctx: dict[str, Any]) -> None:
     from dynsys.plots.hopfield import plot_pattern, plot_snapshots, plot_weights
 
     net2 = HopfieldNetwork.from_names(["x", "smiley"])
-    ctx["net2"] = net2
     report.subsection("3.4 A second pattern")
     report.figure(14, "pattern_smiley", plot_pattern(named_pattern("smiley"), (8, 8),
                                                       title="smiley"),
@@ -745,16 +798,16 @@ def two_patterns(report: Any, ctx: dict[str, Any]) -> None:
         stable == sorted(["+x", "-x", "+smiley", "-smiley"]),
         values={"stable": stable, "unstable": unstable},
     )
+    return net2
 
 
-def corruption(report: Any, ctx: dict[str, Any]) -> None:
+def corruption(report: Any, net2: Any) -> None:
     from dynsys.analysis.simulate import simulate
     from dynsys.hopfield.capacity import wilson_interval
     from dynsys.hopfield.patterns import flip_bits, named_pattern
     from dynsys.hopfield.recall import recall
     from dynsys.plots.hopfield import plot_recall
 
-    net2 = ctx["net2"]
     res = recall(net2, "x", 0.3, rng=report.seed_for("corrupt"))
     trials = 100 if report.quick else 1000
     # the same protocol (Euler-Maruyama, sigma 0.1, dt 0.1, t = 20) on fresh corruptions
@@ -808,16 +861,16 @@ def _crossing(curve: Any, level: float = 0.5) -> float:
     return float("nan")
 
 
-def capacity(report: Any, ctx: dict[str, Any]) -> None:
+def capacity(report: Any) -> tuple[Any, Any]:
+    """Section 3.6; the capacity curves at 30% and 10% corruption."""
     from dynsys.hopfield.capacity import AGS_CAPACITY, capacity_curve
     from dynsys.plots.hopfield import plot_capacity
 
     trials = 100 if report.quick else 1000
-    curve = capacity_curve(64, 16, trials=trials, flip=0.3, seed=report.seed_for("capacity"))
+    curve = capacity_curve(64, 16, trials=trials, flip=0.3, rng=report.seed_for("capacity"))
     # the same with a milder corruption, for comparison (Figure 23)
     trials10 = 60 if report.quick else 500
-    c10 = capacity_curve(64, 16, trials=trials10, flip=0.1, seed=report.seed_for("capacity10"))
-    ctx["capacity"], ctx["capacity10"] = curve, c10
+    c10 = capacity_curve(64, 16, trials=trials10, flip=0.1, rng=report.seed_for("capacity10"))
     report.record("hopfield.capacity", curve.to_dict())
     report.record("hopfield.capacity_flip_0.1", c10.to_dict())
     ps, rec = np.asarray(curve.patterns), np.asarray(curve.recall)
@@ -882,10 +935,12 @@ def capacity(report: Any, ctx: dict[str, Any]) -> None:
         bool(abs(p50 - theory) <= 1.5), values={"p50": p50, "ags": theory},
         explanation=finite,
     )
+    return curve, c10
 
 
 # --------------------------------------------------------------------- added
-def added_analyses(report: Any, ctx: dict[str, Any]) -> None:
+def added_analyses(report: Any, single: SingleNeuron, mutual: MutualExcitation,
+                   hop: HopfieldResults) -> None:
     report.section("4 Further analyses (added)")
     with report.step("Figure 20: residence time vs sigma, Kramers", needs="dynsys.noise.potential"):
         from dynsys.core.loading import load_model
@@ -919,18 +974,18 @@ def added_analyses(report: Any, ctx: dict[str, Any]) -> None:
                       "Mean residence time in a well against sigma: simulation (censored "
                       "maximum likelihood, 95% CI) and Kramers' formula with the barrier "
                       "from the model's potential.", added=True)
-        report.figure(21, "potential", plot_potential(ctx.get("potential") or scan.landscape),
+        report.figure(21, "potential", plot_potential(single.potential or scan.landscape),
                       "The potential V(r) = -int F dr of the self-exciting neuron, with its "
                       "two wells and the barrier at r = 60.", added=True)
 
-    if "me_eq" in ctx:
+    if mutual.equilibria is not None:
         with report.step("Figure 22: basins of attraction", needs="dynsys.analysis.phase_plane"):
             from dynsys.analysis.phase_plane import basin_map
             from dynsys.core.loading import load_model
             from dynsys.plots.phase import plot_basins
 
             model = load_model("mutual_excitation")
-            basins = basin_map(model, ctx["me_eq"], resolution=41 if report.quick else 101)
+            basins = basin_map(model, mutual.equilibria, resolution=41 if report.quick else 101)
             report.record("mutual.basin_fractions", basins.fractions)
             report.subsection("4.2 Basins of attraction")
             report.text(
@@ -945,14 +1000,14 @@ def added_analyses(report: Any, ctx: dict[str, Any]) -> None:
                           "excitation model; the boundary is the saddle's stable manifold.",
                           added=True)
 
-    if "capacity10" in ctx:
+    if hop.capacity10 is not None:
         with report.step("Figure 23: capacity at 10% and 30% corruption",
                          needs="dynsys.hopfield.capacity"):
             from dynsys.plots.hopfield import plot_capacity
 
-            c10 = ctx["capacity10"]
+            c10 = hop.capacity10
             report.subsection("4.3 Capacity depends on the corruption")
-            c30 = ctx["capacity"]
+            c30 = hop.capacity
             report.text(
                 f"With {c10.flip:.0%} of the bits flipped ({c10.trials} trials per point) the "
                 f"largest P with recall at least 50% is {c10.capacity}, against "
@@ -965,7 +1020,7 @@ def added_analyses(report: Any, ctx: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------- end
-def claims_and_conclusion(report: Any, ctx: dict[str, Any]) -> None:
+def claims_and_conclusion(report: Any) -> None:
     expected = [
         "single_neuron_three_equilibria", "single_neuron_noise_low",
         "single_neuron_noise_medium", "single_neuron_noise_high", "mutual_three_equilibria",

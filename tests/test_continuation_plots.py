@@ -35,7 +35,8 @@ def self_exc_results() -> tuple:
 
 def test_one_parameter_diagram_styles(self_exc_results: tuple) -> None:
     d, _, _ = self_exc_results
-    fig = plot_bifurcation_diagram(d)
+    assert plot_bifurcation_diagram(d).axes[0].get_ylabel() == "r"  # no unit unless given
+    fig = plot_bifurcation_diagram(d, unit="spikes/s")
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     styles = {line.get_linestyle() for line in ax.lines if len(line.get_xdata()) > 1}
@@ -43,7 +44,7 @@ def test_one_parameter_diagram_styles(self_exc_results: tuple) -> None:
     texts = [t.get_text() for t in ax.texts]
     assert any(t.startswith("LP I=-4.30327") for t in texts)
     assert any(t.startswith("LP I=-1.69673") for t in texts)
-    assert "spikes/s" in ax.get_ylabel()
+    assert ax.get_ylabel() == "r (spikes/s)"
 
 
 def test_figure_9a_two_panels(self_exc_results: tuple) -> None:

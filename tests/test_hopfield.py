@@ -315,7 +315,7 @@ def test_figures(tmp_path):
             hp.plot_recall(res), hp.plot_energy([res, res]), hp.plot_overlaps([res, res]),
             hp.plot_activity(res),
             hp.plot_energy_landscape(energy_landscape(net, points=21)),
-            hp.plot_capacity(capacity_curve(64, 3, trials=10, seed=0), overlap=True)]
+            hp.plot_capacity(capacity_curve(64, 3, trials=10, rng=0), overlap=True)]
     for k, fig in enumerate(figs):
         save_figure(fig, tmp_path / f"f{k}.png")
     w = figs[2].axes[0].images[0]

@@ -53,7 +53,7 @@ def test_noiseless_early_stop_matches_full_run():
 
 
 def test_capacity_curve_shape_and_report_trend():
-    c = capacity_curve(64, 16, trials=60, flip=0.3, seed=0)
+    c = capacity_curve(64, 16, trials=60, flip=0.3, rng=0)
     assert [p.patterns for p in c.points] == list(range(1, 17))
     r = c.recall
     assert r[0] == 1.0 and r[-1] < 0.4  # high for few patterns, collapses past ~0.138 N
@@ -67,8 +67,8 @@ def test_capacity_curve_shape_and_report_trend():
 
 
 def test_flip_fraction_ordering():
-    low = capacity_curve(64, patterns=[6], trials=150, flip=0.1, seed=1).points[0]
-    high = capacity_curve(64, patterns=[6], trials=150, flip=0.3, seed=1).points[0]
+    low = capacity_curve(64, patterns=[6], trials=150, flip=0.1, rng=1).points[0]
+    high = capacity_curve(64, patterns=[6], trials=150, flip=0.3, rng=1).points[0]
     assert low.recall > high.recall
 
 
@@ -77,7 +77,7 @@ def test_flip_fraction_ordering():
     RecallProtocol(activation="tanh", beta=5.0), RecallProtocol(zero_diagonal=True),
 ])
 def test_other_protocols_run(proto):
-    c = capacity_curve(64, patterns=[1, 3], trials=30, flip=0.1, protocol=proto, seed=2)
+    c = capacity_curve(64, patterns=[1, 3], trials=30, flip=0.1, protocol=proto, rng=2)
     assert c.points[0].recall >= 0.9
     assert c.protocol.to_dict()["rule"] == proto.rule.value
 
@@ -88,22 +88,22 @@ def test_discrete_protocol_rejects_tanh():
 
 
 def test_scaling_and_error_correction_small():
-    res = scaling_curves([32, 64], [0.05, 0.3], trials=20, seed=0)
+    res = scaling_curves([32, 64], [0.05, 0.3], trials=20, rng=0)
     assert [c.n for c in res.curves] == [32, 64]
     assert [p.patterns for p in res.curves[1].points] == [3, 19]
     d = res.to_dict()
     assert d["ags_alpha"] == 0.138 and len(d["mceliece"]) == 2
-    ec = error_correction_curve(64, 2, [0.0, 0.45], trials=20, seed=0)
+    ec = error_correction_curve(64, 2, [0.0, 0.45], trials=20, rng=0)
     assert ec.recall[0] == 1.0 and ec.recall[1] < ec.recall[0]
     json.dumps(ec.to_dict())
 
 
 def test_seed_determinism_and_chunk_independence_of_worker_count():
-    a = capacity_curve(64, 3, trials=30, seed=9, chunk_trials=10)
-    b = capacity_curve(64, 3, trials=30, seed=9, chunk_trials=10)
+    a = capacity_curve(64, 3, trials=30, rng=9, chunk_trials=10)
+    b = capacity_curve(64, 3, trials=30, rng=9, chunk_trials=10)
     assert a.to_dict() == b.to_dict()
     # a curve's P = 2 point does not depend on max_patterns (seeds are keyed by P)
-    d = capacity_curve(64, 5, trials=30, seed=9, chunk_trials=10)
+    d = capacity_curve(64, 5, trials=30, rng=9, chunk_trials=10)
     assert d.points[1].to_dict() == a.points[1].to_dict()
 
 
@@ -183,7 +183,7 @@ def _independent_recall(n, p, trials, rng):
 def test_capacity_agrees_with_an_independent_simulation(p):
     trials = 500
     mine = _independent_recall(64, p, trials, np.random.default_rng(100 + p))
-    point = capacity_curve(64, patterns=[p], trials=trials, flip=0.3, seed=p).points[0]
+    point = capacity_curve(64, patterns=[p], trials=trials, flip=0.3, rng=p).points[0]
     pooled = (mine + point.recall) / 2
     se = math.sqrt(pooled * (1 - pooled) * 2 / trials)
     assert abs(point.recall - mine) < 4 * se, (point.recall, mine)

@@ -93,10 +93,10 @@ def _results() -> dict[str, Any]:
         "fixed points (tanh)": find_fixed_points(
             HopfieldNetwork.from_names(["x", "smiley"], activation="tanh"), starts=5),
         "energy landscape": energy_landscape(net, points=9),
-        "capacity": capacity_curve(64, patterns=[1, 3], trials=10, seed=0),
-        "error correction": error_correction_curve(64, 2, [0.0, 0.3], trials=10, seed=0),
-        "scaling": scaling_curves([32, 64], [0.05, 0.2], trials=5, seed=0),
-        "sweep": sweep_grid(_task, {"a": [1.0, 2.0], "b": [0.5]}, seed=0),
+        "capacity": capacity_curve(64, patterns=[1, 3], trials=10, rng=0),
+        "error correction": error_correction_curve(64, 2, [0.0, 0.3], trials=10, rng=0),
+        "scaling": scaling_curves([32, 64], [0.05, 0.2], trials=5, rng=0),
+        "sweep": sweep_grid(_task, {"a": [1.0, 2.0], "b": [0.5]}, rng=0),
     }
     out["fixed point"] = out["fixed points"].points[0]
     out["capacity point"] = out["capacity"].points[0]

@@ -11,7 +11,7 @@ from dynsys.sweep import SerialExecutor, executor_from, run_tasks, task_seed
 
 
 def _curve(executor=None):
-    return capacity_curve(64, 4, trials=40, flip=0.3, seed=11, executor=executor,
+    return capacity_curve(64, 4, trials=40, flip=0.3, rng=11, executor=executor,
                           chunk_trials=15).to_dict()
 
 
@@ -66,12 +66,12 @@ def test_sweep_grid_order_seeds_and_executors():
     from dynsys.sweep import sweep_grid
 
     grid = {"a": [0.0, 1.0, 2.0], "b": [5.0, 6.0]}
-    serial = sweep_grid(_noisy_sum, grid, seed=3)
+    serial = sweep_grid(_noisy_sum, grid, rng=3)
     assert [p["a"] for p in serial.points] == [0, 0, 1, 1, 2, 2]
     assert [p["b"] for p in serial.points] == [5, 6] * 3
     assert len(set(serial.results)) == 6  # distinct task seeds
     with ProcessPoolExecutor(max_workers=2) as pool:
-        assert sweep_grid(_noisy_sum, grid, seed=3, executor=pool).results == serial.results
+        assert sweep_grid(_noisy_sum, grid, rng=3, executor=pool).results == serial.results
     assert serial.to_dict()["points"][0]["params"] == {"a": 0.0, "b": 5.0}
     with pytest.raises(ModelError):
         sweep_grid(_noisy_sum, {"a": []})

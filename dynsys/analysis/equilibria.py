@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
 from dynsys._numerics.newton import (
     CONVERGED,
@@ -56,7 +57,8 @@ from dynsys._numerics.newton import (
     euler_ends,
     polish,
 )
-from dynsys._types import ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
+from dynsys._random import RecordedSeed, seeded
+from dynsys._types import ComplexArray, FloatArray, ParamsLike, RngLike
 from dynsys.analysis._roots_1d import roots_1d
 from dynsys.analysis.continua import Continuum, interval, split_continua, whole_region
 from dynsys.analysis.simulate import simulate
@@ -200,6 +202,9 @@ class Equilibria:
     continua : tuple of Continuum
         Sets of equilibria that are not isolated points (a line, an interval, the
         whole region); their points are not in :attr:`equilibria`.
+    seed : int, dict or None
+        The seed of the quasi-random starts, which replays the search (None for the
+        deterministic 1-D search, or when a Generator was passed).
     """
 
     equilibria: tuple[Equilibrium, ...]
@@ -214,6 +219,7 @@ class Equilibria:
     outside_region: int = 0
     notes: tuple[str, ...] = ()
     continua: tuple[Continuum, ...] = ()
+    seed: RecordedSeed = None
 
     def __iter__(self) -> Iterator[Equilibrium]:
         return iter(self.equilibria)
@@ -250,6 +256,7 @@ class Equilibria:
                 "failure_reasons": dict(self.failure_reasons),
                 "outside_region": self.outside_region,
                 "notes": list(self.notes),
+                "seed": self.seed,
             },
         })
 
@@ -398,8 +405,9 @@ def find_equilibria(
     region : mapping state -> (low, high), optional
         The box; states not given take the model's declared region, else one inferred
         for rate models (``F_i = c (-x_i + g_i)`` with bounded ``g_i``).
-    rng : Generator or int, default 0
-        Seeds the quasi-random starts (the result is deterministic for a given seed).
+    rng : Generator, SeedSequence, int or None, default 0
+        Seeds the quasi-random starts (the result is deterministic for a given seed,
+        recorded in ``Equilibria.seed``; None draws a fresh seed and records it).
     n_starts : int, optional
         Newton starts of the first round (default ``max(256, 64 * 2**n)``, capped at
         4096); each deflation round uses half as many fresh ones.
@@ -484,10 +492,9 @@ def find_equilibria(
         with np.errstate(all="ignore"):
             return sys_.jac(lo + width * z, p) * width[None, None, :]
 
-    gen = as_rng(rng)
-    k0 = int(n_starts) if n_starts is not None else min(4096, max(256, 64 * 2**n))
-    if k0 < 1:
-        raise ModelError(f"n_starts must be positive, got {n_starts}")
+    gen, seed = seeded(rng)
+    k0 = checks.count(n_starts, "n_starts") if n_starts is not None else min(
+        4096, max(256, 64 * 2**n))
     sobol = qmc.Sobol(d=n, scramble=True, seed=gen)
     starts = sobol.random(k0)
     fprobe = np.abs(fz(starts))
@@ -570,7 +577,7 @@ def find_equilibria(
         eqs, sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
         "deflated newton", starts=used, newton_failures=int(sum(fails.values())),
         failure_reasons=MappingProxyType(dict(fails)), outside_region=outside,
-        notes=_notes(eqs, tol_hyperbolic), continua=tuple(continua),
+        notes=_notes(eqs, tol_hyperbolic), continua=tuple(continua), seed=seed,
     )
 
 

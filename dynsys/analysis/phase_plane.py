@@ -37,9 +37,10 @@ import contourpy
 import numpy as np
 import sympy as sp
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
 from dynsys._numerics.stepping import rk4, step_count
-from dynsys._types import ArrayLike, FloatArray, ParamsLike
+from dynsys._types import ArrayLike, FloatArray, ParamsLike, RngLike
 from dynsys.analysis.equilibria import Equilibria, find_equilibria
 from dynsys.analysis.simulate import Adaptive, adaptive_run
 from dynsys.analysis.stability import Kind
@@ -371,8 +372,7 @@ def trajectories(system: Any, initial: ArrayLike, params: ParamsLike = None, *,
     x0 = np.atleast_2d(np.asarray(initial, dtype=np.float64))
     if x0.shape[-1] != sys_.n:
         raise ModelError(f"initial states need {sys_.n} entries, got shape {x0.shape}")
-    if not (t_end > 0 and dt > 0):
-        raise ModelError(f"t_end and dt must be positive, got {t_end}, {dt}")
+    t_end, dt = checks.positive(t_end, "t_end"), checks.positive(dt, "dt")
     paths = _rk4(sys_, p, x0, t_end, min(dt, t_end))
     out = []
     for path in paths:
@@ -509,7 +509,7 @@ def _default_initial(reg: Region, names: Sequence[str]) -> FloatArray:
 def phase_plane(system: Any, params: ParamsLike = None, region: Region | None = None, *,
                 initial: ArrayLike | None = None, t_end: float | None = None,
                 field_n: int = 20, basin: bool = False, basin_resolution: int = 101,
-                rng: int = 0) -> PhasePlane:
+                rng: RngLike = 0) -> PhasePlane:
     """The whole phase portrait: ``phase_plane(system, params, region) -> PhasePlane``.
 
     Parameters
@@ -522,8 +522,8 @@ def phase_plane(system: Any, params: ParamsLike = None, region: Region | None = 
         Direction-field grid size.
     basin : bool, default False
         Also compute the basin map (``basin_resolution`` squared runs).
-    rng : int, default 0
-        Seed of the equilibrium search.
+    rng : Generator, SeedSequence, int or None, default 0
+        Seed of the equilibrium search (recorded in ``equilibria.seed``).
 
     Examples
     --------

@@ -29,7 +29,9 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
+from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ADAPTIVE_SOLVERS, ArrayLike, FloatArray, RngLike
 from dynsys.analysis._adaptive import adaptive_run as adaptive_run, adaptive_states
 from dynsys.analysis._rk4 import RK4, rk4_run
@@ -167,9 +169,10 @@ class Trajectory:
         Step (Euler) or output spacing (adaptive).
     sigma : ndarray (n,) or (runs, n)
         Noise amplitude of each state (zeros when noiseless).
-    seed : int or None
-        The integer seed of the noise (None when a Generator was passed in, or for a
-        noiseless run without a seed).
+    seed : int, dict or None
+        The seed that replays the noise (``dynsys._random.seeded``): the int seed, a
+        SeedSequence's ``{"entropy", "spawn_key"}``, or None when a Generator was passed
+        in or a noiseless run had no seed.
     trials : int
         Noise realisations per initial condition.
     diagnostics : mapping
@@ -187,7 +190,7 @@ class Trajectory:
     method: str
     dt: float
     sigma: FloatArray
-    seed: int | None
+    seed: RecordedSeed
     trials: int = 1
     diagnostics: Mapping[str, Any] = field(default_factory=dict)
 
@@ -238,22 +241,6 @@ class Trajectory:
 
 
 # ----------------------------------------------------------------------------- checks
-def _positive(value: float, what: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ModelError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(number) or number <= 0:
-        raise ModelError(f"{what} must be positive and finite, got {value!r}")
-    return number
-
-
-def _count(value: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ModelError(f"{what} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _initial_states(x0: ArrayLike, n: int, state_names: tuple[str, ...]) -> FloatArray:
     try:
         arr = np.array(x0, dtype=np.float64)
@@ -289,23 +276,6 @@ def _noise(system: Any, sigma: Any, ps: FloatArray, n: int, runs: int) -> FloatA
     if not np.all(np.isfinite(values)) or np.any(values < 0):
         raise ModelError(f"sigma must be finite and non-negative, got {values.tolist()}")
     return values
-
-
-def _seeded(rng: RngLike, noisy: bool) -> tuple[np.random.Generator, int | None]:
-    if isinstance(rng, np.random.Generator):
-        return rng, None
-    if rng is None and not noisy:  # nothing random happens: no seed to record
-        return np.random.default_rng(0), None
-    if rng is None:
-        # a fresh 63-bit seed (exact in JSON readers that use int64), recorded for replay
-        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-        return np.random.default_rng(seed), seed
-    if isinstance(rng, np.random.SeedSequence):
-        seed = int(rng.entropy) if not rng.spawn_key else None  # type: ignore[arg-type]
-        return np.random.default_rng(rng), seed
-    if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
-        raise ModelError(f"rng must be a numpy Generator or a non-negative int, got {rng!r}")
-    return np.random.default_rng(int(rng)), int(rng)
 
 
 # ----------------------------------------------------------------------------- simulate
@@ -400,15 +370,10 @@ def simulate(
     sys = compile(system)
     n = int(sys.n)
     names = tuple(sys.state_names)
-    dt = _positive(dt, "dt")
-    t0 = float(t0)
-    if not math.isfinite(t0):
-        raise ModelError(f"t0 must be finite, got {t0!r}")
-    try:
-        end = float(t_end)
-    except (TypeError, ValueError):
-        raise ModelError(f"t_end must be a number, got {t_end!r}") from None
-    if not math.isfinite(end) or end <= t0:
+    dt = checks.positive(dt, "dt")
+    t0 = checks.finite(t0, "t0")
+    end = checks.finite(t_end, "t_end")
+    if end <= t0:
         raise ModelError(f"t_end must be finite and greater than t0 = {t0:g}, got {t_end!r}")
     span = end - t0
     ratio = span / dt
@@ -418,9 +383,9 @@ def simulate(
             f"t_end - t0 = {span:g} is not a whole number of steps dt = {dt:g} "
             f"({ratio:.4g} steps); choose t_end = t0 + k * dt"
         )
-    trials = _count(trials, "trials")
-    save_every = _count(save_every, "save_every")
-    check_every = _count(check_every, "check_every")
+    trials = checks.count(trials, "trials")
+    save_every = checks.count(save_every, "save_every")
+    check_every = checks.count(check_every, "check_every")
     meth = as_method(method)
 
     starts = _initial_states(x0, n, names)
@@ -453,7 +418,7 @@ def simulate(
             f"method {meth.name!r} integrates ODEs and cannot add noise (sigma = "
             f"{sig.tolist()}); use method='euler' (Euler-Maruyama) or pass sigma=0"
         )
-    gen, seed = _seeded(rng, noisy)
+    gen, seed = seeded(rng, needed=noisy)
 
     saved = np.arange(0, steps + 1, save_every)
     times = t0 + dt * saved

@@ -46,6 +46,10 @@ from dynsys.bifurcation.simulated_cycles import (
     CycleSamples as CycleSamples,
     simulated_cycles as simulated_cycles,
 )
+from dynsys.bifurcation.two_parameter import (
+    TwoParameterDiagram as TwoParameterDiagram,
+    two_parameter_diagram as two_parameter_diagram,
+)
 
 __all__ = [
     "BifurcationDiagram",
@@ -60,6 +64,7 @@ __all__ = [
     "RegionMap",
     "SkippedStart",
     "SpecialPoint",
+    "TwoParameterDiagram",
     "bifurcation_diagram",
     "continue_equilibria",
     "continue_fold",
@@ -75,4 +80,5 @@ __all__ = [
     "region_map",
     "reindex_points",
     "simulated_cycles",
+    "two_parameter_diagram",
 ]

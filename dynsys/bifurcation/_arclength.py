@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._numerics.newton import newton
 from dynsys._types import FloatArray
 from dynsys.errors import ConvergenceError, DynsysError, ModelError
@@ -94,25 +95,20 @@ class ContinuationSettings:
             value = getattr(self, name)
             if value is None and name in ("ds0", "ds_max"):
                 continue
-            if isinstance(value, bool) or not (
-                    isinstance(value, int | float) and math.isfinite(value) and value > 0):
-                raise ModelError(f"ContinuationSettings.{name} must be a positive number, "
-                                 f"got {value!r}")
+            if not isinstance(value, int | float):  # refuse strings, which float() takes
+                raise ModelError(f"ContinuationSettings.{name} must be a number, got {value!r}")
+            checks.positive(value, f"ContinuationSettings.{name}")
         chain = [v for v in (self.ds_min, self.ds0, self.ds_max) if v is not None]
         if chain != sorted(chain):
             raise ModelError(
                 "ContinuationSettings needs ds_min <= ds0 <= ds_max, got "
                 f"ds_min={self.ds_min}, ds0={self.ds0}, ds_max={self.ds_max}")
         for name in ("max_steps", "max_newton_iter"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ModelError(f"ContinuationSettings.{name} must be a positive integer, "
-                                 f"got {value!r}")
+            checks.count(getattr(self, name), f"ContinuationSettings.{name}")
         if self.grow < 1:
             raise ModelError(f"ContinuationSettings.grow must be >= 1, got {self.grow}")
-        if not -1 < self.min_cos < 1:
-            raise ModelError(f"ContinuationSettings.min_cos must be in (-1, 1), got "
-                             f"{self.min_cos}")
+        checks.in_range(self.min_cos, "ContinuationSettings.min_cos", -1.0, 1.0,
+                        closed=(False, False))
 
     def resolved(self, scale: float, fraction: float) -> ContinuationSettings:
         """Concrete settings: automatic ``ds_max = fraction * scale``, ``ds0 = ds_max / 10``."""
@@ -367,37 +363,12 @@ def _trace_both(fj: FJ, u0: FloatArray, t0: FloatArray, s: ContinuationSettings,
             (bwd.reason, fwd.reason), fwd.closed)
 
 
-def _resolve_region(system: Any, region: Mapping[str, tuple[float, float]] | None
-                    ) -> tuple[FloatArray, FloatArray]:
-    n = system.n
-    lo = np.full(n, -np.inf)
-    hi = np.full(n, np.inf)
-    reg = system.region if region is None else region
-    for name, (a, b) in (reg or {}).items():
-        if name not in system.state_names:
-            raise ModelError(f"region names {name!r}, which is not a state of {system.name} "
-                             f"(states: {', '.join(system.state_names)})")
-        i = system.state_names.index(name)
-        lo[i], hi[i] = float(a), float(b)
-    return lo, hi
-
-
 def _param_index(system: Any, param: str) -> int:
     names = tuple(system.param_names)
     if param not in names:
         raise ModelError(f"{param!r} is not a parameter of {system.name} "
                          f"(parameters: {', '.join(names) or 'none'})")
     return names.index(param)
-
-
-def _check_bounds(bounds: Any, what: str = "bounds") -> tuple[float, float]:
-    try:
-        lo, hi = (float(b) for b in bounds)
-    except (TypeError, ValueError):
-        raise ModelError(f"{what} must be a pair (low, high), got {bounds!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise ModelError(f"{what} must be finite with low < high, got ({lo}, {hi})")
-    return lo, hi
 
 
 def _make_boundary(fj: FJ, n: int, pidx: tuple[int, ...], pbounds: list[tuple[float, float]],

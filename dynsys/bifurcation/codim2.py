@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
@@ -45,10 +46,8 @@ from dynsys.analysis.stability import sorted_eigenvalues
 from dynsys.bifurcation._arclength import (
     FJ,
     ContinuationSettings,
-    _check_bounds,
     _make_boundary,
     _param_index,
-    _resolve_region,
     _sign_changes,
     _tangent,
     _trace_both,
@@ -62,6 +61,7 @@ from dynsys.bifurcation.points import (
     failure_reason,
 )
 from dynsys.core.derivatives import Derivatives, derivatives
+from dynsys.core.region import region_bounds
 from dynsys.core.system import compile, require_autonomous, resolve_params
 from dynsys.errors import ConvergenceError, ModelError
 
@@ -173,7 +173,7 @@ def _setup(system: Any, names: tuple[str, str], bounds: Mapping[str, Any] | None
     try:
         p1, p2 = names
     except (TypeError, ValueError):
-        raise ModelError(f"params must name two parameters, got {names!r}") from None
+        raise ModelError(f"names must name two parameters, got {names!r}") from None
     if p1 == p2:
         raise ModelError(f"the two continued parameters must differ, got {p1!r} twice")
     ks = (_param_index(system, p1), _param_index(system, p2))
@@ -183,8 +183,8 @@ def _setup(system: Any, names: tuple[str, str], bounds: Mapping[str, Any] | None
     if unknown:
         raise ModelError(f"bounds name {sorted(unknown)[0]!r}, which is not one of the "
                          f"continued parameters ({p1}, {p2})")
-    pb = [_check_bounds(bounds.get(nm, (-np.inf, np.inf)) if nm in bounds else (-1e300, 1e300),
-                        f"bounds of {nm}") for nm in (p1, p2)]
+    pb = [checks.interval(bounds.get(nm, (-np.inf, np.inf)) if nm in bounds else (-1e300, 1e300),
+                          f"bounds of {nm}") for nm in (p1, p2)]
     settings = ContinuationSettings() if settings is None else settings
     return system, ks, p_base, pb, settings
 
@@ -264,13 +264,14 @@ def _cusp_c(deriv: Derivatives, x: FloatArray, p: FloatArray) -> tuple[float, fl
     return a, c
 
 
+@checks.params_were_names
 def continue_fold(
     system: Any,
-    params: tuple[str, str],
+    names: tuple[str, str],
     start: SpecialPoint | ArrayLike,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     settings: ContinuationSettings | None = None,
-    base_params: ParamsLike = None,
+    params: ParamsLike = None,
     *,
     region: Mapping[str, tuple[float, float]] | None = None,
 ) -> Curve:
@@ -281,16 +282,18 @@ def continue_fold(
     Parameters
     ----------
     system : System or Model
-    params : (str, str)
-        The two parameters; the curve is a set of (p1, p2) pairs.
+    names : (str, str)
+        The names of the two parameters; the curve is a set of (p1, p2) pairs.
+        (``params=`` with names is the deprecated spelling.)
     start : SpecialPoint or (n,) array
         A fold (e.g. from :func:`~dynsys.bifurcation.continuation.continue_equilibria`) whose
-        ``params`` give its parameter values, or a state near a fold at ``base_params``.
+        ``params`` give its parameter values, or a state near a fold at ``params``.
     bounds : mapping name -> (low, high), optional
         Stop where a parameter reaches its bound (default: unbounded).
     settings : ContinuationSettings, optional
-    base_params : mapping or array, optional
-        Values of all parameters (the start's own values take precedence).
+    params : mapping or array, optional
+        Values of all parameters (the start's own values take precedence);
+        ``base_params=`` is its deprecated name.
     region : mapping, optional
         State box (default: the system's region; ``{}`` for none).
 
@@ -322,13 +325,13 @@ def continue_fold(
     (0.016666667, -1.0)
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _continue_fold(system, params, start, bounds, settings, base_params, region)
+        return _continue_fold(system, names, start, bounds, settings, params, region)
 
 
-def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any,
-                   settings: ContinuationSettings | None, base_params: ParamsLike,
+def _continue_fold(system: Any, names: tuple[str, str], start: Any, bounds: Any,
+                   settings: ContinuationSettings | None, params: ParamsLike,
                    region: Any) -> Curve:
-    system, ks, p_base, pb, settings = _setup(system, params, bounds, base_params, settings)
+    system, ks, p_base, pb, settings = _setup(system, names, bounds, params, settings)
     x0, p0 = _start_point(start, system, ks, p_base)
     n = system.n
     deriv = derivatives(system)
@@ -351,11 +354,11 @@ def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any
     def reset() -> None:
         bf.b, bf.c = b_start.copy(), c_start.copy()
 
-    xlo, xhi = _resolve_region(system, region)
+    xlo, xhi = region_bounds(system, region)
     widths = _widths(pb, xlo, xhi, x0, p0[list(ks)])
     settings = settings.resolved(math.sqrt(len(widths)), 1 / 250)
     boundary = _make_boundary(bf.fj, n, ks, pb, xlo, xhi, tuple(system.state_names),
-                              tuple(params))
+                              tuple(names))
     us, _, ds, its, start_idx, reasons, closed = _trace_both(
         bf.fj, u0, t0, settings, boundary, on_accept=bf.rebord, reset=reset, widths=widths)
 
@@ -378,8 +381,8 @@ def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any
         cusp[i] = float(w @ np.einsum("ijk,j,k->i", deriv.hxx(x, p), v, v))
         bt[i] = float(w @ v)
     ev = sorted_eigenvalues(jacs)
-    names = tuple(system.state_names)
-    pnames = tuple(params)
+    state_names = tuple(system.state_names)
+    pnames = tuple(names)
     specials: list[SpecialPoint] = []
 
     def make_test(kind: str, i: int) -> Any:
@@ -414,12 +417,12 @@ def _continue_fold(system: Any, params: tuple[str, str], start: Any, bounds: Any
             specials.append(SpecialPoint(
                 ptype, _full_params(system.param_names, p0,
                                     {pnames[0]: float(u[n]), pnames[1]: float(u[n + 1])}),
-                _state_dict(names, u[:n]), index=i, varied=pnames, **data))
+                _state_dict(state_names, u[:n]), index=i, varied=pnames, **data))
     specials.sort(key=lambda sp: sp.index)
     return Curve(
         kind="fold", model=system.name, param_names=(pnames[0], pnames[1]),
         params={nm: float(v) for nm, v in zip(system.param_names, p0, strict=True)},
-        state_names=names, values=us[:, n:n + 2], states=us[:, :n], eigenvalues=ev,
+        state_names=state_names, values=us[:, n:n + 2], states=us[:, :n], eigenvalues=ev,
         tests={"cusp": cusp, "bogdanov_takens": bt}, step_sizes=ds, newton_iterations=its,
         special_points=tuple(specials), start_index=start_idx, stop_reasons=reasons,
         closed=closed)
@@ -474,13 +477,14 @@ class _HopfSystem:
             self.ell = ell / norm
 
 
+@checks.params_were_names
 def continue_hopf(
     system: Any,
-    params: tuple[str, str],
+    names: tuple[str, str],
     start: SpecialPoint | ArrayLike,
     bounds: Mapping[str, tuple[float, float]] | None = None,
     settings: ContinuationSettings | None = None,
-    base_params: ParamsLike = None,
+    params: ParamsLike = None,
     *,
     region: Mapping[str, tuple[float, float]] | None = None,
 ) -> Curve:
@@ -492,7 +496,7 @@ def continue_hopf(
 
     Parameters
     ----------
-    system, params, start, bounds, settings, base_params, region
+    system, names, start, bounds, settings, params, region
         As for :func:`continue_fold`; ``start`` is a Hopf point.
 
     Returns
@@ -515,8 +519,7 @@ def continue_hopf(
     True
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        system, ks, p_base, pb, settings = _setup(system, params, bounds, base_params,
-                                                  settings)
+        system, ks, p_base, pb, settings = _setup(system, names, bounds, params, settings)
         x0, p0 = _start_point(start, system, ks, p_base)
         n = system.n
         if n < 2:
@@ -547,18 +550,18 @@ def continue_hopf(
         def reset() -> None:
             hs.ell = ell_start.copy()
 
-        xlo, xhi = _resolve_region(system, region)
+        xlo, xhi = region_bounds(system, region)
         widths = _widths(pb, xlo, xhi, x0, p0[list(ks)])
         settings = settings.resolved(math.sqrt(len(widths)), 1 / 250)
         boundary = _make_boundary(hs.fj, n, ks, pb, xlo, xhi, tuple(system.state_names),
-                                  tuple(params))
+                                  tuple(names))
         us, _, ds, its, start_idx, reasons, closed = _trace_both(
             hs.fj, u0, t0, settings, boundary, on_accept=hs.reorient, reset=reset,
             widths=widths)
         kappa = us[:, 2 * n + 2]
         jacs = np.stack([deriv.fx(u[:n], hs.params(u)) for u in us])
-        names = tuple(system.state_names)
-        pnames = tuple(params)
+        state_names = tuple(system.state_names)
+        pnames = tuple(names)
         specials = []
         for i in _sign_changes(kappa):
             data: dict[str, Any] = {}
@@ -572,11 +575,11 @@ def continue_hopf(
                 PointType.BOGDANOV_TAKENS,
                 _full_params(system.param_names, p0,
                              {pnames[0]: float(u[n]), pnames[1]: float(u[n + 1])}),
-                _state_dict(names, u[:n]), index=i, varied=pnames, **data))
+                _state_dict(state_names, u[:n]), index=i, varied=pnames, **data))
         return Curve(
             kind="hopf", model=system.name, param_names=(pnames[0], pnames[1]),
             params={nm: float(v) for nm, v in zip(system.param_names, p0, strict=True)},
-            state_names=names, values=us[:, n:n + 2], states=us[:, :n],
+            state_names=state_names, values=us[:, n:n + 2], states=us[:, :n],
             eigenvalues=sorted_eigenvalues(jacs),
             tests={"kappa": kappa, "omega": np.sqrt(np.maximum(kappa, 0.0))},
             step_sizes=ds, newton_iterations=its, special_points=tuple(specials),

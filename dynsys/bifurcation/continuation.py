@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
@@ -55,16 +56,15 @@ from dynsys.analysis.stability import (
 from dynsys.bifurcation._arclength import (
     FJ,
     ContinuationSettings,
-    _check_bounds,
     _make_boundary,
     _param_index,
-    _resolve_region,
     _tangent,
     _trace_both,
     _widths,
 )
 from dynsys.bifurcation.locate import locate_special_points, reindex_points
 from dynsys.bifurcation.points import PointType, SpecialPoint
+from dynsys.core.region import region_bounds
 from dynsys.core.system import compile, require_autonomous, resolve_params
 from dynsys.errors import ConvergenceError, ModelError
 
@@ -385,7 +385,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
     if not isinstance(settings, ContinuationSettings):
         raise ModelError("settings must be a ContinuationSettings")
     k = _param_index(system, param)
-    lo, hi = _check_bounds(bounds)
+    lo, hi = checks.interval(bounds, "bounds")
     p_base = np.array(resolve_params(system, params), dtype=np.float64)
     if p_base.ndim != 1:
         raise ModelError("params must describe a single parameter vector")
@@ -416,7 +416,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
     t0 = _tangent(d0, None)
     if t0[n] < 0 or (t0[n] == 0 and t0[0] < 0):
         t0 = -t0
-    xlo, xhi = _resolve_region(system, region)
+    xlo, xhi = region_bounds(system, region)
     widths = _widths([(lo, hi)], xlo, xhi, x0, [alpha0])
     settings = settings.resolved(math.sqrt(len(widths)), 0.02)
     boundary = _make_boundary(fj, n, (k,), [(lo, hi)], xlo, xhi, tuple(system.state_names),

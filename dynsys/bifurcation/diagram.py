@@ -16,16 +16,18 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
+from dynsys._random import RecordedSeed, fixed_seed
 from dynsys._types import FloatArray, ParamsLike, RngLike
 from dynsys.analysis.continua import Continuum
 from dynsys.analysis.equilibria import find_equilibria
-from dynsys.bifurcation._arclength import _check_bounds, _param_index
+from dynsys.bifurcation._arclength import _param_index
 from dynsys.bifurcation.continuation import Branch, ContinuationSettings, continue_equilibria
 from dynsys.bifurcation.points import SpecialPoint, failure_reason
 from dynsys.core.system import compile, require_autonomous, resolve_params
-from dynsys.errors import ConvergenceError, ModelError
+from dynsys.errors import ConvergenceError
 
 __all__ = [
     "BifurcationDiagram",
@@ -85,6 +87,9 @@ class BifurcationDiagram:
         Continua of equilibria (sets that are not isolated points) met at a sample
         value, with that value. No branch is started from their points: a branch of a
         continuum is not a curve in (parameter, state).
+    seed : int, dict or None
+        The seed of the equilibrium searches, which replays the diagram (None when a
+        Generator was passed).
     """
 
     model: str
@@ -95,6 +100,7 @@ class BifurcationDiagram:
     samples: FloatArray
     skipped: tuple[SkippedStart, ...] = ()
     continua: tuple[tuple[float, Continuum], ...] = ()
+    seed: RecordedSeed = None
 
     @property
     def special_points(self) -> tuple[SpecialPoint, ...]:
@@ -131,6 +137,7 @@ class BifurcationDiagram:
             "special_points": [sp.to_dict() for sp in self.special_points],
             "skipped": [sk.to_dict() for sk in self.skipped],
             "continua": [{"value": float(v), **c.to_dict()} for v, c in self.continua],
+            "seed": self.seed,
         })
 
     def __str__(self) -> str:
@@ -242,8 +249,9 @@ def bifurcation_diagram(
         Number of equally spaced parameter values (including both ends) at which all
         equilibria are searched.
     settings : ContinuationSettings, optional
-    rng : Generator or int, default 0
-        Seed of the equilibrium search (deterministic by default).
+    rng : Generator, SeedSequence, int or None, default 0
+        Seed of the equilibrium searches (deterministic by default; every search uses
+        the same seed, and ``None`` draws one, recorded in ``seed``).
 
     Returns
     -------
@@ -267,10 +275,10 @@ def bifurcation_diagram(
     system = compile(system)
     require_autonomous(system, "bifurcation diagram")
     k = _param_index(system, param)
-    lo, hi = _check_bounds(bounds)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-        raise ModelError(f"n_samples must be a positive integer, got {n_samples!r}")
+    lo, hi = checks.interval(bounds, "bounds")
+    checks.count(n_samples, "n_samples")
     p_base = np.array(resolve_params(system, params), dtype=np.float64)
+    rng, seed = fixed_seed(rng)
     samples = np.linspace(lo, hi, n_samples) if n_samples > 1 else np.array([(lo + hi) / 2])
     branches: list[Branch] = []
     skipped: list[SkippedStart] = []
@@ -299,4 +307,4 @@ def bifurcation_diagram(
         model=system.name, param=param, bounds=(lo, hi),
         params={nm: float(v) for nm, v in zip(names, p_base, strict=True) if nm != param},
         branches=tuple(branches), samples=samples, skipped=tuple(skipped),
-        continua=tuple(continua))
+        continua=tuple(continua), seed=seed)

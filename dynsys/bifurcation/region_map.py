@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.bifurcation._arclength import _param_index
@@ -130,13 +131,14 @@ def _count_1d(system: Any, ps: FloatArray, lo: float, hi: float, resolution: int
     return zero[:, 0].astype(int) + np.sum(change | ends_zero, axis=1)
 
 
+@checks.params_were_names
 def region_map(
     system: Any,
-    params: tuple[str, str],
+    names: tuple[str, str],
     values1: ArrayLike,
     values2: ArrayLike,
     *,
-    base_params: ParamsLike = None,
+    params: ParamsLike = None,
     region: Mapping[str, tuple[float, float]] | None = None,
     resolution: int = 1001,
     chunk: int = 8,
@@ -149,12 +151,13 @@ def region_map(
     Parameters
     ----------
     system : System or Model
-    params : (str, str)
-        The two parameters.
+    names : (str, str)
+        The names of the two parameters (``params=`` with names is the deprecated
+        spelling).
     values1, values2 : 1-D arrays
         Grid values of each.
-    base_params : mapping or array, optional
-        The other parameters.
+    params : mapping or array, optional
+        Values of the other parameters (``base_params=`` is its deprecated name).
     region : mapping state -> (low, high), optional
         The state box where equilibria are counted (default: the system's region;
         required for a one-state system without one).
@@ -181,9 +184,9 @@ def region_map(
     system = compile(system)
     require_autonomous(system, "region map")
     try:
-        p1, p2 = params
+        p1, p2 = names
     except (TypeError, ValueError):
-        raise ModelError(f"params must name two parameters, got {params!r}") from None
+        raise ModelError(f"names must name two parameters, got {names!r}") from None
     k1, k2 = _param_index(system, p1), _param_index(system, p2)
     if k1 == k2:
         raise ModelError(f"the two parameters must differ, got {p1!r} twice")
@@ -192,7 +195,7 @@ def region_map(
     for nm, v in ((p1, v1), (p2, v2)):
         if v.ndim != 1 or len(v) == 0 or not np.all(np.isfinite(v)):
             raise ModelError(f"values of {nm} must be a non-empty 1-D list of finite numbers")
-    p_base = np.array(resolve_params(system, base_params), dtype=np.float64)
+    p_base = np.array(resolve_params(system, params), dtype=np.float64)
     others = {nm: float(v) for nm, v in zip(system.param_names, p_base, strict=True)
               if nm not in (p1, p2)}
     counts = np.zeros((len(v1), len(v2)), dtype=int)

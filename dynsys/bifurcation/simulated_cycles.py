@@ -9,13 +9,13 @@ not continued: their accuracy is that of the integrator and the time window.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.analysis.simulate import Adaptive, adaptive_run, as_method, simulate
@@ -195,8 +195,7 @@ def simulated_cycles(
     p_base = np.array(resolve_params(system, params), dtype=np.float64)
     ps = np.tile(p_base, (len(vals), 1))
     ps[:, k] = vals
-    if not (math.isfinite(dt) and dt > 0):
-        raise ModelError(f"dt must be a positive number, got {dt!r}")
+    dt = checks.positive(dt, "dt")
     steps = round((transient + window) / dt)
     meth = as_method(method)
     if isinstance(meth, Adaptive):

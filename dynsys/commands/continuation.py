@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
-
 from dynsys.commands._common import (
     add_format,
     add_model,
@@ -75,7 +73,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="largest arclength step (default: automatic)")
     add_format(p, ("text", "json", "latex"))
     p.add_argument("--plot", metavar="FILE", help="write the diagram (png, pdf, svg)")
+    p.add_argument("--unit", default=None,
+                   help="unit of the states in the figure (default: the plots' rate unit, "
+                        "spikes/s; '' for none)")
     p.set_defaults(func=run)
+
+
+def _unit(args: argparse.Namespace) -> str | None:
+    """The state unit of the figure: ``--unit``, default spikes/s, '' for none."""
+    # lazy: the plots load when a figure is asked for, not for --help (start-up time)
+    from dynsys.plots._style import RATE_UNIT
+
+    return (RATE_UNIT if args.unit is None else args.unit) or None
 
 
 def _default_range(value: float) -> tuple[float, float]:
@@ -94,7 +103,7 @@ def _settings(args: argparse.Namespace) -> Any:
     return ContinuationSettings(ds_max=args.ds_max, ds0=min(args.ds_max / 10, 0.05))
 
 
-def _parse_start(text: str, names: tuple[str, ...]) -> np.ndarray:
+def _parse_start(text: str, names: tuple[str, ...]) -> list[float]:
     values = {}
     for part in filter(None, (s.strip() for s in text.split(","))):
         name, sep, value = part.partition("=")
@@ -105,7 +114,7 @@ def _parse_start(text: str, names: tuple[str, ...]) -> np.ndarray:
     missing = [n for n in names if n not in values]
     if missing:
         raise ModelError(f"--start misses {', '.join(missing)}")
-    return np.array([values[n] for n in names])
+    return [values[n] for n in names]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -136,7 +145,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: Any,
                    lo: float, hi: float) -> int:
-    # lazy: the library loads when the command runs, not for --help (start-up time)
+    # lazy: numpy and the library load when the command runs, not for --help (start-up time)
+    import numpy as np
+
     from dynsys.analysis.stability import unstable_mask
     from dynsys.bifurcation.continuation import continue_equilibria
     from dynsys.bifurcation.diagram import BifurcationDiagram, bifurcation_diagram
@@ -176,9 +187,9 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         from dynsys.plots.bifurcation import plot_bifurcation_diagram, plot_equilibrium_count
 
         if cycles is None and system.n >= 1:
-            fig = plot_equilibrium_count(diagram)
+            fig = plot_equilibrium_count(diagram, unit=_unit(args))
         else:
-            fig = plot_bifurcation_diagram(diagram, cycles=cycles)
+            fig = plot_bifurcation_diagram(diagram, cycles=cycles, unit=_unit(args))
         save_plot(args, fig)
     if args.format == "json":
         out = diagram.to_dict()
@@ -203,23 +214,9 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
     return 0
 
 
-def _on_curve(curve: Any, sp: Any, names: tuple[str, str]) -> bool:
-    u = np.array([*sp.state.values(), sp.params[names[0]], sp.params[names[1]]])
-    pts = np.column_stack([curve.states, curve.values])
-    for i in range(len(pts) - 1):
-        a, b = pts[i], pts[i + 1]
-        seg = b - a
-        s2 = float(seg @ seg)
-        tau = 0.0 if s2 == 0 else min(1.0, max(0.0, float((u - a) @ seg) / s2))
-        if np.linalg.norm(a + tau * seg - u) <= 0.1 * np.sqrt(s2) + 1e-9:
-            return True
-    return False
-
-
 def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: Any) -> int:
     # lazy: the library loads when the command runs, not for --help (start-up time)
-    from dynsys.bifurcation.codim2 import continue_fold, continue_hopf
-    from dynsys.bifurcation.diagram import bifurcation_diagram
+    from dynsys.bifurcation.two_parameter import two_parameter_diagram
 
     if args.param:
         raise ModelError("--fold/--hopf take --params P1,P2, not --param")
@@ -240,61 +237,34 @@ def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
     defaults = dict(zip(system.param_names, system.default_params.tolist(), strict=True))
     defaults.update(params)
     bounds = {nm: ranges.get(nm, _default_range(defaults[nm])) for nm in names}
-    p1, p2 = names
+    p1 = names[0]
     if not bounds[p1][0] <= defaults[p1] <= bounds[p1][1]:
         raise ModelError(f"{p1} = {defaults[p1]:g} is outside --range {p1}="
                          f"{bounds[p1][0]:g}:{bounds[p1][1]:g}; set it with --set {p1}=...")
-    settings = _settings(args)
-    diagram = bifurcation_diagram(system, p2, bounds[p2], params=defaults, region=region,
-                                  n_samples=args.samples, settings=settings)
-    curves: list[Any] = []
-    kinds = (["fold"] if args.fold else []) + (["hopf"] if args.hopf else [])
-    for kind in kinds:
-        for sp in diagram.points(kind):
-            if any(c.kind == kind and _on_curve(c, sp, names) for c in curves):
-                continue
-            fn = continue_fold if kind == "fold" else continue_hopf
-            curves.append(fn(system, names, sp, bounds, settings, defaults, region=region))
-    rmap = None
+    grid = None
     if args.map:
-        # lazy: the library loads when the command runs, not for --help (start-up time)
-        from dynsys.bifurcation.region_map import region_map
-
         try:
-            n1, n2 = (int(v) for v in args.map.split(","))
+            grid = tuple(int(v) for v in args.map.split(","))
+            n1, n2 = grid
         except ValueError:
             raise ModelError(f"--map expects N1,N2 (grid sizes), got {args.map!r}") from None
         if n1 < 1 or n2 < 1:
             raise ModelError(f"--map sizes must be positive, got {args.map!r}")
-        rmap = region_map(system, names, np.linspace(*bounds[p1], n1),
-                          np.linspace(*bounds[p2], n2), base_params=defaults, region=region)
+    kinds = (["fold"] if args.fold else []) + (["hopf"] if args.hopf else [])
+    result = two_parameter_diagram(system, names, bounds, defaults, kinds=kinds, region=region,
+                                   n_samples=args.samples, settings=_settings(args), grid=grid)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
         from dynsys.plots.bifurcation import plot_region_map, plot_two_parameter
 
+        rmap, curves = result.region_map, result.curves
         fig = (plot_region_map(rmap, [c for c in curves if c.kind == "fold"])
-               if rmap is not None else plot_two_parameter(curves))
+               if rmap is not None else plot_two_parameter(list(curves)))
         save_plot(args, fig)
-    specials = [sp for c in curves for sp in c.special_points]
     if args.format == "json":
-        out = {
-            "model": system.name, "params_continued": list(names),
-            "range": {nm: list(bounds[nm]) for nm in names},
-            "param": p2, "branches": [br.to_dict() for br in diagram.branches],
-            "curves": [c.to_dict() for c in curves],
-            "special_points": [sp.to_dict() for sp in [*diagram.special_points, *specials]],
-        }
-        if rmap is not None:
-            out["region_map"] = rmap.to_dict()
-        emit_json(args, out)
+        emit_json(args, result.to_dict())
     elif args.format == "latex":
-        emit(args, special_points_table([*diagram.special_points, *specials]))
+        emit(args, special_points_table(result.special_points))
     else:
-        head = (f"Two-parameter continuation of {system.name} in ({p1}, {p2}); branches traced "
-                f"in {p2} at {p1} = {defaults[p1]:g}")
-        parts = [head, str(diagram), *(str(c) for c in curves)]
-        if not curves:
-            parts.append(f"no {' or '.join(kinds)} point on the branches in {p2} in "
-                         f"[{bounds[p2][0]:g}, {bounds[p2][1]:g}]")
-        emit(args, "\n".join(parts))
+        emit(args, str(result))
     return 0

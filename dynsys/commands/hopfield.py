@@ -37,6 +37,15 @@ def _units(text: str) -> int:
     return value
 
 
+def _trial_units(text: str) -> int:
+    """argparse ``type`` of a sweep's ``--n``: 2 to ``_MAX_UNITS`` units (the library's
+    ``n >= 2``, refused here under the flag's name)."""
+    value = _units(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected at least 2 units, got {text!r}")
+    return value
+
+
 def _add_protocol(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("protocol (defaults: the report's)")
     g.add_argument("--rule", choices=_RULES, default="euler", help="update rule (euler)")
@@ -100,7 +109,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_recall)
 
     p = hsub.add_parser("capacity", help="recall probability vs number of stored patterns")
-    p.add_argument("--n", type=_units, default=64, help="units (64)")
+    p.add_argument("--n", type=_trial_units, default=64, help="units (64)")
     p.add_argument("--max-patterns", dest="max_patterns", type=_positive_int, default=16)
     p.add_argument("--trials", type=_positive_int, default=1000)
     p.add_argument("--flip", default="0.3", help="fraction of bits flipped (0.3)")
@@ -124,7 +133,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_scaling)
 
     p = hsub.add_parser("error-correction", help="recall probability vs fraction of flipped bits")
-    p.add_argument("--n", type=_units, default=64, help="units (64)")
+    p.add_argument("--n", type=_trial_units, default=64, help="units (64)")
     p.add_argument("--patterns", dest="n_patterns", type=_positive_int, default=2,
                    help="random patterns stored (2)")
     p.add_argument("--flips", default=None, help="flip fractions (default 0,0.05,...,0.5)")
@@ -213,7 +222,7 @@ def run_capacity(args: argparse.Namespace) -> int:
     proto = _protocol(args)
     with executor_from(args.workers, args.scheduler) as ex:
         curve = capacity_curve(args.n, args.max_patterns, trials=args.trials, flip=flip,
-                               protocol=proto, seed=args.seed, executor=ex, progress=True)
+                               protocol=proto, rng=args.seed, executor=ex, progress=True)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
         from dynsys.plots.hopfield import plot_capacity
@@ -267,7 +276,7 @@ def run_scaling(args: argparse.Namespace) -> int:
     with executor_from(args.workers, args.scheduler) as ex:
         res = scaling_curves(sizes, alphas, trials=args.trials,
                              flip=parse_float(args.flip, "--flip"), protocol=_protocol(args),
-                             seed=args.seed, executor=ex, progress=True)
+                             rng=args.seed, executor=ex, progress=True)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
         from dynsys.plots.hopfield import plot_scaling
@@ -312,7 +321,7 @@ def run_error_correction(args: argparse.Namespace) -> int:
         flips = [parse_float(f, "--flips") for f in args.flips.split(",") if f.strip()]
     with executor_from(args.workers, args.scheduler) as ex:
         curve = error_correction_curve(args.n, args.n_patterns, flips, trials=args.trials,
-                                       protocol=_protocol(args), seed=args.seed, executor=ex,
+                                       protocol=_protocol(args), rng=args.seed, executor=ex,
                                        progress=True)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)

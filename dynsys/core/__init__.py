@@ -32,7 +32,9 @@ from dynsys.core.odefile import (
 from dynsys.core.region import (
     DEFAULT_HALF_WIDTH as DEFAULT_HALF_WIDTH,
     DefaultRegionWarning as DefaultRegionWarning,
+    check_region as check_region,
     infer_region as infer_region,
+    region_bounds as region_bounds,
     resolve_region as resolve_region,
 )
 from dynsys.core.symbols import (
@@ -64,6 +66,7 @@ __all__ = [
     "Model",
     "OdeSpec",
     "System",
+    "check_region",
     "compile",
     "derivatives",
     "format_ode",
@@ -75,6 +78,7 @@ __all__ = [
     "model_names",
     "numeric_function",
     "read_ode",
+    "region_bounds",
     "require_autonomous",
     "resolve_params",
     "resolve_region",

@@ -10,6 +10,7 @@ import difflib
 import importlib.util
 import os
 import stat
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -53,18 +54,23 @@ def import_python_file(path: Path, what: str = "model file") -> ModuleType:
     """Import a ``.py`` file (a model or report recipe: trusted Python) as a module.
 
     Any exception raised while importing becomes a ModelError naming ``what`` and
-    the file, so that the CLI reports it on one line.
+    the file, so that the CLI reports it on one line. The module is registered in
+    ``sys.modules`` while (and after) it runs, as a normal import would, so that a
+    file can define dataclasses (which look their module up there).
     """
     prefix = "dynsys_" + "_".join(what.split())
     spec = importlib.util.spec_from_file_location(f"{prefix}_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ModelError(f"cannot import {what} {path}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     try:
         spec.loader.exec_module(module)
     except ModelError:
+        sys.modules.pop(spec.name, None)
         raise
     except Exception as exc:  # a user's .py failed to import: report, do not crash
+        sys.modules.pop(spec.name, None)
         msg = f"{what} {path} failed to import: {type(exc).__name__}: {exc}"
         raise ModelError(msg) from exc
     return module

@@ -20,9 +20,18 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+import dynsys._checks as checks
+from dynsys._types import FloatArray
 from dynsys.errors import ModelError
 
-__all__ = ["DEFAULT_HALF_WIDTH", "DefaultRegionWarning", "infer_region", "resolve_region"]
+__all__ = [
+    "DEFAULT_HALF_WIDTH",
+    "DefaultRegionWarning",
+    "check_region",
+    "infer_region",
+    "region_bounds",
+    "resolve_region",
+]
 
 #: Half-width of the default box searched when a model has no region (XPPAUT's own
 #: default plot window is [-2, 2]; equilibria of ordinary models lie further out).
@@ -165,6 +174,59 @@ def infer_region(model: Any, params: Mapping[str, float]) -> dict[str, tuple[flo
     return out
 
 
+def check_region(system: Any, region: Mapping[str, Any] | None, *, finite: bool = True
+                 ) -> dict[str, tuple[float, float]]:
+    """Validate a region (state name -> (low, high)) against ``system``'s states.
+
+    ``finite=False`` allows infinite ends (a continuation stays inside ``(0, inf)``).
+
+    Raises
+    ------
+    ModelError
+        For a name that is not a state, or a bad interval.
+
+    Examples
+    --------
+    >>> from dynsys.core.loading import load_model
+    >>> check_region(load_model("self_excitation"), {"r": (0, 120)})
+    {'r': (0.0, 120.0)}
+    """
+    names = tuple(system.state_names)
+    given: dict[str, tuple[float, float]] = {}
+    for key, bounds in (region or {}).items():
+        if key not in names:
+            raise ModelError(
+                f"region names {key!r}, which is not a state of {system.name} "
+                f"(states: {', '.join(names)})"
+            )
+        given[key] = checks.interval(bounds, f"region of {key!r}", finite=finite)
+    return given
+
+
+def region_bounds(system: Any, region: Mapping[str, Any] | None = None
+                  ) -> tuple[FloatArray, FloatArray]:
+    """Lower and upper state bounds ``(n,)`` from ``region`` (default: the declared one).
+
+    States the region does not name are unbounded (``-inf``, ``inf``); nothing is
+    inferred. This is what a continuation stays inside.
+
+    Examples
+    --------
+    >>> from dynsys.core.loading import load_model
+    >>> lo, hi = region_bounds(load_model("self_excitation"), {"r": (0, 120)})
+    >>> lo.tolist(), hi.tolist()
+    ([0.0], [120.0])
+    """
+    names = tuple(system.state_names)
+    lo = np.full(len(names), -np.inf)
+    hi = np.full(len(names), np.inf)
+    reg = getattr(system, "region", None) if region is None else region
+    for key, (a, b) in check_region(system, reg, finite=False).items():
+        i = names.index(key)
+        lo[i], hi[i] = a, b
+    return lo, hi
+
+
 def resolve_region(
     system: Any, params: Mapping[str, float], region: Mapping[str, Any] | None = None
 ) -> dict[str, tuple[float, float]]:
@@ -177,20 +239,7 @@ def resolve_region(
         (the message asks for ``--region``).
     """
     names = tuple(system.state_names)
-    given: dict[str, tuple[float, float]] = {}
-    for key, bounds in (region or {}).items():
-        if key not in names:
-            raise ModelError(
-                f"region names {key!r}, which is not a state of {system.name} "
-                f"(states: {', '.join(names)})"
-            )
-        try:
-            lo, hi = (float(v) for v in bounds)
-        except (TypeError, ValueError):
-            raise ModelError(f"region of {key!r} must be a pair (low, high)") from None
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise ModelError(f"region of {key!r} must be finite with low < high, got {bounds}")
-        given[key] = (lo, hi)
+    given = check_region(system, region)
     declared = dict(getattr(system, "region", None) or {})
     missing = [n for n in names if n not in given and n not in declared]
     inferred: dict[str, tuple[float, float]] = {}

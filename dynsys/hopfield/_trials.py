@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._types import FloatArray
-from dynsys.errors import ModelError
 from dynsys.hopfield.network import Activation, UpdateRule
 from dynsys.hopfield.patterns import flip_count
 from dynsys.hopfield.recall import RecallProtocol
@@ -220,10 +220,9 @@ def recall_trials(
     20
     """
     proto = protocol or RecallProtocol()
-    if n < 1 or n_patterns < 1 or trials < 0:
-        raise ModelError(
-            f"need n >= 1, patterns >= 1, trials >= 0 (got {n}, {n_patterns}, {trials})"
-        )
+    checks.count(n, "n")
+    checks.count(n_patterns, "n_patterns")
+    checks.count(trials, "trials", minimum=0)
     gen = np.random.default_rng(rng)
     k = flip_count(n, flip)
     counts = {"trials": int(trials), "exact": 0, "overlap": 0, "fixed": 0}

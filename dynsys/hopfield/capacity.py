@@ -48,7 +48,9 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
+from dynsys._random import RecordedSeed, root_seed
 from dynsys._types import FloatArray
 from dynsys.errors import ModelError
 from dynsys.hopfield._trials import recall_trials, trial_cost
@@ -181,7 +183,7 @@ class CapacityCurve:
     n: int
     flip: float
     trials: int
-    seed: int
+    seed: RecordedSeed
     protocol: RecallProtocol
     points: tuple[CapacityPoint, ...]
     chunk_trials: int = CHUNK_TRIALS
@@ -228,7 +230,8 @@ class CapacityCurve:
 
 
 def _tasks(n: int, ps: Sequence[int], flip: float, trials: int, proto: RecallProtocol,
-           seed: int, chunk: int, key: tuple[int, ...] = ()) -> Iterator[tuple[Any, ...]]:
+           seed: int | np.random.SeedSequence, chunk: int, key: tuple[int, ...] = ()
+           ) -> Iterator[tuple[Any, ...]]:
     """The tasks of one curve, generated one by one (there may be millions)."""
     # largest P first: the costliest tasks start early, which balances workers (a task's
     # seed depends only on its key, so the order never changes the numbers)
@@ -281,30 +284,31 @@ def _check_work(what: str, trials: int, points: Sequence[tuple[int, int]],
 
 
 def _check(n: int, trials: int, flip: float) -> None:
-    if int(n) != n or n < 2:
-        raise ModelError(f"--n must be an integer >= 2, got {n}")
-    if int(trials) != trials or trials < 1:
-        raise ModelError(f"--trials must be a positive integer, got {trials}")
-    flip_count(int(n), flip)
+    checks.count(n, "n", minimum=2)
+    checks.count(trials, "trials")
+    flip_count(int(n), checks.probability(flip, "flip"))
 
 
+@checks.renamed_keyword("seed", "rng")
 def capacity_curve(
     n: int = 64, max_patterns: int = 16, *, trials: int = 1000, flip: float = 0.3,
-    protocol: RecallProtocol | None = None, seed: int = 0,
+    protocol: RecallProtocol | None = None, rng: int | np.random.SeedSequence | None = 0,
     patterns: Sequence[int] | None = None, executor: Executor | None = None,
     progress: bool = False, chunk_trials: int = CHUNK_TRIALS,
 ) -> CapacityCurve:
     """Recall probability against P = 1 .. ``max_patterns`` (or the given ``patterns``).
 
     ``capacity_curve(n=64, max_patterns=16, *, trials=1000, flip=0.3, protocol=None,
-    seed=0, patterns=None, executor=None, progress=False) -> CapacityCurve``
+    rng=0, patterns=None, executor=None, progress=False) -> CapacityCurve``
 
     Each P runs ``trials`` independent trials (see the module docstring), cut into
-    tasks of ``chunk_trials`` trials with seeds ``task_seed(seed, P, chunk)``.
+    tasks of ``chunk_trials`` trials with seeds ``task_seed(rng, P, chunk)``. ``rng`` is
+    an int seed or a SeedSequence (``None`` draws a fresh seed); the curve records it in
+    ``seed``. ``seed=`` is the deprecated name of ``rng=``.
 
     Examples
     --------
-    >>> c = capacity_curve(64, 3, trials=20, flip=0.1, seed=1)
+    >>> c = capacity_curve(64, 3, trials=20, flip=0.1, rng=1)
     >>> [p.patterns for p in c.points], c.points[0].recall
     ([1, 2, 3], 1.0)
     """
@@ -314,15 +318,16 @@ def capacity_curve(
     if not ps or min(ps) < 1:
         raise ModelError(f"numbers of patterns must be >= 1, got {ps or max_patterns}")
     chunk = _chunk(chunk_trials)
+    root, seed = root_seed(rng)
     _check_work("capacity_curve", int(trials), [(int(n), p) for p in ps], proto, chunk)
-    tasks = _tasks(int(n), ps, flip, int(trials), proto, seed, chunk)
+    tasks = _tasks(int(n), ps, flip, int(trials), proto, root, chunk)
     per_p = _n_tasks(int(trials), chunk)
     keys = (p for p in sorted(ps, reverse=True) for _ in range(per_p))  # as _tasks orders them
     results = iter_tasks(recall_trials, tasks, executor, progress=progress,
                          total=len(ps) * per_p, desc=f"capacity N={n}")
     counts = _tally(keys, results)
     points = [_point(p, [counts[p]]) for p in ps]
-    return CapacityCurve(int(n), float(flip), int(trials), int(seed), proto, tuple(points),
+    return CapacityCurve(int(n), float(flip), int(trials), seed, proto, tuple(points),
                          int(chunk_trials))
 
 
@@ -348,25 +353,29 @@ class ScalingResult:
         })
 
 
+@checks.renamed_keyword("seed", "rng")
 def scaling_curves(
     sizes: Sequence[int] = (64, 128, 256, 512, 1024, 2048), alphas: Sequence[float] | None = None,
     *, trials: int = 100, flip: float = 0.1, protocol: RecallProtocol | None = None,
-    seed: int = 0, executor: Executor | None = None, progress: bool = False,
+    rng: int | np.random.SeedSequence | None = 0, executor: Executor | None = None,
+    progress: bool = False,
     chunk_trials: int = CHUNK_TRIALS,
 ) -> ScalingResult:
     """Capacity curves for several N at the same loads ``alpha = P/N``.
 
     ``P = max(1, round(alpha N))`` (duplicates dropped); default alphas 0.02 ... 0.26.
-    Tasks of all sizes go to the executor together, seeded ``task_seed(seed, N, P, chunk)``.
+    Tasks of all sizes go to the executor together, seeded ``task_seed(rng, N, P, chunk)``
+    (``rng`` as in :func:`capacity_curve`; ``seed=`` is its deprecated name).
 
     Examples
     --------
-    >>> res = scaling_curves([32, 64], [0.05], trials=10, seed=0)
+    >>> res = scaling_curves([32, 64], [0.05], trials=10, rng=0)
     >>> [(c.n, int(c.patterns[0])) for c in res.curves]
     [(32, 2), (64, 3)]
     """
     proto = protocol or RecallProtocol()
     alphas = list(alphas) if alphas is not None else [round(0.02 * k, 2) for k in range(1, 14)]
+    root, seed = root_seed(rng)
     plan: list[tuple[int, list[int]]] = []
     chunk = _chunk(chunk_trials)
     for n in sizes:
@@ -378,7 +387,7 @@ def scaling_curves(
 
     def tasks() -> Iterator[tuple[Any, ...]]:
         for n, ps in plan:
-            yield from _tasks(n, ps, flip, int(trials), proto, seed, chunk, (n,))
+            yield from _tasks(n, ps, flip, int(trials), proto, root, chunk, (n,))
 
     per_p = _n_tasks(int(trials), chunk)
     results = iter_tasks(recall_trials, tasks(), executor, progress=progress,
@@ -388,7 +397,7 @@ def scaling_curves(
     curves = []
     for n, ps in plan:
         points = [_point(p, [counts[(n, p)]]) for p in ps]
-        curves.append(CapacityCurve(n, float(flip), int(trials), int(seed), proto,
+        curves.append(CapacityCurve(n, float(flip), int(trials), seed, proto,
                                     tuple(points), int(chunk_trials)))
     return ScalingResult(tuple(curves))
 
@@ -400,7 +409,7 @@ class ErrorCorrectionCurve:
     n: int
     n_patterns: int
     trials: int
-    seed: int
+    seed: RecordedSeed
     protocol: RecallProtocol
     flips: tuple[float, ...]
     points: tuple[CapacityPoint, ...] = field(default=())
@@ -422,18 +431,21 @@ class ErrorCorrectionCurve:
                             "seed": self.seed, "protocol": self.protocol.to_dict(), "points": pts})
 
 
+@checks.renamed_keyword("seed", "rng")
 def error_correction_curve(
     n: int = 64, n_patterns: int = 2, flips: Sequence[float] | None = None, *,
-    trials: int = 200, protocol: RecallProtocol | None = None, seed: int = 0,
+    trials: int = 200, protocol: RecallProtocol | None = None,
+    rng: int | np.random.SeedSequence | None = 0,
     executor: Executor | None = None, progress: bool = False,
 ) -> ErrorCorrectionCurve:
     """Recall probability against the flip fraction (default 0, 0.05, ..., 0.5).
 
-    Seeds ``task_seed(seed, k, chunk)`` for the k-th flip fraction.
+    Seeds ``task_seed(rng, k, chunk)`` for the k-th flip fraction (``rng`` as in
+    :func:`capacity_curve`; ``seed=`` is its deprecated name).
 
     Examples
     --------
-    >>> ec = error_correction_curve(64, 2, [0.0, 0.5], trials=10, seed=0)
+    >>> ec = error_correction_curve(64, 2, [0.0, 0.5], trials=10, rng=0)
     >>> ec.recall.tolist()
     [1.0, 0.0]
     """
@@ -441,6 +453,7 @@ def error_correction_curve(
     flips = list(flips) if flips is not None else [round(0.05 * k, 2) for k in range(11)]
     for f in flips:
         _check(n, trials, f)
+    root, seed = root_seed(rng)
     _check_work("error_correction_curve", int(trials), [(int(n), int(n_patterns))] * len(flips),
                 proto, CHUNK_TRIALS)
 
@@ -448,12 +461,12 @@ def error_correction_curve(
         for k, f in enumerate(flips):
             for c, start in enumerate(range(0, trials, CHUNK_TRIALS)):
                 yield (int(n), int(n_patterns), float(f), min(CHUNK_TRIALS, trials - start),
-                       proto, task_seed(seed, k, c))
+                       proto, task_seed(root, k, c))
 
     per_flip = _n_tasks(int(trials), CHUNK_TRIALS)
     results = iter_tasks(recall_trials, tasks(), executor, progress=progress,
                          total=len(flips) * per_flip, desc="flips")
     counts = _tally((k for k in range(len(flips)) for _ in range(per_flip)), results)
     points = tuple(_point(int(n_patterns), [counts[k]]) for k in range(len(flips)))
-    return ErrorCorrectionCurve(int(n), int(n_patterns), int(trials), int(seed), proto,
+    return ErrorCorrectionCurve(int(n), int(n_patterns), int(trials), seed, proto,
                                 tuple(float(f) for f in flips), points)

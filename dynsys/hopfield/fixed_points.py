@@ -33,9 +33,11 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
-from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
+from dynsys._random import RecordedSeed, seeded
+from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike
 from dynsys.analysis.stability import Kind
 from dynsys.errors import ConvergenceError
 from dynsys.hopfield.energy import classic_energy, energy
@@ -72,6 +74,9 @@ class FixedPoint:
         Fraction of perturbed runs that came back (non-smooth points).
     eigenvalues : complex array or None
         Jacobian eigenvalues (smooth points only).
+    seed : int, dict or None
+        The seed that replays the perturbation runs (None when none were drawn or a
+        Generator was passed).
     """
 
     state: FloatArray
@@ -87,6 +92,7 @@ class FixedPoint:
     discrete_fixed: bool
     returned_fraction: float | None = None
     eigenvalues: ComplexArray | None = None
+    seed: RecordedSeed = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (the state as a list)."""
@@ -98,7 +104,7 @@ class FixedPoint:
             "discrete_fixed": self.discrete_fixed, "returned_fraction": self.returned_fraction,
             "eigenvalue_max_real": (None if self.eigenvalues is None
                                     else float(np.max(self.eigenvalues.real))),
-            "state": self.state.tolist(),
+            "state": self.state.tolist(), "seed": self.seed,
         })
 
     def __repr__(self) -> str:
@@ -125,6 +131,8 @@ class HopfieldFixedPoints:
     candidate_failures : int
         Tanh network: candidate states (:func:`candidate_states`) that are not fixed
         points and from which Newton did not converge either.
+    seed : int, dict or None
+        The seed that replays the random starts.
     """
 
     network: str
@@ -134,6 +142,7 @@ class HopfieldFixedPoints:
     unsettled_runs: int = 0
     polish_failures: int = 0
     candidate_failures: int = 0
+    seed: RecordedSeed = None
 
     def __len__(self) -> int:
         return len(self.points)
@@ -160,7 +169,8 @@ class HopfieldFixedPoints:
                             "starts": self.starts, "points": [p.to_dict() for p in self.points],
                             "unsettled_runs": self.unsettled_runs,
                             "polish_failures": self.polish_failures,
-                            "candidate_failures": self.candidate_failures})
+                            "candidate_failures": self.candidate_failures,
+                            "seed": self.seed})
 
     def __str__(self) -> str:
         head = (f"Fixed points of {self.network} ({self.activation}): {len(self.points)} "
@@ -242,6 +252,7 @@ def classify_state(
         kind=verdict.kind, stable=verdict.stable, method=verdict.method,
         discrete_fixed=bool(np.array_equal(np.sign(h), xs)),
         returned_fraction=verdict.returned_fraction, eigenvalues=verdict.eigenvalues,
+        seed=verdict.seed,
     )
 
 
@@ -286,8 +297,8 @@ def find_fixed_points(
     >>> sorted(p.label for p in res.stable)
     ['+x', '-x']
     """
-    gen = as_rng(rng)
-    x0 = gen.uniform(-1.0, 1.0, size=(int(starts), net.n))
+    gen, seed = seeded(rng)
+    x0 = gen.uniform(-1.0, 1.0, size=(checks.count(starts, "starts"), net.n))
     ends = euler_run(net, x0, t_end, 0.1, params=params)
     found: list[FloatArray] = []
     unsettled = polish_failures = candidate_failures = 0
@@ -321,4 +332,4 @@ def find_fixed_points(
     points.sort(key=lambda p: (not p.stable, p.energy))
     return HopfieldFixedPoints(net.name, net.activation.value, tuple(points), int(starts),
                                unsettled_runs=unsettled, polish_failures=polish_failures,
-                               candidate_failures=candidate_failures)
+                               candidate_failures=candidate_failures, seed=seed)

@@ -31,8 +31,10 @@ from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
 from dynsys._numerics.stepping import euler, step_count
+from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
 from dynsys.analysis.stability import Kind, classify, sorted_eigenvalues
 from dynsys.core.system import resolve_params
@@ -68,6 +70,9 @@ class StateVerdict:
         Fraction of perturbed runs that came back (non-smooth points).
     eigenvalues : complex array or None
         Jacobian eigenvalues (smooth points only).
+    seed : int, dict or None
+        The seed that replays the perturbations (non-smooth points drawn from an int,
+        SeedSequence or ``None`` ``rng``; None otherwise).
     """
 
     state: FloatArray
@@ -78,6 +83,7 @@ class StateVerdict:
     min_abs_field: float
     returned_fraction: float | None = None
     eigenvalues: ComplexArray | None = None
+    seed: RecordedSeed = None
 
 
 class Activation(enum.Enum):
@@ -186,14 +192,8 @@ class HopfieldNetwork:
         pats.setflags(write=False)
         object.__setattr__(self, "patterns", pats)
         object.__setattr__(self, "activation", Activation.parse(self.activation))
-        beta = float(self.beta)
-        if not (np.isfinite(beta) and beta > 0):
-            raise ModelError(f"beta must be a positive number, got {self.beta!r}")
-        object.__setattr__(self, "beta", beta)
-        sigma = float(self.sigma)
-        if not (np.isfinite(sigma) and sigma >= 0):
-            raise ModelError(f"sigma must be >= 0, got {self.sigma!r}")
-        object.__setattr__(self, "sigma", sigma)
+        object.__setattr__(self, "beta", checks.positive(self.beta, "beta"))
+        object.__setattr__(self, "sigma", checks.non_negative(self.sigma, "sigma"))
         p, n = pats.shape
         if self.shape is not None:
             shp = tuple(int(s) for s in self.shape)
@@ -482,13 +482,13 @@ class HopfieldNetwork:
             return StateVerdict(kind=Kind.STABLE, stable=True,
                                 method="discrete check (Jacobian -I)",
                                 eigenvalues=-np.ones(self.n, dtype=np.complex128), **common)
-        gen = as_rng(rng)
+        gen, seed = seeded(rng)
         starts = xs + radius * gen.uniform(-1.0, 1.0, size=(perturbations, self.n))
         ends = euler_run(self, starts, t_end, 0.1, params=params)
         back = np.max(np.abs(ends - xs), axis=1) <= radius / 10
         return StateVerdict(kind=Kind.NON_SMOOTH, stable=bool(np.all(back)),
                             method="discrete check + perturbation",
-                            returned_fraction=float(np.mean(back)), **common)
+                            returned_fraction=float(np.mean(back)), seed=seed, **common)
 
     def overlaps(self, x: ArrayLike) -> FloatArray:
         """Overlaps ``m_mu = p_mu . x / N`` with every stored pattern, ``(..., P)``."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._types import ArrayLike, FloatArray, RngLike, as_rng
 from dynsys.errors import ModelError
 
@@ -91,10 +92,10 @@ def random_patterns(count: int, n: int, rng: RngLike = None) -> FloatArray:
     >>> random_patterns(3, 10, rng=0).shape
     (3, 10)
     """
-    if int(count) != count or count < 0 or int(n) != n or n < 1:
-        raise ModelError(f"need count >= 0 and n >= 1 integers, got count={count}, n={n}")
+    count = checks.count(count, "count", minimum=0)
+    n = checks.count(n, "n")
     gen = as_rng(rng)
-    return np.where(gen.random((int(count), int(n))) < 0.5, -1.0, 1.0)
+    return np.where(gen.random((count, n)) < 0.5, -1.0, 1.0)
 
 
 def from_image(image: ArrayLike, threshold: float | None = None) -> FloatArray:
@@ -139,9 +140,7 @@ def as_patterns(patterns: ArrayLike) -> FloatArray:
 
 def flip_count(n: int, fraction: float) -> int:
     """Number of bits flipped for a fraction: ``round(fraction * n)`` (half to even)."""
-    if not 0.0 <= fraction <= 1.0:
-        raise ModelError(f"flip fraction must be in [0, 1], got {fraction}")
-    return round(fraction * n)
+    return round(checks.probability(fraction, "fraction") * n)
 
 
 def flip_bits(

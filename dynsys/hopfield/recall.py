@@ -10,14 +10,15 @@ reported side by side.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
-from dynsys._types import ArrayLike, FloatArray, RngLike, as_rng
+from dynsys._random import RecordedSeed, seeded
+from dynsys._types import ArrayLike, FloatArray, RngLike
 from dynsys.errors import ModelError
 from dynsys.hopfield.energy import energy
 from dynsys.hopfield.network import Activation, HopfieldNetwork, UpdateRule, euler_run
@@ -66,19 +67,14 @@ class RecallProtocol:
         object.__setattr__(self, "rule", UpdateRule.parse(self.rule))
         object.__setattr__(self, "activation", Activation.parse(self.activation))
         for name in ("beta", "dt", "t_end"):
-            value = float(getattr(self, name))
-            if not (math.isfinite(value) and value > 0):
-                raise ModelError(f"{name} must be a positive number, got {getattr(self, name)!r}")
-            object.__setattr__(self, name, value)
+            object.__setattr__(self, name, checks.positive(getattr(self, name), name))
         if self.t_end / self.dt > _MAX_STEPS:
             raise ModelError(f"t_end / dt = {self.t_end / self.dt:.4g} Euler steps is more than "
                              f"{_MAX_STEPS:.0e}; choose a larger dt or a shorter t_end")
-        if not (math.isfinite(self.sigma) and self.sigma >= 0):
-            raise ModelError(f"sigma must be >= 0, got {self.sigma!r}")
+        checks.non_negative(self.sigma, "sigma")
         if self.rule is not UpdateRule.EULER and self.activation is not Activation.SIGN:
             raise ModelError("discrete update rules use f = sign; use rule=euler for tanh")
-        if int(self.max_sweeps) < 1:
-            raise ModelError(f"max_sweeps must be >= 1, got {self.max_sweeps}")
+        checks.count(int(self.max_sweeps), "max_sweeps")
 
     @property
     def steps(self) -> int:
@@ -124,7 +120,7 @@ class RecallResult:
     target_index: int
     flipped_bits: int
     protocol: RecallProtocol
-    seed: int | None
+    seed: RecordedSeed
     t: FloatArray
     states: FloatArray
     overlaps: FloatArray
@@ -177,8 +173,9 @@ def recall(
         Start state instead of a corrupted target.
     protocol : RecallProtocol
         Dynamics; default the report's (Euler, sign, sigma 0.1, dt 0.1, t = 20).
-    rng : Generator or int
-        Flips and noise.
+    rng : Generator, SeedSequence, int or None
+        Flips and noise; the seed that replays them is recorded in ``seed``
+        (``None`` draws a fresh one).
 
     Examples
     --------
@@ -199,8 +196,7 @@ def recall(
             raise ModelError(f"pattern index {target} out of range 0..{net.n_patterns - 1}")
     run_net = net.replace(activation=proto.activation, beta=proto.beta,
                           zero_diagonal=proto.zero_diagonal, sigma=proto.sigma)
-    gen = as_rng(rng)
-    seed = rng if isinstance(rng, int) else None
+    gen, seed = seeded(rng)
     p = run_net.patterns[index]
     if probe is None:
         x0 = flip_bits(p, flip, rng=gen)

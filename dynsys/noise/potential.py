@@ -31,7 +31,8 @@ reactions", Physica 7, 284 (1940).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,7 @@ from dynsys._io import to_jsonable
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.analysis.equilibria import find_equilibria
 from dynsys.core.model import Model
+from dynsys.core.region import resolve_region
 from dynsys.core.system import (
     compile as compile_model,
     numeric_function,
@@ -234,7 +236,7 @@ def _closed_form(model: Model, params: dict[str, float]) -> sp.Expr | None:
 
 
 def potential(model: Any, params: ParamsLike = None, *,
-              region: tuple[float, float] | None = None) -> Potential:
+              region: Mapping[str, tuple[float, float]] | None = None) -> Potential:
     """Potential ``V(r) = -int F(r) dr`` of a one-dimensional model, and its barriers.
 
     Parameters
@@ -243,8 +245,10 @@ def potential(model: Any, params: ParamsLike = None, *,
         A smooth, autonomous, one-dimensional model.
     params : mapping, optional
         Parameter overrides.
-    region : (low, high), optional
-        Where to look for the equilibria (default: the model's region).
+    region : mapping state -> (low, high), optional
+        Where to look for the equilibria (default: the model's region, else one inferred;
+        see :func:`dynsys.core.region.resolve_region`). A bare ``(low, high)`` pair is
+        deprecated and accepted for one release.
 
     Returns
     -------
@@ -275,11 +279,11 @@ def potential(model: Any, params: ParamsLike = None, *,
     system = compile_model(model)
     pvec = resolve_params(system, params)
     pars = {k: float(v) for k, v in zip(system.param_names, np.atleast_1d(pvec), strict=True)}
-    if region is None:
-        if not model.region:
-            raise ModelError(f"model {model.name!r} declares no region: pass region=(lo, hi)")
-        region = tuple(model.region[model.state_names[0]])  # type: ignore[assignment]
-    lo, hi = float(region[0]), float(region[1])
+    if region is not None and not isinstance(region, Mapping):
+        warnings.warn("potential(region=(lo, hi)) is deprecated; pass region={"
+                      f"{model.state_names[0]!r}: (lo, hi)}}", DeprecationWarning, stacklevel=2)
+        region = {model.state_names[0]: region}
+    lo, hi = resolve_region(system, pars, region)[model.state_names[0]]
     stable, unstable = _critical_points(model, pars, (lo, hi))
     if len(stable) < 2:
         raise ModelError(f"{model.name!r} has {len(stable)} stable equilibria in "

@@ -20,8 +20,10 @@ import numpy as np
 from scipy import stats
 from tqdm import tqdm
 
+import dynsys._checks as checks
 from dynsys._io import to_jsonable
-from dynsys._types import ArrayLike, FloatArray, ParamsLike, RngLike, as_rng
+from dynsys._random import RecordedSeed, seeded
+from dynsys._types import ArrayLike, FloatArray, ParamsLike, RngLike
 from dynsys.analysis.simulate import simulate
 from dynsys.core.system import compile as compile_model, resolve_params
 from dynsys.errors import ModelError
@@ -97,7 +99,7 @@ class SwitchingStatistics:
     dt: float
     t_end: float
     runs: int
-    seed: Any
+    seed: RecordedSeed
     wells: tuple[float, ...]
     core_halfwidths: tuple[float, ...]
     definition: str
@@ -246,12 +248,11 @@ def switching_statistics(
     >>> st.total_switches > 0, st.runs
     (True, 20)
     """
-    if runs < 1 or t_end <= 0 or dt <= 0:
-        raise ModelError(f"need runs >= 1, t_end > 0, dt > 0 (got {runs}, {t_end}, {dt})")
-    if not 0 < core <= 1:
-        raise ModelError(f"core must be in (0, 1], got {core}")
-    if not np.isfinite(sigma) or sigma < 0:
-        raise ModelError(f"sigma must be finite and >= 0, got {sigma}")
+    runs = checks.count(runs, "runs")
+    t_end = checks.positive(t_end, "t_end")
+    dt = checks.positive(dt, "dt")
+    core = checks.in_range(core, "core", 0.0, 1.0, closed=(False, True))
+    sigma = checks.non_negative(sigma, "sigma")
     m = _as_model(model)
     system = compile_model(m)
     pvec = resolve_params(system, params)
@@ -259,8 +260,7 @@ def switching_statistics(
     wells = np.asarray(pot.minima, dtype=np.float64)
     tops = np.asarray(pot.maxima, dtype=np.float64)
     half = np.array([core * np.min(np.abs(tops - w)) for w in wells])
-    seed = rng if isinstance(rng, int) else None
-    gen = as_rng(rng)
+    gen, seed = seeded(rng)
 
     if x0 is None:
         start = np.resize(np.arange(len(wells)), runs)
@@ -345,6 +345,7 @@ class ResidenceScan:
     statistics: tuple[SwitchingStatistics, ...]
     kramers: tuple[KramersEstimate, ...]
     landscape: Potential
+    seed: RecordedSeed = None
 
     @property
     def measured(self) -> FloatArray:
@@ -375,6 +376,7 @@ class ResidenceScan:
             "statistics": [s.to_dict() for s in self.statistics],
             "kramers": [k.to_dict() for k in self.kramers],
             "potential": self.landscape.to_dict(),
+            "seed": self.seed,
         })
 
 
@@ -408,7 +410,7 @@ def residence_scan(
     """
     m = _as_model(model)
     pot = potential(m, params)
-    gen = as_rng(rng)
+    gen, seed = seeded(rng)
     stats_list, kr_list = [], []
     for s in sigmas:
         est = kramers(pot, float(s))
@@ -418,4 +420,4 @@ def residence_scan(
             core=core, rng=gen, progress=progress))
         kr_list.append(est)
     return ResidenceScan(tuple(float(s) for s in sigmas), tuple(stats_list), tuple(kr_list),
-                         pot)
+                         pot, seed)

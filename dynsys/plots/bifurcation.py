@@ -21,7 +21,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
 from dynsys.errors import ModelError
-from dynsys.plots._style import OKABE_ITO, RATE_UNIT, color, new_axes
+from dynsys.plots._style import OKABE_ITO, color, new_axes
 
 __all__ = [
     "plot_bifurcation_diagram",
@@ -31,9 +31,6 @@ __all__ = [
     "plot_region_map",
     "plot_two_parameter",
 ]
-
-#: Built-in models whose states are firing rates (axis unit spikes/s).
-RATE_MODELS = frozenset({"self_excitation", "mutual_excitation"})
 
 _MARKERS = {"fold": ("o", "LP"), "hopf": ("s", "H"), "branch_point": ("X", "BP"),
             "cusp": ("D", "CP"), "bogdanov_takens": ("^", "BT")}
@@ -45,12 +42,6 @@ def _branches(result: Any) -> list[Any]:
     if isinstance(result, Sequence):
         return list(result)
     return [result]
-
-
-def _unit(model: str, unit: str | None) -> str | None:
-    if unit == "auto":
-        return RATE_UNIT if model in RATE_MODELS else None
-    return unit
 
 
 def _label(name: str, unit: str | None) -> str:
@@ -120,7 +111,7 @@ def plot_bifurcation_diagram(
     state: int | str | None = None,
     cycles: Any = None,
     label_points: bool = True,
-    unit: str | None = "auto",
+    unit: str | None = None,
 ) -> Figure:
     """One-parameter bifurcation diagram: branches, stability and special points.
 
@@ -135,8 +126,8 @@ def plot_bifurcation_diagram(
         open markers and labelled "simulated".
     label_points : bool
         Write each special point's parameter value beside it.
-    unit : str or None, default "auto"
-        Unit of the state axis ("auto": spikes/s for the firing-rate models).
+    unit : str or None, default None
+        Unit of the state axis, e.g. ``"spikes/s"`` (None: no unit in the label).
 
     Returns
     -------
@@ -165,7 +156,7 @@ def plot_bifurcation_diagram(
                             linestyle="none", color=OKABE_ITO[1], markerfacecolor="none",
                             label=lab)
     ax.set_xlabel(first.param)
-    ax.set_ylabel(_label(first.state_names[j], _unit(first.model, unit)))
+    ax.set_ylabel(_label(first.state_names[j], unit))
     ax.set_title(f"{first.model}: equilibria against {first.param}", fontsize=9)
     ax.legend(fontsize=7, loc="best")
     return fig
@@ -189,7 +180,7 @@ def plot_equilibrium_count(
     *,
     state: int | str | None = None,
     axes: Sequence[Axes] | None = None,
-    unit: str | None = "auto",
+    unit: str | None = None,
 ) -> Figure:
     """The reference report's Figure 9a: number of equilibria (top) and their states (bottom).
 
@@ -204,6 +195,7 @@ def plot_equilibrium_count(
         State of the bottom panel.
     axes : two Axes, optional
     unit : str or None
+        Unit of the state axis of the bottom panel (None: no unit).
 
     Returns
     -------
