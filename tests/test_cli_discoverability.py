@@ -31,3 +31,23 @@ def test_an_unknown_model_suggests_the_closest(capsys):
     assert len(err.splitlines()) == 1
     assert main(["analyze", "zzz"]) == 2
     assert "did you mean" not in capsys.readouterr().err
+
+
+def test_figures_use_the_unit_the_model_declares(tmp_path, monkeypatch):
+    """spikes/s for the rate models, which declare it; nothing for FitzHugh-Nagumo, which
+    is dimensionless; --unit overrides (issue 13, item 4)."""
+    import matplotlib
+
+    monkeypatch.setitem(matplotlib.rcParams, "svg.fonttype", "none")  # labels as text
+
+    def labels(*argv):
+        out = tmp_path / "fig.svg"
+        assert main([*argv, "--plot", str(out)]) == 0
+        return out.read_text()
+
+    assert "spikes/s" in labels("phase", "mutual_excitation")
+    assert "spikes/s" not in labels("phase", "fitzhugh_nagumo")
+    assert "mV" in labels("phase", "fitzhugh_nagumo", "--unit", "mV")
+    assert "spikes/s" not in labels("simulate", "fitzhugh_nagumo", "--x0", "-1,1",
+                                    "--t-end", "1")
+    assert "spikes/s" in labels("analyze", "self_excitation")

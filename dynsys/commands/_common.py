@@ -18,6 +18,7 @@ from typing import Any
 from dynsys.errors import ModelError
 
 __all__ = [
+    "UNIT_HELP",
     "VersionAction",
     "add_format",
     "add_model",
@@ -25,6 +26,7 @@ __all__ = [
     "check_outputs",
     "emit",
     "emit_json",
+    "figure_unit",
     "load_with_params",
     "outputs",
     "parse_assignments",
@@ -282,3 +284,18 @@ class VersionAction(argparse.Action):
         from dynsys._version import __version__
 
         parser.exit(message=f"dynsys {__version__}\n")
+
+
+#: Help text of every command's ``--unit``.
+UNIT_HELP = ("unit of the states in the figure (default: the model's declared unit, else "
+             "none; '' for none)")
+
+
+def figure_unit(args: argparse.Namespace, model: Any) -> str | None:
+    """The unit of the states in a figure: ``--unit`` if given ('' for none), else the
+    unit the model declares (``Model.units``), else none: never one it did not declare."""
+    given = getattr(args, "unit", None)
+    if given is not None:
+        return given or None
+    unit = getattr(model, "unit", None)
+    return unit() if callable(unit) else None

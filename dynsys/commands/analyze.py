@@ -11,11 +11,13 @@ import argparse
 from typing import Any
 
 from dynsys.commands._common import (
+    UNIT_HELP,
     add_format,
     add_model,
     add_set,
     emit,
     emit_json,
+    figure_unit,
     load_with_params,
     parse_region,
     save_plot,
@@ -34,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", metavar="FILE", help="also draw the flux (1-D) or phase plane (2-D)")
     p.add_argument("--seed", type=seed, default=0, help="seed of the quasi-random starts (0)")
     p.add_argument("--precision", type=int, default=4, help="decimals in LaTeX output (4)")
+    p.add_argument("--unit", default=None, help=UNIT_HELP)
     p.set_defaults(func=run)
 
 
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
                          "states")
     eq = find_equilibria(system, params, region, rng=args.seed)
     if args.plot:
-        save_plot(args, _plot(system, params, eq))
+        save_plot(args, _plot(system, params, eq, figure_unit(args, model)))
     if args.format == "json":
         emit_json(args, eq.to_dict())
     elif args.format == "latex":
@@ -69,20 +72,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plot(system: Any, params: dict[str, float], eq: Any) -> Any:
+def _plot(system: Any, params: dict[str, float], eq: Any, unit: str | None) -> Any:
     n = system.n
     if n == 1:
         # lazy: the library loads when the command runs, not for --help (start-up time)
         from dynsys.analysis.flux import flux
         from dynsys.plots.basics import plot_flux
 
-        fig = plot_flux(flux(system, params, eq.region, equilibria=eq))
+        fig = plot_flux(flux(system, params, eq.region, equilibria=eq), unit=unit)
     elif n == 2:
         # lazy: the library loads when the command runs, not for --help (start-up time)
         from dynsys.analysis.phase_plane import phase_plane
         from dynsys.plots.phase import plot_phase_plane
 
-        fig = plot_phase_plane(phase_plane(system, params, eq.region))
+        fig = plot_phase_plane(phase_plane(system, params, eq.region), unit=unit)
     else:
         raise ModelError(f"--plot draws 1-D and 2-D models only; {system.name} has {n} states")
     return fig

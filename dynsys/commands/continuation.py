@@ -20,11 +20,13 @@ import argparse
 from typing import Any
 
 from dynsys.commands._common import (
+    UNIT_HELP,
     add_format,
     add_model,
     add_set,
     emit,
     emit_json,
+    figure_unit,
     load_with_params,
     parse_float,
     parse_range,
@@ -73,18 +75,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="largest arclength step (default: automatic)")
     add_format(p, ("text", "json", "latex"))
     p.add_argument("--plot", metavar="FILE", help="write the diagram (png, pdf, svg)")
-    p.add_argument("--unit", default=None,
-                   help="unit of the states in the figure (default: the plots' rate unit, "
-                        "spikes/s; '' for none)")
+    p.add_argument("--unit", default=None, help=UNIT_HELP)
     p.set_defaults(func=run)
-
-
-def _unit(args: argparse.Namespace) -> str | None:
-    """The state unit of the figure: ``--unit``, default spikes/s, '' for none."""
-    # lazy: the plots load when a figure is asked for, not for --help (start-up time)
-    from dynsys.plots._style import RATE_UNIT
-
-    return (RATE_UNIT if args.unit is None else args.unit) or None
 
 
 def _default_range(value: float) -> tuple[float, float]:
@@ -186,10 +178,11 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         # lazy: the library loads when the command runs, not for --help (start-up time)
         from dynsys.plots.bifurcation import plot_bifurcation_diagram, plot_equilibrium_count
 
+        unit = figure_unit(args, getattr(system, "model", system))
         if cycles is None and system.n >= 1:
-            fig = plot_equilibrium_count(diagram, unit=_unit(args))
+            fig = plot_equilibrium_count(diagram, unit=unit)
         else:
-            fig = plot_bifurcation_diagram(diagram, cycles=cycles, unit=_unit(args))
+            fig = plot_bifurcation_diagram(diagram, cycles=cycles, unit=unit)
         save_plot(args, fig)
     if args.format == "json":
         out = diagram.to_dict()

@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 
 from dynsys.commands._common import (
+    UNIT_HELP,
     add_format,
     add_model,
     add_set,
     emit,
     emit_json,
+    figure_unit,
     load_with_params,
     parse_float,
     parse_region,
@@ -36,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--basin-resolution", dest="basin_resolution", type=int, default=101,
                    help="grid points per axis of the basin map (101)")
     p.add_argument("--t-end", dest="t_end", help="length of the trajectories")
-    p.add_argument("--unit", default="spikes/s", help="axis unit ('' for none)")
+    p.add_argument("--unit", default=None, help=UNIT_HELP)
     p.add_argument("--seed", type=seed, default=0, help="seed of the equilibrium search (0)")
     add_format(p, ("text", "json"))
     p.set_defaults(func=run)
@@ -64,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError(f"--t-end must be positive, got {args.t_end}")
     pp = phase_plane(system, params, region, t_end=t_end, basin=args.basin,
                      basin_resolution=args.basin_resolution, rng=args.seed)
-    save_plot(args, plot_phase_plane(pp, unit=args.unit or None))
+    save_plot(args, plot_phase_plane(pp, unit=figure_unit(args, model)))
     if args.format == "json":
         emit_json(args, pp.to_dict())
     else:

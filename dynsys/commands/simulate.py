@@ -14,11 +14,13 @@ from typing import Any
 
 from dynsys._types import ADAPTIVE_SOLVERS
 from dynsys.commands._common import (
+    UNIT_HELP,
     add_format,
     add_model,
     add_set,
     emit,
     emit_json,
+    figure_unit,
     load_with_params,
     parse_float,
     save_plot,
@@ -60,9 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="keep every K-th step in the output (default 1)")
     add_format(p, ("text", "json", "csv"))
     p.add_argument("--plot", metavar="FILE", help="save a time-series figure (png, pdf, svg)")
-    p.add_argument("--unit", default=None,
-                   help="unit of the states in the figure (default: the plots' rate unit, "
-                        "spikes/s; '' for none)")
+    p.add_argument("--unit", default=None, help=UNIT_HELP)
     p.set_defaults(func=run)
 
 
@@ -182,10 +182,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
-        from dynsys.plots._style import RATE_UNIT
         from dynsys.plots.timeseries import plot_timeseries
 
-        unit = RATE_UNIT if args.unit is None else args.unit
+        unit = figure_unit(args, model)
         save_plot(args, plot_timeseries(tr, unit=unit or None))
     if args.format == "json":
         emit_json(args, tr)
