@@ -63,7 +63,7 @@ def adaptive_run(
 
 
 def adaptive_states(
-    sys: Any, xs: FloatArray, ps: FloatArray, t0: float, dt: float, steps: int,
+    system: Any, xs: FloatArray, ps: FloatArray, t0: float, dt: float, steps: int,
     saved: np.ndarray, meth: Any,
 ) -> tuple[FloatArray, FloatArray, dict[str, Any]]:
     runs, n = xs.shape
@@ -79,10 +79,10 @@ def adaptive_states(
         p = ps if ps.ndim == 1 else ps[r]
 
         def fun(t: float, y: FloatArray, p: FloatArray = p) -> FloatArray:
-            return np.asarray(sys.rhs(y, p, t), dtype=np.float64)
+            return np.asarray(system.rhs(y, p, t), dtype=np.float64)
 
         def jac(t: float, y: FloatArray, p: FloatArray = p) -> FloatArray:
-            return np.asarray(sys.jac(y, p, t), dtype=np.float64)
+            return np.asarray(system.jac(y, p, t), dtype=np.float64)
 
         with np.errstate(all="ignore"):
             f0 = fun(t0, xs[r])

@@ -326,30 +326,30 @@ def linearize(
     >>> e.kind.value, e.eigenvalues.real.round(9).tolist()
     ('saddle', [4.0, -6.0])
     """
-    sys_ = compile(system) if isinstance(system, Model) else system
-    p = resolve_params(sys_, params)
-    x = np.asarray(state, dtype=np.float64).reshape(sys_.n)
-    f = sys_.rhs(x, p)
-    jac = sys_.jac(x, p)
+    compiled = compile(system) if isinstance(system, Model) else system
+    p = resolve_params(compiled, params)
+    x = np.asarray(state, dtype=np.float64).reshape(compiled.n)
+    f = compiled.rhs(x, p)
+    jac = compiled.jac(x, p)
     st = stability(jac, tol=tol, tol_equal=tol_equal)
     kind, stable, unstable = st.kind, st.stable, st.unstable_dimension
-    non_smooth = _on_switching_surface(sys_, x, p)
+    non_smooth = _on_switching_surface(compiled, x, p)
     if non_smooth:  # the eigenvalue rule does not apply: perturbation decides
-        kind, stable = Kind.NON_SMOOTH, _perturbation_stable(sys_, x, p)
+        kind, stable = Kind.NON_SMOOTH, _perturbation_stable(compiled, x, p)
         unstable = 0 if stable else max(1, unstable)
     return Equilibrium(
-        state=x, state_names=tuple(sys_.state_names), residual=float(np.max(np.abs(f))),
+        state=x, state_names=tuple(compiled.state_names), residual=float(np.max(np.abs(f))),
         jacobian=st.jacobian, eigenvalues=st.eigenvalues, eigenvectors=st.eigenvectors,
         kind=kind, method=method, stable=stable, unstable_dimension=unstable,
         trace=st.trace, det=st.det, discriminant=st.discriminant, non_smooth=non_smooth,
     )
 
 
-def _on_switching_surface(sys_: Any, x: FloatArray, p: FloatArray) -> bool:
+def _on_switching_surface(system: Any, x: FloatArray, p: FloatArray) -> bool:
     """True where the numeric Jacobian may be ill-defined (see Equilibrium.non_smooth)."""
-    if getattr(sys_, "is_smooth", True):
+    if getattr(system, "is_smooth", True):
         return False
-    switching = getattr(sys_, "switching", None)
+    switching = getattr(system, "switching", None)
     if switching is None:
         return True  # cannot inspect: do not pretend
     values = np.asarray(switching(x, p), dtype=np.float64)
@@ -357,7 +357,7 @@ def _on_switching_surface(sys_: Any, x: FloatArray, p: FloatArray) -> bool:
 
 
 def _perturbation_stable(
-    sys_: Any, x: FloatArray, p: FloatArray, *, runs: int = 16, rng: int = 0,
+    system: Any, x: FloatArray, p: FloatArray, *, runs: int = 16, rng: int = 0,
 ) -> bool:
     """Stability of a non-smooth equilibrium from perturbed noiseless runs.
 
@@ -367,13 +367,13 @@ def _perturbation_stable(
     point counts as stable when every run ends within ``r`` of it (a run may chatter
     on the switching surface, by about ``dt |F|``, without leaving).
     """
-    hook = getattr(sys_, "classify_state", None)
+    hook = getattr(system, "classify_state", None)
     if hook is not None:
         return bool(hook(x, params=p).stable)
 
     radius = 1e-2 * max(1.0, float(np.max(np.abs(x))))
     u = np.random.default_rng(rng).uniform(-1.0, 1.0, size=(runs, x.size))
-    traj = simulate(sys_, x + radius * u, 10.0, dt=0.005, params=p, sigma=0.0,
+    traj = simulate(system, x + radius * u, 10.0, dt=0.005, params=p, sigma=0.0,
                     save_every=2000)
     return bool(np.all(np.max(np.abs(traj.final - x), axis=-1) <= radius))
 
@@ -451,28 +451,28 @@ def find_equilibria(
     ----------
     Farrell, Birkisson & Funke (2015), SIAM J. Sci. Comput. 37(4), A2026 (deflation).
     """
-    sys_ = compile(system) if isinstance(system, Model) else system
-    require_autonomous(sys_, "finding equilibria")
+    compiled = compile(system) if isinstance(system, Model) else system
+    require_autonomous(compiled, "finding equilibria")
     _check_search(rounds=rounds, max_iter=max_iter, grid=grid, tol=tol, sim_starts=sim_starts)
-    p = np.asarray(resolve_params(sys_, params), dtype=np.float64)
+    p = np.asarray(resolve_params(compiled, params), dtype=np.float64)
     if p.ndim != 1:
         raise ModelError("find_equilibria takes one parameter vector, not a batch")
-    pmap = dict(zip(sys_.param_names, (float(v) for v in p), strict=True))
-    box = resolve_region(sys_, pmap, region)
-    names = tuple(sys_.state_names)
+    pmap = dict(zip(compiled.param_names, (float(v) for v in p), strict=True))
+    box = resolve_region(compiled, pmap, region)
+    names = tuple(compiled.state_names)
     n = len(names)
     lo = np.array([box[k][0] for k in names])
     width = np.array([box[k][1] - box[k][0] for k in names])
 
     def make(x: FloatArray, how: str) -> Equilibrium:
-        return linearize(sys_, x, p, method=how, tol=tol_hyperbolic, tol_equal=tol_equal)
+        return linearize(compiled, x, p, method=how, tol=tol_hyperbolic, tol_equal=tol_equal)
 
     if n == 1:
         def f1(x: FloatArray) -> FloatArray:
-            return sys_.rhs(x[:, None], p)[:, 0]
+            return compiled.rhs(x[:, None], p)[:, 0]
 
         def d1(x: FloatArray) -> FloatArray:
-            return sys_.jac(x[:, None], p)[:, 0, 0]
+            return compiled.jac(x[:, None], p)[:, 0, 0]
 
         probe = np.abs(f1(np.linspace(lo[0], lo[0] + width[0], 257)))
         fscale = max(1.0, float(np.max(probe[np.isfinite(probe)], initial=0.0)))
@@ -481,16 +481,16 @@ def find_equilibria(
         jumps = tuple(f"no equilibrium (F jumps across 0 at {names[0]} = {r:.9g})"
                       for r in found.jumps)
         cont = tuple(interval(names[0], a, b, box[names[0]]) for a, b in found.intervals)
-        return Equilibria(eqs, sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
+        return Equilibria(eqs, compiled.name, names, MappingProxyType(pmap), MappingProxyType(box),
                           "grid+brent", starts=grid, notes=jumps, continua=cont)
 
     def fz(z: FloatArray) -> FloatArray:
         with np.errstate(all="ignore"):
-            return sys_.rhs(lo + width * z, p)
+            return compiled.rhs(lo + width * z, p)
 
     def jz(z: FloatArray) -> FloatArray:
         with np.errstate(all="ignore"):
-            return sys_.jac(lo + width * z, p) * width[None, None, :]
+            return compiled.jac(lo + width * z, p) * width[None, None, :]
 
     gen, seed = seeded(rng)
     k0 = checks.count(n_starts, "n_starts") if n_starts is not None else min(
@@ -503,12 +503,12 @@ def find_equilibria(
     if np.all(np.isfinite(fprobe)) and float(np.max(fprobe)) <= tol_abs:
         # F vanishes at every start: the whole region is a continuum of equilibria
         return Equilibria(
-            (), sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
+            (), compiled.name, names, MappingProxyType(pmap), MappingProxyType(box),
             "deflated newton", starts=len(starts),
             continua=(whole_region(names, box, lo + width * starts),))
     if sim_starts > 0:
         starts = np.vstack([euler_ends(fz, jz, sobol.random(sim_starts), 200), starts])
-    init = _initial_start(sys_, lo, width)
+    init = _initial_start(compiled, lo, width)
     if init is not None:  # the model's own initial state: an equilibrium there is found
         starts = np.vstack([starts, init])
     known = np.empty((0, n))
@@ -548,7 +548,7 @@ def find_equilibria(
         methods += ["newton" if round_ == 0 else "deflated newton"] * len(new)
     # A non-smooth system's kinks (a sign network's 0 and pattern mixtures) are fixed
     # points Newton never converges to; a System may list such exact candidates.
-    hook = getattr(sys_, "candidate_equilibria", None)
+    hook = getattr(compiled, "candidate_equilibria", None)
     if callable(hook):
         cand = np.asarray(hook(p), dtype=np.float64).reshape(-1, n)
         zc = (cand - lo) / width
@@ -574,7 +574,7 @@ def find_equilibria(
             fails["linear algebra failed at a root (eigenvalues)"] += 1
     eqs = tuple(eqs_list)
     return Equilibria(
-        eqs, sys_.name, names, MappingProxyType(pmap), MappingProxyType(box),
+        eqs, compiled.name, names, MappingProxyType(pmap), MappingProxyType(box),
         "deflated newton", starts=used, newton_failures=int(sum(fails.values())),
         failure_reasons=MappingProxyType(dict(fails)), outside_region=outside,
         notes=_notes(eqs, tol_hyperbolic), continua=tuple(continua), seed=seed,
@@ -599,13 +599,13 @@ def _check_search(*, rounds: Any, max_iter: Any, grid: Any, tol: Any, sim_starts
         raise ModelError(f"tol must be a positive finite number, got {tol!r}")
 
 
-def _initial_start(sys_: Any, lo: FloatArray, width: FloatArray) -> FloatArray | None:
+def _initial_start(system: Any, lo: FloatArray, width: FloatArray) -> FloatArray | None:
     """The model's declared initial state in box-scaled coordinates, if inside the box."""
-    model = getattr(sys_, "model", None)
+    model = getattr(system, "model", None)
     init = getattr(model, "init", None)
     if not init:
         return None
-    names = tuple(sys_.state_names)
+    names = tuple(system.state_names)
     try:
         x = np.array([float(init[k]) for k in names])
     except (KeyError, TypeError, ValueError):

@@ -109,22 +109,22 @@ def flux(
     >>> fl.slopes.round(6).tolist()
     [-0.969487, 2.0, -0.969487]
     """
-    sys_ = compile(system) if isinstance(system, Model) else system
-    if sys_.n != 1:
-        raise ModelError(f"the flux plot is for 1-D systems; {sys_.name} has {sys_.n} states "
-                         "(use the phase plane for 2-D)")
+    compiled = compile(system) if isinstance(system, Model) else system
+    if compiled.n != 1:
+        raise ModelError(f"the flux plot is for 1-D systems; {compiled.name} has {compiled.n} "
+                         "states (use the phase plane for 2-D)")
     if isinstance(points, bool) or not isinstance(points, int | np.integer) or points < 2:
         raise ModelError(f"points must be an integer >= 2, got {points!r}")
     if points * _BYTES_PER_POINT > _MAX_BYTES:  # checked before anything is allocated
         raise ModelError(f"points = {points} needs about {points * _BYTES_PER_POINT / 1e9:.3g} "
                          f"GB (more than {_MAX_BYTES / 1e9:g} GB); use fewer points")
-    eq = equilibria if equilibria is not None else find_equilibria(sys_, params, region)
-    p = resolve_params(sys_, params)
-    lo, hi = eq.region[sys_.state_names[0]]
+    eq = equilibria if equilibria is not None else find_equilibria(compiled, params, region)
+    p = resolve_params(compiled, params)
+    lo, hi = eq.region[compiled.state_names[0]]
     x = np.linspace(lo, hi, int(points))
-    dxdt = sys_.rhs(x[:, None], p)[:, 0]
+    dxdt = compiled.rhs(x[:, None], p)[:, 0]
     slopes = np.array([e.jacobian[0, 0] for e in eq], dtype=np.float64)
-    return Flux(x, dxdt, eq, slopes, sys_.state_names[0], sys_.name, eq.params)
+    return Flux(x, dxdt, eq, slopes, compiled.state_names[0], compiled.name, eq.params)
 
 
 @dataclass(frozen=True, eq=False)

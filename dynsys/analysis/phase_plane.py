@@ -224,13 +224,13 @@ class PhasePlane:
 # ----------------------------------------------------------------------- helpers
 def _setup(system: Any, params: ParamsLike, region: Region | None,
            ) -> tuple[Any, FloatArray, dict[str, tuple[float, float]]]:
-    sys_ = compile(system) if isinstance(system, Model) else system
-    require_autonomous(sys_, "the phase plane")
-    if sys_.n != 2:
-        raise ModelError(f"the phase plane needs 2 states; {sys_.name} has {sys_.n}")
-    p = np.asarray(resolve_params(sys_, params), dtype=np.float64)
-    pmap = dict(zip(sys_.param_names, (float(v) for v in p), strict=True))
-    return sys_, p, resolve_region(sys_, pmap, region)
+    compiled = compile(system) if isinstance(system, Model) else system
+    require_autonomous(compiled, "the phase plane")
+    if compiled.n != 2:
+        raise ModelError(f"the phase plane needs 2 states; {compiled.name} has {compiled.n}")
+    p = np.asarray(resolve_params(compiled, params), dtype=np.float64)
+    pmap = dict(zip(compiled.param_names, (float(v) for v in p), strict=True))
+    return compiled, p, resolve_region(compiled, pmap, region)
 
 
 def _axis(bounds: tuple[float, float], n: int) -> FloatArray:
@@ -250,9 +250,9 @@ def _split(points: FloatArray, keep: Any) -> list[FloatArray]:
     return out
 
 
-def _explicit(sys_: Any, p: FloatArray, i: int, box: list[tuple[float, float]],
+def _explicit(system: Any, p: FloatArray, i: int, box: list[tuple[float, float]],
               points: int) -> list[FloatArray] | None:
-    model = getattr(sys_, "model", None)
+    model = getattr(system, "model", None)
     if not isinstance(model, Model):
         return None
     subs = {s: sp.Float(v) for s, v in zip(model.param_symbols, p, strict=True)}
@@ -277,13 +277,13 @@ def _explicit(sys_: Any, p: FloatArray, i: int, box: list[tuple[float, float]],
     return None
 
 
-def _contour(sys_: Any, p: FloatArray, i: int, box: list[tuple[float, float]],
+def _contour(system: Any, p: FloatArray, i: int, box: list[tuple[float, float]],
              points: int) -> list[FloatArray]:
     m = max(int(np.sqrt(points)) * 8, 101)
     xs = _axis(box[0], m)
     ys = _axis(box[1], m)
     gx, gy = np.meshgrid(xs, ys)
-    z = sys_.rhs(np.stack([gx, gy], axis=-1), p)[..., i]
+    z = system.rhs(np.stack([gx, gy], axis=-1), p)[..., i]
     gen = contourpy.contour_generator(gx, gy, z, line_type=contourpy.LineType.Separate)
     out = []
     lo = np.array([b[0] for b in box])
@@ -291,8 +291,8 @@ def _contour(sys_: Any, p: FloatArray, i: int, box: list[tuple[float, float]],
     for line in gen.lines(0.0):
         pts = np.asarray(line, dtype=np.float64)
         for _ in range(4):  # project onto F_i = 0
-            f = sys_.rhs(pts, p)[:, i]
-            g = sys_.jac(pts, p)[:, i, :]
+            f = system.rhs(pts, p)[:, i]
+            g = system.jac(pts, p)[:, i, :]
             g2 = np.sum(g * g, axis=1)
             step = np.where(g2 > 0, f / np.where(g2 > 0, g2, 1.0), 0.0)
             pts = pts - step[:, None] * g
@@ -313,14 +313,14 @@ def nullclines(system: Any, params: ParamsLike = None, region: Region | None = N
     >>> nx.method, len(nx.branches)
     ('explicit', 1)
     """
-    sys_, p, reg = _setup(system, params, region)
-    box = [reg[k] for k in sys_.state_names]
+    compiled, p, reg = _setup(system, params, region)
+    box = [reg[k] for k in compiled.state_names]
     out = []
-    for i, name in enumerate(sys_.state_names):
-        branches = _explicit(sys_, p, i, box, points)
+    for i, name in enumerate(compiled.state_names):
+        branches = _explicit(compiled, p, i, box, points)
         method = "explicit"
         if branches is None:
-            branches, method = _contour(sys_, p, i, box, points), "contour"
+            branches, method = _contour(compiled, p, i, box, points), "contour"
         out.append(Nullcline(name, i, tuple(branches), method))
     return out[0], out[1]
 
@@ -328,15 +328,15 @@ def nullclines(system: Any, params: ParamsLike = None, region: Region | None = N
 def direction_field(system: Any, params: ParamsLike = None, region: Region | None = None,
                     *, n: int = 20) -> DirectionField:
     """``F`` on an ``n x n`` grid over the region."""
-    sys_, p, reg = _setup(system, params, region)
-    xs = _axis(reg[sys_.state_names[0]], n)
-    ys = _axis(reg[sys_.state_names[1]], n)
+    compiled, p, reg = _setup(system, params, region)
+    xs = _axis(reg[compiled.state_names[0]], n)
+    ys = _axis(reg[compiled.state_names[1]], n)
     gx, gy = np.meshgrid(xs, ys)
-    f = sys_.rhs(np.stack([gx, gy], axis=-1), p)
+    f = compiled.rhs(np.stack([gx, gy], axis=-1), p)
     return DirectionField(xs, ys, f[..., 0], f[..., 1])
 
 
-def _rk4(sys_: Any, p: FloatArray, x0: FloatArray, t_end: float, dt: float,
+def _rk4(system: Any, p: FloatArray, x0: FloatArray, t_end: float, dt: float,
          save: bool = True) -> FloatArray:
     """RK4 for a batch ``(B, n)`` in steps of at most ``dt``; ``(B, T, n)`` or the end ``(B, n)``.
 
@@ -345,12 +345,12 @@ def _rk4(sys_: Any, p: FloatArray, x0: FloatArray, t_end: float, dt: float,
     steps = step_count(t_end, dt, method="RK4")
 
     def radius(y: FloatArray) -> float:  # the Jacobian's spectral radius over the batch
-        jac = np.asarray(sys_.jac(y, p))
+        jac = np.asarray(system.jac(y, p))
         ok = np.all(np.isfinite(jac), axis=(-2, -1))
         return float(np.max(np.abs(np.linalg.eigvals(jac[ok])))) if np.any(ok) else 0.0
 
-    out = rk4(lambda y: sys_.rhs(y, p), x0, t_end / steps, steps, save=save,
-              allow_nonfinite=True, what=f"RK4 run of {sys_.name}", radius=radius)
+    out = rk4(lambda y: system.rhs(y, p), x0, t_end / steps, steps, save=save,
+              allow_nonfinite=True, what=f"RK4 run of {system.name}", radius=radius)
     return np.moveaxis(out, 0, 1) if save else out
 
 
@@ -366,14 +366,14 @@ def _time_scales(eq: Equilibria) -> tuple[float, float]:
 def trajectories(system: Any, initial: ArrayLike, params: ParamsLike = None, *,
                  t_end: float = 20.0, dt: float = 0.01) -> tuple[FloatArray, ...]:
     """Noiseless RK4 trajectories from each initial state, each ``(T, 2)`` (finite part)."""
-    sys_ = compile(system) if isinstance(system, Model) else system
-    require_autonomous(sys_, "trajectories")
-    p = np.asarray(resolve_params(sys_, params), dtype=np.float64)
+    compiled = compile(system) if isinstance(system, Model) else system
+    require_autonomous(compiled, "trajectories")
+    p = np.asarray(resolve_params(compiled, params), dtype=np.float64)
     x0 = np.atleast_2d(np.asarray(initial, dtype=np.float64))
-    if x0.shape[-1] != sys_.n:
-        raise ModelError(f"initial states need {sys_.n} entries, got shape {x0.shape}")
+    if x0.shape[-1] != compiled.n:
+        raise ModelError(f"initial states need {compiled.n} entries, got shape {x0.shape}")
     t_end, dt = checks.positive(t_end, "t_end"), checks.positive(dt, "dt")
-    paths = _rk4(sys_, p, x0, t_end, min(dt, t_end))
+    paths = _rk4(compiled, p, x0, t_end, min(dt, t_end))
     out = []
     for path in paths:
         good = np.all(np.isfinite(path), axis=1)
@@ -399,9 +399,9 @@ def separatrices(system: Any, equilibria: Equilibria, params: ParamsLike = None,
     >>> end = sep.branches[0][-1]; bool(abs(end[0] + end[1] - 50) < 1e-3)
     True
     """
-    sys_, p, reg = _setup(system, params, region)
-    lo = np.array([reg[k][0] for k in sys_.state_names])
-    hi = np.array([reg[k][1] for k in sys_.state_names])
+    compiled, p, reg = _setup(system, params, region)
+    lo = np.array([reg[k][0] for k in compiled.state_names])
+    hi = np.array([reg[k][1] for k in compiled.state_names])
     size = float(np.linalg.norm(hi - lo))
     margin = 0.02 * (hi - lo)
     out = []
@@ -415,7 +415,7 @@ def separatrices(system: Any, equilibria: Equilibria, params: ParamsLike = None,
         tm = t_max if t_max is not None else 40.0 / abs(lam)
 
         def back(_t: float, x: FloatArray) -> FloatArray:
-            return -sys_.rhs(x, p)
+            return -compiled.rhs(x, p)
 
         def leave(_t: float, x: FloatArray) -> float:
             return float(np.min(np.concatenate([x - (lo - margin), (hi + margin) - x])))
@@ -463,7 +463,7 @@ def basin_map(system: Any, equilibria: Equilibria, params: ParamsLike = None,
     >>> int(b.labels[0, 0]), int(b.labels[-1, -1])
     (0, 1)
     """
-    sys_, p, reg = _setup(system, params, region)
+    compiled, p, reg = _setup(system, params, region)
     nx, ny = (resolution, resolution) if isinstance(resolution, (int, np.integer)) else resolution
     for k in (nx, ny):
         if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 2:
@@ -474,13 +474,13 @@ def basin_map(system: Any, equilibria: Equilibria, params: ParamsLike = None,
             f"resolution = {resolution!r} is {nx * ny:.4g} runs needing about "
             f"{nx * ny * _BYTES_PER_RUN / 1e9:.3g} GB (more than {_MAX_BASIN_BYTES / 1e9:g} "
             "GB); use a smaller resolution")
-    xs = _axis(reg[sys_.state_names[0]], int(nx))
-    ys = _axis(reg[sys_.state_names[1]], int(ny))
+    xs = _axis(reg[compiled.state_names[0]], int(nx))
+    ys = _axis(reg[compiled.state_names[1]], int(ny))
     gx, gy = np.meshgrid(xs, ys)
     slow, fast = _time_scales(equilibria)
     te = float(t_end) if t_end is not None else min(25.0 / slow, 5000.0)
     h = float(dt) if dt is not None else min(0.2 / fast, te / 50)
-    ends = _rk4(sys_, p, np.stack([gx.ravel(), gy.ravel()], axis=1), te, h, save=False)
+    ends = _rk4(compiled, p, np.stack([gx.ravel(), gy.ravel()], axis=1), te, h, save=False)
     attractors = np.array([e.state for e in equilibria if e.stable]).reshape(-1, 2)
     width = np.array([xs[-1] - xs[0], ys[-1] - ys[0]])
     tol = float(tolerance)
@@ -532,21 +532,21 @@ def phase_plane(system: Any, params: ParamsLike = None, region: Region | None = 
     >>> [e.kind.value for e in pp.equilibria], len(pp.separatrices)
     (['stable node', 'saddle', 'stable node'], 1)
     """
-    sys_, p, reg = _setup(system, params, region)
-    eq = find_equilibria(sys_, p, reg, rng=rng)
+    compiled, p, reg = _setup(system, params, region)
+    eq = find_equilibria(compiled, p, reg, rng=rng)
     slow, fast = _time_scales(eq)
     te = float(t_end) if t_end is not None else min(15.0 / slow, 1000.0)
-    x0 = _default_initial(reg, sys_.state_names) if initial is None else initial
-    trajs = trajectories(sys_, x0, p, t_end=te, dt=min(0.1 / fast, te / 100))
+    x0 = _default_initial(reg, compiled.state_names) if initial is None else initial
+    trajs = trajectories(compiled, x0, p, t_end=te, dt=min(0.1 / fast, te / 100))
     return PhasePlane(
-        system_name=sys_.name,
-        state_names=(sys_.state_names[0], sys_.state_names[1]),
+        system_name=compiled.name,
+        state_names=(compiled.state_names[0], compiled.state_names[1]),
         params=MappingProxyType(dict(eq.params)),
         region=MappingProxyType(reg),
         equilibria=eq,
-        nullclines=nullclines(sys_, p, reg),
-        field=direction_field(sys_, p, reg, n=field_n),
+        nullclines=nullclines(compiled, p, reg),
+        field=direction_field(compiled, p, reg, n=field_n),
         trajectories=trajs,
-        separatrices=separatrices(sys_, eq, p, reg),
-        basin=basin_map(sys_, eq, p, reg, resolution=basin_resolution) if basin else None,
+        separatrices=separatrices(compiled, eq, p, reg),
+        basin=basin_map(compiled, eq, p, reg, resolution=basin_resolution) if basin else None,
     )

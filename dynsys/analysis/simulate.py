@@ -367,9 +367,9 @@ def simulate(
     Equations*. Springer. Hairer, E., Norsett, S. P. & Wanner, G. (1993). *Solving
     Ordinary Differential Equations I*. Springer.
     """
-    sys = compile(system)
-    n = int(sys.n)
-    names = tuple(sys.state_names)
+    compiled = compile(system)
+    n = int(compiled.n)
+    names = tuple(compiled.state_names)
     dt = checks.positive(dt, "dt")
     t0 = checks.finite(t0, "t0")
     end = checks.finite(t_end, "t_end")
@@ -403,15 +403,15 @@ def simulate(
             f"{n_saved * n * runs * 8 / 1e9:.1f} GB; raise save_every"
         )
     xs = np.repeat(starts, trials, axis=0) if trials > 1 else starts
-    ps = resolve_params(sys, params)
+    ps = resolve_params(compiled, params)
     if ps.ndim == 2 and ps.shape[0] == n_ic:
         ps = np.repeat(ps, trials, axis=0) if trials > 1 else ps
     elif ps.ndim != 1:
         raise ModelError(
-            f"params must have shape ({len(sys.param_names)},) or ({n_ic}, "
-            f"{len(sys.param_names)}) for {n_ic} initial condition(s), got {ps.shape}"
+            f"params must have shape ({len(compiled.param_names)},) or ({n_ic}, "
+            f"{len(compiled.param_names)}) for {n_ic} initial condition(s), got {ps.shape}"
         )
-    sig = _noise(sys, sigma, ps, n, runs)
+    sig = _noise(compiled, sigma, ps, n, runs)
     noisy = bool(np.any(sig != 0))
     if noisy and isinstance(meth, Adaptive | RK4):
         raise ModelError(
@@ -423,22 +423,23 @@ def simulate(
     saved = np.arange(0, steps + 1, save_every)
     times = t0 + dt * saved
     if ps.ndim == 1:
-        par_out: dict[str, Any] = {k: float(v) for k, v in zip(sys.param_names, ps, strict=True)}
+        par_out: dict[str, Any] = {k: float(v) for k, v in
+                                   zip(compiled.param_names, ps, strict=True)}
     else:
-        par_out = {k: tuple(ps[:, i].tolist()) for i, k in enumerate(sys.param_names)}
+        par_out = {k: tuple(ps[:, i].tolist()) for i, k in enumerate(compiled.param_names)}
 
     if isinstance(meth, Adaptive):
-        states, final, diag = adaptive_states(sys, xs, ps, t0, dt, steps, saved, meth)
+        states, final, diag = adaptive_states(compiled, xs, ps, t0, dt, steps, saved, meth)
         label = meth.name
     elif isinstance(meth, RK4):
-        watch = StepWatch(sys, ps, t0, dt, steps, "rk4")
-        states, final = rk4_run(sys, xs, ps, t0, dt, steps, save_every, saved.size, watch)
+        watch = StepWatch(compiled, ps, t0, dt, steps, "rk4")
+        states, final = rk4_run(compiled, xs, ps, t0, dt, steps, save_every, saved.size, watch)
         diag = {"steps": steps}
         label = "rk4"
     else:
-        watch = StepWatch(sys, ps, t0, dt, steps)
+        watch = StepWatch(compiled, ps, t0, dt, steps)
         states, final = _euler(
-            sys, xs, ps, t0, dt, steps, save_every, saved.size, sig, noisy, gen, check_every,
+            compiled, xs, ps, t0, dt, steps, save_every, saved.size, sig, noisy, gen, check_every,
             trials, watch,
         )
         diag = {"steps": steps}
@@ -451,7 +452,7 @@ def simulate(
         final=_frozen(final),
         params=par_out,
         state_names=names,
-        model=str(sys.name),
+        model=str(compiled.name),
         method=label,
         dt=dt,
         sigma=_frozen(sig),
@@ -466,18 +467,18 @@ StepFn = Callable[[FloatArray, float, FloatArray], None]
 
 
 def _euler(
-    sys: Any, xs: FloatArray, ps: FloatArray, t0: float, dt: float, steps: int,
+    system: Any, xs: FloatArray, ps: FloatArray, t0: float, dt: float, steps: int,
     save_every: int, n_saved: int, sig: FloatArray, noisy: bool,
     gen: np.random.Generator, check_every: int, trials: int, watch: StepWatch,
 ) -> tuple[FloatArray, FloatArray]:
     runs, n = xs.shape
     # Internally a compiled system works on (n, runs): one contiguous row per state.
-    transposed = isinstance(sys, CompiledSystem)
+    transposed = isinstance(system, CompiledSystem)
     if transposed:
-        step: StepFn = sys.euler_kernel(ps, runs, dt)
+        step: StepFn = system.euler_kernel(ps, runs, dt)
         x = np.ascontiguousarray(xs.T)
     else:
-        step = _generic_step(sys, ps, dt)
+        step = _generic_step(system, ps, dt)
         x = xs.copy()
     x_next = np.empty_like(x)
     store = np.empty((n_saved, *x.shape))
@@ -516,9 +517,9 @@ def _euler(
     return np.ascontiguousarray(store.transpose(1, 0, 2)), x.copy()
 
 
-def _generic_step(sys: Any, ps: FloatArray, dt: float) -> StepFn:
+def _generic_step(system: Any, ps: FloatArray, dt: float) -> StepFn:
     def step(x: FloatArray, t: float, out: FloatArray) -> None:
-        np.multiply(np.asarray(sys.rhs(x, ps, t), dtype=np.float64), dt, out=out)
+        np.multiply(np.asarray(system.rhs(x, ps, t), dtype=np.float64), dt, out=out)
         np.add(out, x, out=out)
 
     return step

@@ -317,9 +317,9 @@ def continue_fold(
     --------
     >>> from dynsys import compile, load_model
     >>> from dynsys.bifurcation.continuation import continue_equilibria
-    >>> sys = compile(load_model("self_excitation"))
-    >>> fold = continue_equilibria(sys, "I", [0.3], (-5, 0)).points("fold")[0]
-    >>> curve = continue_fold(sys, ("w", "I"), fold, {"w": (0, 1), "I": (-5, 0)})
+    >>> system = compile(load_model("self_excitation"))
+    >>> fold = continue_equilibria(system, "I", [0.3], (-5, 0)).points("fold")[0]
+    >>> curve = continue_fold(system, ("w", "I"), fold, {"w": (0, 1), "I": (-5, 0)})
     >>> cusp = curve.points("cusp")[0]
     >>> round(cusp.params["w"], 9), round(cusp.params["I"], 9)
     (0.016666667, -1.0)
@@ -512,9 +512,9 @@ def continue_hopf(
     --------
     >>> from dynsys import compile, load_model
     >>> from dynsys.bifurcation.continuation import continue_equilibria
-    >>> sys = compile(load_model("fitzhugh_nagumo"))
-    >>> br = continue_equilibria(sys, "I", [-1.2, -0.6], (0, 2), params={"I": 0.0})
-    >>> curve = continue_hopf(sys, ("I", "b"), br.points("hopf")[0], {"b": (0.5, 1.0)})
+    >>> system = compile(load_model("fitzhugh_nagumo"))
+    >>> br = continue_equilibria(system, "I", [-1.2, -0.6], (0, 2), params={"I": 0.0})
+    >>> curve = continue_hopf(system, ("I", "b"), br.points("hopf")[0], {"b": (0.5, 1.0)})
     >>> bool(np.all(np.abs(curve.tests["kappa"]) > 0))
     True
     """

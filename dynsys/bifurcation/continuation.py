@@ -367,8 +367,8 @@ def continue_equilibria(
     Examples
     --------
     >>> from dynsys import compile, load_model
-    >>> sys = compile(load_model("mutual_excitation"))
-    >>> br = continue_equilibria(sys, "I", [0.00227, 0.00227], (-20, 0))
+    >>> system = compile(load_model("mutual_excitation"))
+    >>> br = continue_equilibria(system, "I", [0.00227, 0.00227], (-20, 0))
     >>> sorted(round(sp.params["I"], 8) for sp in br.points("fold"))
     [-16.05700096, -3.94299904]
     """

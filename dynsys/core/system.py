@@ -294,8 +294,8 @@ class CompiledSystem:
         Examples
         --------
         >>> from dynsys.core.loading import load_model
-        >>> sys = compile(load_model("mutual_excitation"))
-        >>> f, fx, fp = sys.evaluate_point([25.0, 25.0], sys.default_params.tolist())
+        >>> system = compile(load_model("mutual_excitation"))
+        >>> f, fx, fp = system.evaluate_point([25.0, 25.0], system.default_params.tolist())
         >>> [round(float(v), 6) for v in fx]
         [-1.0, 5.0, 5.0, -1.0]
         """
@@ -340,8 +340,8 @@ class CompiledSystem:
         --------
         >>> import numpy as np
         >>> from dynsys.core.loading import load_model
-        >>> sys = compile(load_model("self_excitation"))
-        >>> step = sys.euler_kernel(size=1, dt=0.1)
+        >>> system = compile(load_model("self_excitation"))
+        >>> step = system.euler_kernel(size=1, dt=0.1)
         >>> x, out = np.array([[60.0]]), np.empty((1, 1))
         >>> step(x, 0.0, out)
         >>> float(out[0, 0])
@@ -385,12 +385,12 @@ class CompiledSystem:
         --------
         >>> import numpy as np
         >>> from dynsys.core.loading import load_model
-        >>> sys = compile(load_model("mutual_excitation"))
-        >>> kernel = sys.rhs_kernel(size=3)
+        >>> system = compile(load_model("mutual_excitation"))
+        >>> kernel = system.rhs_kernel(size=3)
         >>> x = np.array([[0.0, 25.0, 50.0], [0.0, 25.0, 50.0]])
         >>> out = np.empty_like(x)
         >>> kernel(x, 0.0, out)
-        >>> np.allclose(out.T, sys.rhs(x.T))
+        >>> np.allclose(out.T, system.rhs(x.T))
         True
         """
         size, cols = self._kernel_params(p, size)
@@ -518,8 +518,8 @@ def compile(model: Model) -> CompiledSystem:
     Examples
     --------
     >>> from dynsys import load_model
-    >>> sys = compile(load_model("mutual_excitation"))
-    >>> sys.jac([25.0, 25.0]).round(6).tolist()
+    >>> system = compile(load_model("mutual_excitation"))
+    >>> system.jac([25.0, 25.0]).round(6).tolist()
     [[-1.0, 5.0], [5.0, -1.0]]
     """
     if isinstance(model, Model):
