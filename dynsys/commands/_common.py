@@ -82,14 +82,11 @@ seed = int_at_least(0, "a non-negative integer")
 
 
 def parse_float(text: str, what: str) -> float:
-    """A finite float, or ModelError naming ``what``."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        raise ModelError(f"{what} must be a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise ModelError(f"{what} must be finite, got {text!r}")
-    return value
+    """A finite float, or ModelError naming ``what`` (the flag): :func:`dynsys._checks.finite`."""
+    # lazy: the checks module loads numpy, which --help does not need (start-up time)
+    from dynsys._checks import finite
+
+    return finite(text, what)
 
 
 def parse_assignments(items: list[str]) -> dict[str, float]:
