@@ -27,10 +27,14 @@ statement                                meaning
 ``@ dt=0.05, total=100, xlo=..``         options: ``dt``, ``total``, and ``xlo``/``xhi``,
                                          ``ylo``/``yhi`` (the region of the ``xp``/``yp``
                                          states, else of the first two states) are
-                                         honoured; every other option is ignored with an
+                                         honoured; ``meth``, ``trans``, ``bound``,
+                                         ``nout``, ``maxstor`` are kept in the Model's
+                                         options (``dynsys simulate`` runs the file's
+                                         ``meth``); the others are named in one
                                          :class:`IgnoredOptionWarning`
 ``# dynsys: region z=-1:1``              region of further states (XPP has no option
                                          for a third state; the comment keeps XPP happy)
+``# dynsys: units r=spikes/s``           the unit of a state, for figures
 ``# dynsys: description text``           the Model's description
 ``done``                                 end of the model; the rest is not read
 =======================================  =============================================

@@ -90,7 +90,8 @@ def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
     Warns
     -----
     IgnoredOptionWarning
-        For each ``@`` option that dynsys does not use (``meth``, ``bound``, ...).
+        Once, naming every ``@`` option that dynsys does not use (display settings such
+        as ``nplot``, ``lt``, ``axes``).
 
     Examples
     --------
