@@ -69,6 +69,9 @@ from dynsys.core.system import compile, require_autonomous, resolve_params
 from dynsys.errors import ModelError
 from dynsys.latex import stability_table
 
+#: Marks the failure reasons of deflated starts (every known root repelled): expected.
+_REPELLED = " (deflated starts, all known roots repelled)"
+
 __all__ = ["Equilibria", "Equilibrium", "find_equilibria", "linearize"]
 
 
@@ -295,9 +298,17 @@ class Equilibria:
                 lines.append("     note: non-smooth system; the Jacobian may be ill-defined here")
         diag = f"  search: {self.method}, {self.starts} starts"
         if self.method != "grid+brent":
-            diag += f", {self.newton_failures} Newton failures"
-            if self.failure_reasons:
-                diag += " (" + "; ".join(f"{k}: {v}" for k, v in self.failure_reasons.items()) + ")"
+            # a deflated start (after the first round) that finds no new root is the
+            # expected end of the search, not a failure: say so apart from real failures
+            repelled = sum(v for k, v in self.failure_reasons.items() if _REPELLED in k)
+            real = {k: v for k, v in self.failure_reasons.items() if _REPELLED not in k}
+            failed = self.newton_failures - repelled
+            if repelled:
+                diag += f"; {repelled} deflated starts found no further root (expected)"
+            if failed or not repelled:
+                diag += f"; {failed} Newton failures"
+                if real:
+                    diag += " (" + "; ".join(f"{k}: {v}" for k, v in real.items()) + ")"
             if self.outside_region:
                 diag += f", {self.outside_region} converged outside the region"
         lines.append(diag)
@@ -522,7 +533,7 @@ def find_equilibria(
             starts = sobol.random(max(1, k0 // 2))
         used += len(starts)
         z, status = deflated_newton(fz, jz, starts, known, tol=tol_abs, max_iter=max_iter)
-        tag = "" if round_ == 0 else " (deflated starts, all known roots repelled)"
+        tag = "" if round_ == 0 else _REPELLED
         for code, reason in REASONS.items():
             if np.any(status == code):
                 fails[reason + tag] += int(np.sum(status == code))
