@@ -313,3 +313,13 @@ def test_property_every_point_and_special_point_solves_the_equations(w1: float, 
     changes = np.nonzero(np.diff(br.unstable))[0]
     idx = [sp.index for sp in br.special_points]
     assert all(min(abs(c - i) for i in idx) <= 1 for c in changes) if changes.size else True
+
+
+def test_stability_summary_follows_the_parameter_path():
+    """A closed or folded stretch reads as its path through the turning points, not as
+    'I 0..0'; '1 special point' in the singular (issue 13, item 14)."""
+    from dynsys.bifurcation.continuation import _path
+
+    assert _path(np.array([0.0, 5.0, 13.19, 6.0, 0.0])) == "0 -> 13.19 -> 0"
+    assert _path(np.array([-20.0, -10.0, -3.943])) == "-20..-3.943"
+    assert _path(np.array([2.0, 2.0])) == "2..2"

@@ -220,7 +220,7 @@ class Branch:
                 f"{self.values.max():.6g}]" + (", closed" if self.closed else "")]
         parts = []
         for a, b, label in self.stability_runs():
-            parts.append(f"{label} {self.param} {self.values[a]:.4g}..{self.values[b - 1]:.4g}")
+            parts.append(f"{label} {self.param} {_path(self.values[a:b])}")
         rows.append("stability: " + "; ".join(parts))
         if self.special_points:
             rows.append("special points:")
@@ -246,6 +246,17 @@ class Branch:
         return (f"<Branch {self.model} in {self.param}: {len(self)} points, "
                 f"{self.param} in [{self.values.min():.6g}, {self.values.max():.6g}], "
                 f"{len(self.special_points)} special points>")
+
+
+def _path(values: FloatArray) -> str:
+    """A run of parameter values as text: ``-20..-3.943`` when monotone, else its path
+    through the turning points, ``0 -> 13.19 -> 0`` (a closed or folded branch)."""
+    v = np.asarray(values, dtype=float)
+    w = v[np.r_[True, np.diff(v) != 0]]  # without repeated values
+    turns = [w[k] for k in range(1, len(w) - 1) if (w[k] - w[k - 1]) * (w[k + 1] - w[k]) < 0]
+    if not turns:
+        return f"{v[0]:.4g}..{v[-1]:.4g}"
+    return " -> ".join(f"{x:.4g}" for x in [w[0], *turns, w[-1]])
 
 
 # ============================================================== equilibria problem

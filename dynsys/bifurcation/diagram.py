@@ -144,8 +144,10 @@ class BifurcationDiagram:
         head = (f"Bifurcation diagram of {self.model} in {self.param} "
                 f"[{self.bounds[0]:g}, {self.bounds[1]:g}]: {len(self.branches)} branch"
                 f"{'es' if len(self.branches) != 1 else ''}, "
-                f"{len(self.special_points)} special points"
-                + (f", {len(self.skipped)} skipped start(s)" if self.skipped else ""))
+                f"{len(self.special_points)} special point"
+                f"{'s' if len(self.special_points) != 1 else ''}"
+                + (f", {len(self.skipped)} skipped start"
+                   f"{'s' if len(self.skipped) != 1 else ''}" if self.skipped else ""))
         lines = [head, *(str(br) for br in self.branches)]
         lines += [f"continuum at {self.param} = {v:g}: {c.description}" for v, c in self.continua]
         lines += [f"└─ {sk}" for sk in self.skipped]
