@@ -302,7 +302,7 @@ def noise_section(report: Any, model: Any, dt: float) -> NoiseResults | None:
                                       rng=report.seed_for(f"switch-{k}"))
             stats.append(st)
             taus.append(float(np.mean(kramers(pot, s).times)))
-            report.record(f"single_neuron.noise.sigma_{s:g}", {
+            report.record(("single_neuron", "noise", f"sigma={s:g}"), {
                 "switching": st.to_dict(), "kramers_time": taus[-1],
                 "figure_seed": report.seed_for(f"fig3-{k}")})
         report.figure(3, "noise", plot_noise_panels(trajs, stats, wells=pot.minima,
@@ -872,7 +872,7 @@ def capacity(report: Any) -> tuple[Any, Any]:
     trials10 = 60 if report.quick else 500
     c10 = capacity_curve(64, 16, trials=trials10, flip=0.1, rng=report.seed_for("capacity10"))
     report.record("hopfield.capacity", curve.to_dict())
-    report.record("hopfield.capacity_flip_0.1", c10.to_dict())
+    report.record(("hopfield", "capacity_flip=0.1"), c10.to_dict())
     ps, rec = np.asarray(curve.patterns), np.asarray(curve.recall)
     last95, p50 = _last_above(curve, 0.95), _crossing(curve)
     last95_10, p50_10 = _last_above(c10, 0.95), _crossing(c10)

@@ -160,3 +160,15 @@ def test_section_titles_carry_their_own_numbers_once(tiny):
     # the titles hold the reference report's numbers ("1 One"); LaTeX must not add its own
     assert "\\section{1 One}" in tex
     assert "\\setcounter{secnumdepth}{0}" in tex.split("\\begin{document}")[0]
+
+
+def test_results_keys_never_split_a_number(tmp_path):
+    """A dotted key part that starts with a digit is a number split at its decimal point
+    (sigma_0.1 became sigma_0 -> 1 in results.json): refused; tuple keys hold dots
+    (issue 13, item 15)."""
+    report = Report(tmp_path / "r", title="t")
+    with pytest.raises(ModelError, match="splits a number"):
+        report.record("noise.sigma_0.1", 1)
+    report.record(("noise", "sigma=0.1"), 2)
+    report.record("noise.count", 3)
+    assert report.results["noise"] == {"sigma=0.1": 2, "count": 3}

@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from dynsys._figures import save_figure
 from dynsys._io import to_jsonable, write_text
+from dynsys.errors import ModelError
 from dynsys.report.markup import text_to_latex
 
 __all__ = ["Block", "Claim", "FigureEntry", "Report", "TableEntry", "Verdict"]
@@ -307,10 +308,25 @@ class Report:
         self.claims = [x for x in self.claims if x.id != id] + [c]
         return c
 
-    def record(self, key: str, value: Any) -> Any:
-        """Store a result under a dotted key (``"single_neuron.equilibria"``); returns it."""
+    def record(self, key: str | tuple[str, ...], value: Any) -> Any:
+        """Store a result under a dotted key (``"single_neuron.equilibria"``), or a tuple
+        of key parts where a part holds a dot (``("noise", "sigma=0.1")``); returns it.
+
+        Raises
+        ------
+        ModelError
+            For a dotted part that starts with a digit: the fragment of a number split at
+            its decimal point (``"capacity_flip_0.1"`` would become ``capacity_flip_0`` ->
+            ``1``); pass the parts as a tuple instead.
+        """
+        if isinstance(key, tuple):
+            *path, last = key
+        else:
+            *path, last = key.split(".")
+            if any(part[:1].isdigit() for part in (*path, last)):
+                raise ModelError(f"results key {key!r} splits a number at its decimal point; "
+                                 "give the parts as a tuple")
         node = self.results
-        *path, last = key.split(".")
         for part in path:
             node = node.setdefault(part, {})
         node[last] = to_jsonable(value)
