@@ -78,3 +78,17 @@ def test_errors_exit_2(argv: list[str], message: str, tmp_path,
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err
+
+
+def test_network_equilibria_are_described_not_listed(capsys):
+    """analyze on the 64-unit Hopfield network printed 64 'rNcM = +-1' values per point
+    (8.5 KB); it prints each point's overlaps and, at a kink, the perturbation verdict
+    (issue 13, item 10)."""
+    from dynsys.cli import main
+
+    assert main(["analyze", "hopfield"]) == 0
+    out = capsys.readouterr().out
+    assert len(out) < 4000 and "r0c0 =" not in out
+    assert "64 states in [-1.1, 1.1]" in out
+    assert "overlaps x +0.062, smiley +1.000" in out
+    assert "non-smooth (unstable: decided by perturbed runs" in out

@@ -69,6 +69,9 @@ from dynsys.core.system import compile, require_autonomous, resolve_params
 from dynsys.errors import ModelError
 from dynsys.latex import stability_table
 
+#: Most states whose coordinates a text summary lists (a network is described instead).
+_MAX_LISTED_STATES = 8
+
 #: Marks the failure reasons of deflated starts (every known root repelled): expected.
 _REPELLED = " (deflated starts, all known roots repelled)"
 
@@ -121,6 +124,9 @@ class Equilibrium:
     det: float | None = None
     discriminant: float | None = None
     non_smooth: bool = False
+    #: What the system says of the state (its ``describe_state`` hook, e.g. a Hopfield
+    #: network's overlaps with its patterns); None where it has no such hook.
+    description: str | None = None
 
     @property
     def n(self) -> int:
@@ -148,6 +154,8 @@ class Equilibrium:
             out.update(trace=self.trace, det=self.det, discriminant=self.discriminant)
         if self.non_smooth:
             out["non_smooth"] = True
+        if self.description is not None:
+            out["description"] = self.description
         return to_jsonable(out)
 
     def __repr__(self) -> str:
@@ -277,7 +285,12 @@ class Equilibria:
     def summary(self) -> str:
         """A short text report (what ``dynsys analyze`` prints)."""
         pars = ", ".join(f"{k}={v:g}" for k, v in self.params.items()) or "none"
-        box = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in self.region.items())
+        bounds = set(self.region.values())
+        if len(self.region) > _MAX_LISTED_STATES and len(bounds) == 1:
+            lo, hi = bounds.pop()
+            box = f"{len(self.region)} states in [{lo:g}, {hi:g}]"
+        else:
+            box = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in self.region.items())
         lines = [f"{self.system_name}: {len(self)} equilibri{'um' if len(self) == 1 else 'a'}"
                  f" in {box} ({pars})"]
         if self.continua:
@@ -285,11 +298,19 @@ class Equilibria:
                          f"{'um' if len(self.continua) == 1 else 'a'} of equilibria")
         lines += [f"  continuum: {c.description}" for c in self.continua]
         for i, e in enumerate(self.equilibria, 1):
-            st = ", ".join(f"{k} = {v:.12g}" for k, v in zip(self.state_names, e.state,
-                                                           strict=True))
+            if len(self.state_names) <= _MAX_LISTED_STATES:
+                st = ", ".join(f"{k} = {v:.12g}" for k, v in zip(self.state_names, e.state,
+                                                               strict=True))
+            else:  # a network: what it says of the state, not 64 coordinates
+                st = e.description or (f"{e.n} states in [{float(e.state.min()):.6g}, "
+                                       f"{float(e.state.max()):.6g}]")
             ev = _compress([_fmt_complex(v, 9) for v in e.eigenvalues])
+            verdict = e.label
+            if e.non_smooth:
+                verdict += (f" ({'stable' if e.stable else 'unstable'}: decided by perturbed "
+                            "runs, not by the eigenvalues)")
             lines.append(f"  {i}. {st}")
-            lines.append(f"     {e.label}; eigenvalues {ev}")
+            lines.append(f"     {verdict}; eigenvalues {ev}")
             extra = f"     residual {e.residual:.1e}; found by {e.method}"
             if e.trace is not None:
                 extra += f"; trace {e.trace:.6g}, det {e.det:.6g}"
@@ -353,7 +374,14 @@ def linearize(
         jacobian=st.jacobian, eigenvalues=st.eigenvalues, eigenvectors=st.eigenvectors,
         kind=kind, method=method, stable=stable, unstable_dimension=unstable,
         trace=st.trace, det=st.det, discriminant=st.discriminant, non_smooth=non_smooth,
+        description=_describe(compiled, x),
     )
+
+
+def _describe(system: Any, x: FloatArray) -> str | None:
+    """The system's own words for a state (``describe_state`` hook), if it has them."""
+    hook = getattr(system, "describe_state", None)
+    return str(hook(x)) if hook is not None else None
 
 
 def _on_switching_surface(system: Any, x: FloatArray, p: FloatArray) -> bool:

@@ -58,6 +58,10 @@ class System(Protocol):
     * ``classify_state(x, params=p)``: the system's own stability verdict at such a
       point, an object with ``kind`` and ``stable`` (the Hopfield network's discrete
       check and perturbation test). Without it, perturbed runs decide.
+    * ``candidate_equilibria(p) -> (k, n)``: exact candidates that equilibrium searches
+      check (the Hopfield network's 0 and pattern mixtures, on sign's kinks).
+    * ``describe_state(x) -> str``: the state in words, which text summaries print
+      instead of many coordinates (the Hopfield network's overlaps with its patterns).
 
     Optional fast path for loops over single points (continuation's corrector):
 

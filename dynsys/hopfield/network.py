@@ -490,6 +490,13 @@ class HopfieldNetwork:
                             method="discrete check + perturbation",
                             returned_fraction=float(np.mean(back)), seed=seed, **common)
 
+    def describe_state(self, x: ArrayLike) -> str:
+        """The state in words: its overlap with every stored pattern (the System hook that
+        text summaries use instead of N coordinates)."""
+        m = np.asarray(self.overlaps(x), dtype=float).reshape(-1)
+        return "overlaps " + ", ".join(f"{name} {v:+.3f}" for name, v in
+                                       zip(self.pattern_names, m, strict=True))
+
     def overlaps(self, x: ArrayLike) -> FloatArray:
         """Overlaps ``m_mu = p_mu . x / N`` with every stored pattern, ``(..., P)``."""
         return overlaps(self.patterns, x)
