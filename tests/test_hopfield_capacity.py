@@ -188,3 +188,18 @@ def test_capacity_agrees_with_an_independent_simulation(p):
     se = math.sqrt(pooled * (1 - pooled) * 2 / trials)
     assert abs(point.recall - mine) < 4 * se, (point.recall, mine)
     assert 0.3 < point.recall < 0.97  # informative: neither saturated nor collapsed
+
+
+def test_scaling_cli_prints_a_table(capsys):
+    """A header, the capacity and its load per N beside the AGS and McEliece references,
+    then recall by load (issue 13, item 13)."""
+    from dynsys.cli import main
+
+    assert main(["hopfield", "scaling", "--sizes", "32,64", "--trials", "4", "--seed", "1",
+                 "--alphas", "0.05,0.1"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("capacity against N: flip 0.1, 4 trials per point")
+    assert lines[1].split() == ["N", "capacity", "P", "alpha=P/N", "0.138", "N", "N/(2",
+                                "ln", "N)"]
+    assert [row.split()[0] for row in lines[2:4]] == ["32", "64"]
+    assert lines[4] == "recall by load alpha = P/N:" and len(lines) == 7

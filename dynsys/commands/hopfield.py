@@ -285,12 +285,31 @@ def run_scaling(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json(args, res)
         return 0
-    lines = []
-    for c in res.curves:
-        lines.append(f"N={c.n}: " + ", ".join(f"a={p.patterns / c.n:.3f}:{p.recall:.2f}"
-                                             for p in c.points))
-    emit(args, "\n".join(lines))
+    emit(args, _scaling_table(res, args))
     return 0
+
+
+def _scaling_table(res: Any, args: argparse.Namespace) -> str:
+    """One row per N: the capacity (largest P with exact recall >= 0.5), its load, the
+    AGS and McEliece references, then the recall at each load."""
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    import math
+
+    from dynsys.hopfield.capacity import AGS_CAPACITY
+
+    first = res.curves[0]
+    head = (f"capacity against N: flip {first.flip:g}, {first.trials} trials per point, "
+            "exact recall of every bit (capacity = largest P with recall >= 0.5)")
+    cols = f"{'N':>6}  {'capacity P':>10}  {'alpha=P/N':>9}  {'0.138 N':>8}  {'N/(2 ln N)':>10}"
+    rows = [head, cols]
+    for c in res.curves:
+        rows.append(f"{c.n:>6}  {c.capacity:>10d}  {c.capacity / c.n:>9.3f}  "
+                    f"{AGS_CAPACITY * c.n:>8.1f}  {c.n / (2 * math.log(c.n)):>10.1f}")
+    rows.append("recall by load alpha = P/N:")
+    for c in res.curves:
+        rows.append(f"{c.n:>6}  " + "  ".join(f"{p.patterns / c.n:.3f}:{p.recall:.2f}"
+                                            for p in c.points))
+    return "\n".join(rows)
 
 
 def run_fixed_points(args: argparse.Namespace) -> int:
