@@ -51,3 +51,12 @@ def test_figures_use_the_unit_the_model_declares(tmp_path, monkeypatch):
     assert "spikes/s" not in labels("simulate", "fitzhugh_nagumo", "--x0", "-1,1",
                                     "--t-end", "1")
     assert "spikes/s" in labels("analyze", "self_excitation")
+
+
+def test_plot_says_where_the_figure_went(tmp_path, capsys):
+    out = tmp_path / "ts.png"
+    assert main(["simulate", "self_excitation", "--x0", "59", "--t-end", "1", "--json",
+                 "--plot", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"figure written to {out}"
+    assert json.loads(captured.out)["model"] == "self_excitation"  # stdout stays JSON

@@ -265,6 +265,9 @@ def outputs(args: argparse.Namespace) -> Iterator[None]:
             yield
         finally:
             del args._outputs
+    plot = getattr(args, "plot", None)
+    if plot and Path(plot).exists():  # committed: say where the figure went
+        print(f"figure written to {plot}", file=sys.stderr)
 
 
 class VersionAction(argparse.Action):
