@@ -7,8 +7,10 @@ from dynsys.analysis.continua import (
 )
 from dynsys.analysis.equilibria import (
     Equilibria as Equilibria,
-    Equilibrium as Equilibrium,
     find_equilibria as find_equilibria,
+)
+from dynsys.analysis.equilibrium import (
+    Equilibrium as Equilibrium,
     linearize as linearize,
 )
 from dynsys.analysis.flux import (
