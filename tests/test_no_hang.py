@@ -270,7 +270,7 @@ def test_sweeps_stream_their_tasks():
 
 def test_streamed_curves_equal_the_listed_tasks():
     """The per-P tally of streamed results equals running the task list and grouping."""
-    curve = capacity_curve(32, 3, trials=250, flip=0.2, seed=3)
+    curve = capacity_curve(32, 3, trials=250, flip=0.2, rng=3)
     tasks = [(32, p, 0.2, min(100, 250 - s), RecallProtocol(), task_seed(3, p, c))
              for p in (1, 2, 3) for c, s in enumerate(range(0, 250, 100))]
     results = run_tasks(recall_trials, tasks)
