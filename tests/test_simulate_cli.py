@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from dynsys.analysis.simulate import simulate
+from dynsys.analysis.simulate import Adaptive, simulate
 from dynsys.cli import main
 from dynsys.core.loading import load_model
 from dynsys.plots.timeseries import plot_timeseries
@@ -118,3 +118,27 @@ def test_declared_noise_dt_and_method_are_the_defaults(capsys, tmp_path):
     assert "settings from: dt: the model's dt option; sigma: --sigma; method: XPPAUT's" in out
     status, out, _ = run(capsys, str(path), "--sigma", "0.1,0.2", "--seed", "2")
     assert status == 0 and "sigma: 0.1, 0.2" in out
+
+
+def test_aux_trans_and_tolerances(capsys, tmp_path):
+    """aux quantities follow the states in CSV and JSON, as XPPAUT writes them; the
+    file's trans leaves earlier times out; --rtol/--atol reach the adaptive method and
+    are refused for a fixed step (issue 11, item 6)."""
+    path = tmp_path / "tr.ode"
+    path.write_text("x' = -x\naux y = 2*x\ninit x=1\n@ trans=0.5, total=1, dt=0.25\n")
+    status, out, _ = run(capsys, str(path), "--format", "csv")
+    lines = out.strip().splitlines()
+    assert status == 0 and lines[0] == "run,t,x,y" and len(lines) == 4
+    first = [float(v) for v in lines[1].split(",")]
+    assert first[1] == 0.5 and first[3] == pytest.approx(2 * first[2], rel=1e-15)
+    status, out, _ = run(capsys, str(path), "--json", "--trans", "0")
+    data = json.loads(out)
+    assert data["aux_names"] == ["y"] and len(data["t"]) == 5 and len(data["aux"][0]) == 5
+    status, out, _ = run(capsys, "fitzhugh_nagumo", "--method", "dop853", "--rtol", "1e-11",
+                         "--atol", "1e-13", "--t-end", "2", "--json")
+    tight = json.loads(out)["final"][0]
+    fhn = load_model("fitzhugh_nagumo")
+    exact = simulate(fhn, list(fhn.initial_state()), 2.0, dt=0.05,
+                     method=Adaptive("DOP853", rtol=1e-11, atol=1e-13)).final[0]
+    assert tight == pytest.approx(exact.tolist(), rel=1e-12)
+    assert run(capsys, "fitzhugh_nagumo", "--rtol", "1e-9")[0] == 2

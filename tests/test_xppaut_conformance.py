@@ -116,6 +116,24 @@ def test_default_integrator_is_xppauts_rk4(tmp_path: Path) -> None:
     np.testing.assert_allclose(ours, theirs[:, 1:], rtol=1e-6, atol=1e-6)
 
 
+@needs_xppaut
+def test_cli_csv_is_xppauts_output_dat(tmp_path: Path) -> None:
+    """``dynsys simulate FILE --format csv`` with the file's own meth and dt writes what
+    XPPAUT writes to output.dat: t, the states, then the aux quantities."""
+    text = (DATA / "rate_pair.ode").read_text()
+    theirs = _run_xppaut(tmp_path, text)
+    assert theirs is not None
+    (tmp_path / "pair.ode").write_text(text)
+    run = subprocess.run([sys.executable, "-m", "dynsys.cli", "simulate", "pair.ode",
+                          "--format", "csv"], cwd=tmp_path, capture_output=True, text=True,
+                         check=True, timeout=120)
+    rows = run.stdout.strip().splitlines()
+    assert rows[0] == "run,t,e,i,drive,gate"
+    ours = np.array([[float(v) for v in row.split(",")[1:]] for row in rows[1:]])
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
 # --------------------------------------------------------------------------- property
 _NAMES = ["a", "b", "x", "A", "X"]
 _leaf = st.one_of(st.sampled_from(_NAMES),

@@ -58,6 +58,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", default=None, choices=["euler", "rk4", *ADAPTIVE_SOLVERS],
                    help="integration method (default: an .ode file's meth, else rk4 for an "
                         ".ode file as in XPPAUT; euler for other models)")
+    p.add_argument("--rtol", default=None, metavar="R",
+                   help="relative tolerance of an adaptive method (default 1e-8)")
+    p.add_argument("--atol", default=None, metavar="A",
+                   help="absolute tolerance of an adaptive method (default 1e-10)")
+    p.add_argument("--trans", default=None, metavar="T",
+                   help="leave out of the CSV/JSON output the times before T (default: the "
+                        "model's trans option, as XPPAUT; else 0)")
     p.add_argument("--save-every", dest="save_every", type=int, default=1, metavar="K",
                    help="keep every K-th step in the output (default 1)")
     add_format(p, ("text", "json", "csv"))
@@ -109,13 +116,17 @@ def _text(tr: Any, source: dict[str, str] | None = None) -> str:
     return "\n".join(head + rows)
 
 
-def _csv(tr: Any) -> str:
+def _csv(tr: Any, keep: Any = None, aux_names: tuple[str, ...] = (), aux: Any = None) -> str:
     buf = io.StringIO()
-    buf.write(",".join(["run", "t", *tr.state_names]) + "\n")
+    buf.write(",".join(["run", "t", *tr.state_names, *aux_names]) + "\n")
     for r in range(tr.runs):
         for k, t in enumerate(tr.t):
-            values = ",".join(repr(float(v)) for v in tr.states[r, k])
-            buf.write(f"{r},{float(t)!r},{values}\n")
+            if keep is not None and not keep[k]:
+                continue
+            values = [repr(float(v)) for v in tr.states[r, k]]
+            if aux_names:
+                values += [repr(float(v)) for v in aux[r, k]]
+            buf.write(f"{r},{float(t)!r},{','.join(values)}\n")
     return buf.getvalue()
 
 
@@ -174,8 +185,17 @@ def run(args: argparse.Namespace) -> int:
                             "the file's meth" if options.get("meth") else
                             "XPPAUT's default for an .ode file" if from_ode else "default")
     # lazy: the library loads when the command runs, not for --help (start-up time)
-    from dynsys.analysis.simulate import simulate
+    from dynsys.analysis.simulate import Adaptive, as_method, simulate
 
+    tolerances = {k: parse_float(v, f"--{k}") for k, v in
+                  (("rtol", args.rtol), ("atol", args.atol)) if v is not None}
+    if tolerances:
+        if not isinstance(as_method(method), Adaptive):
+            raise ModelError(f"--rtol/--atol apply to an adaptive method (rk45, dop853, ...), "
+                             f"not to {method}")
+        method = Adaptive(method, **tolerances)
+    trans = parse_float(args.trans, "--trans") if args.trans is not None else float(
+        options.get("trans", 0.0))
     tr = simulate(
         model, starts, t_end, dt=dt, params=params or None, sigma=sigma,
         trials=args.trials, rng=args.seed, method=method, save_every=args.save_every,
@@ -186,10 +206,47 @@ def run(args: argparse.Namespace) -> int:
 
         unit = figure_unit(args, model)
         save_plot(args, plot_timeseries(tr, unit=unit or None))
+    aux_names, aux = _aux(model, tr)
+    keep = tr.t >= trans - 1e-12 * max(1.0, abs(trans))  # XPPAUT's trans: output from there
     if args.format == "json":
-        emit_json(args, tr)
+        data = tr.to_dict()
+        if not keep.all():
+            data["t"] = [x for x, k in zip(data["t"], keep, strict=True) if k]
+            data["trajectories"] = [[s for s, k in zip(run, keep, strict=True) if k]
+                                    for run in data["trajectories"]]
+            data["trans"] = trans
+        if aux_names:
+            data["aux_names"] = list(aux_names)
+            data["aux"] = aux[:, keep].tolist()
+        emit_json(args, data)
     elif args.format == "csv":
-        emit(args, _csv(tr))
+        emit(args, _csv(tr, keep, aux_names, aux))
     else:
         emit(args, _text(tr, source))
     return 0
+
+
+def _aux(model: Any, tr: Any) -> tuple[tuple[str, ...], Any]:
+    """The model's aux quantities along every run, ``(runs, T, k)`` (XPPAUT writes them
+    after the states); none for a system without them."""
+    names = tuple(getattr(model, "aux", None) or ())
+    if not names:
+        return (), None
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    import numpy as np
+
+    from dynsys.core.system import compile
+
+    system = compile(model)
+    p = np.array([tr.params[k] for k in system.param_names], dtype=float)
+    states = np.asarray(tr.states)
+
+    def along(run: Any) -> Any:
+        try:
+            return np.asarray(system.aux(run, p, tr.t), dtype=float)
+        except (TypeError, ValueError):  # an expression numpy cannot broadcast: point-wise
+            return np.array([np.asarray(system.aux(x, p, float(s)), dtype=float).reshape(-1)
+                             for x, s in zip(run, tr.t, strict=True)])
+
+    values = np.stack([along(run) for run in states])
+    return names, values
