@@ -87,6 +87,13 @@ _EXPORTS: dict[str, str] = {
     # dynsys.bifurcation.diagram
     "BifurcationDiagram": "dynsys.bifurcation.diagram",
     "bifurcation_diagram": "dynsys.bifurcation.diagram",
+    # dynsys.bifurcation.cycles
+    "Cycle": "dynsys.bifurcation.cycles",
+    "CycleSettings": "dynsys.bifurcation.cycles",
+    "find_cycle": "dynsys.bifurcation.cycles",
+    # dynsys.bifurcation.cycle_branch
+    "CycleBranch": "dynsys.bifurcation.cycle_branch",
+    "continue_cycles": "dynsys.bifurcation.cycle_branch",
     # dynsys.bifurcation.simulated_cycles
     "CycleSamples": "dynsys.bifurcation.simulated_cycles",
     "simulated_cycles": "dynsys.bifurcation.simulated_cycles",
@@ -198,6 +205,15 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
         Branch as Branch,
         ContinuationSettings as ContinuationSettings,
         continue_equilibria as continue_equilibria,
+    )
+    from dynsys.bifurcation.cycle_branch import (
+        CycleBranch as CycleBranch,
+        continue_cycles as continue_cycles,
+    )
+    from dynsys.bifurcation.cycles import (
+        Cycle as Cycle,
+        CycleSettings as CycleSettings,
+        find_cycle as find_cycle,
     )
     from dynsys.bifurcation.diagram import (
         BifurcationDiagram as BifurcationDiagram,

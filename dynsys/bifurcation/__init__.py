@@ -1,6 +1,7 @@
 """Parameters varied: branches of equilibria by pseudo-arclength continuation, their
 special points and normal forms, fold and Hopf curves in two parameters, automatic
-diagrams, region maps and simulated cycles.
+diagrams, region maps, periodic orbits (found by collocation and continued, with their
+Floquet multipliers) and simulated cycles.
 """
 
 from dynsys.bifurcation.codim2 import (
@@ -12,6 +13,15 @@ from dynsys.bifurcation.continuation import (
     Branch as Branch,
     ContinuationSettings as ContinuationSettings,
     continue_equilibria as continue_equilibria,
+)
+from dynsys.bifurcation.cycle_branch import (
+    CycleBranch as CycleBranch,
+    continue_cycles as continue_cycles,
+)
+from dynsys.bifurcation.cycles import (
+    Cycle as Cycle,
+    CycleSettings as CycleSettings,
+    find_cycle as find_cycle,
 )
 from dynsys.bifurcation.diagram import (
     BifurcationDiagram as BifurcationDiagram,
@@ -57,7 +67,10 @@ __all__ = [
     "Branch",
     "ContinuationSettings",
     "Curve",
+    "Cycle",
+    "CycleBranch",
     "CycleSamples",
+    "CycleSettings",
     "FoldCoefficients",
     "HopfCoefficients",
     "PointType",
@@ -66,9 +79,11 @@ __all__ = [
     "SpecialPoint",
     "TwoParameterDiagram",
     "bifurcation_diagram",
+    "continue_cycles",
     "continue_equilibria",
     "continue_fold",
     "continue_hopf",
+    "find_cycle",
     "fold_coefficients",
     "hopf_coefficients",
     "illinois",

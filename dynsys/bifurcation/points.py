@@ -31,10 +31,13 @@ class PointType(enum.StrEnum):
     BRANCH_POINT = "branch_point"
     CUSP = "cusp"
     BOGDANOV_TAKENS = "bogdanov_takens"
+    FOLD_OF_CYCLES = "fold_of_cycles"
+    PERIOD_DOUBLING = "period_doubling"
+    NEIMARK_SACKER = "neimark_sacker"
 
 
 #: The coefficient and diagnostic fields of a :class:`SpecialPoint`, in their JSON order.
-_FIELDS = ("a", "transversality", "omega", "l1", "criticality", "c", "residual",
+_FIELDS = ("a", "transversality", "omega", "l1", "criticality", "c", "period", "residual",
            "newton_iterations", "located", "exact_derivatives", "reason")
 
 
@@ -73,6 +76,11 @@ class SpecialPoint:
         Hopf: ``"supercritical"`` or ``"subcritical"`` (from the sign of ``l1``).
     c : float or None
         Cusp: the cubic normal form coefficient.
+    period : float or None
+        Points on a branch of periodic orbits (fold of cycles, period doubling,
+        Neimark-Sacker): the orbit's period; ``state`` is its point at t = 0.
+    multipliers : tuple of complex or None
+        Their Floquet multipliers (in JSON a list of ``{"re", "im"}``).
 
     Fields that do not apply (None) are left out of :meth:`to_dict`.
     """
@@ -93,6 +101,8 @@ class SpecialPoint:
     l1: float | None = None
     criticality: str | None = None
     c: float | None = None
+    period: float | None = None
+    multipliers: tuple[complex, ...] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``{"type", "params", "state", "varied", <coefficients>...}``.
@@ -108,6 +118,9 @@ class SpecialPoint:
             value = getattr(self, key)
             if value is not None:
                 out[key] = to_jsonable(value)
+        if self.multipliers is not None:
+            out["multipliers"] = [{"re": float(z.real), "im": float(z.imag)}
+                                  for z in self.multipliers]
         return to_jsonable(out)
 
     def __repr__(self) -> str:
@@ -136,6 +149,8 @@ class SpecialPoint:
             extra.append(f"l1 = {self.l1:.4g} ({self.criticality or ''})")
         if self.c is not None:
             extra.append(f"c = {self.c:.4g}")
+        if self.period is not None:
+            extra.append(f"period = {self.period:.8g}")
         if not self.located:
             why = f": {self.reason}" if self.reason else ""
             extra.append(f"NOT LOCATED (interpolated{why})")
