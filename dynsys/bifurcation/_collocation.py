@@ -139,7 +139,7 @@ def phase_row(mesh: Mesh, ref: FloatArray) -> FloatArray:
     dref = np.einsum("kl,jln->jkn", dz, closed(ref))  # h_j * ref'(z_jk)
     coef = np.einsum("k,kl,jkn->jln", w, lz, dref)  # (ntst, ncol + 1, n)
     out = coef[:, :-1].copy()
-    out += np.roll(coef[:, -1:], 1, axis=0)  # the end node is the next interval's first
+    out[:, 0] += np.roll(coef[:, -1], 1, axis=0)  # the end node is the next interval's first
     return out
 
 

@@ -134,7 +134,7 @@ def hopf_point(tracer: Tracer, end: Mapping[str, Any]) -> Pt | None:
 
 def homoclinic_end(tracer: Tracer, pts: list[Pt], names: tuple[str, ...]
                     ) -> dict[str, Any]:
-    """The period passed ``period_max``: name the equilibrium approached, extrapolate."""
+    """A homoclinic approach: name the equilibrium the orbit slows down at, extrapolate."""
     system, k = tracer.system, tracer.k
     last = pts[-1].sol
     end = make_end("homoclinic", pts[-1], names[k], names)
@@ -153,8 +153,8 @@ def homoclinic_end(tracer: Tracer, pts: list[Pt], names: tuple[str, ...]
         end["saddle_kind"] = st.kind.value
         end["saddle_eigenvalues"] = [{"re": float(z.real), "im": float(z.imag)}
                                      for z in st.eigenvalues]
-    except DynsysError:
-        end["saddle_kind"] = "equilibrium (not converged)"
+    except DynsysError:  # e.g. the ghost of a saddle-node that has just disappeared
+        end["saddle_kind"] = "none found (a saddle-node ghost?)"
         st = None
     end["estimate"] = extrapolate(pts, k, st)
     return end
@@ -162,22 +162,27 @@ def homoclinic_end(tracer: Tracer, pts: list[Pt], names: tuple[str, ...]
 
 
 def extrapolate(pts: list[Pt], k: int, st: Any) -> float | None:
-    """Extrapolated homoclinic parameter from the last two orbits.
+    """Extrapolated homoclinic parameter from the last orbit and an earlier one.
 
     Near a saddle with unstable eigenvalue ``lambda_u`` the period grows as
-    ``T ~ -ln|p - p_h| / lambda_u``; near a saddle-node on the orbit (SNIC),
-    ``T^-2`` is linear in ``p``.
+    ``T ~ -ln|p - p_h| / lambda_u`` (so ``p - p_h ~ exp(-lambda_u T)``); near a
+    saddle-node on the orbit (a SNIC, no equilibrium found or a zero eigenvalue),
+    ``T^-2`` is linear in ``p``. The earlier orbit is the latest one far enough back
+    (``lambda_u (T2 - T1) >= 1``, resp. ``T1 <= 0.8 T2``) for the formula to be
+    well conditioned; None if there is none.
     """
-    if len(pts) < 3:
-        return None
-    (p1, t1), (p2, t2) = ((float(pt.sol.p[k]), pt.sol.period) for pt in pts[-2:])
+    p2, t2 = float(pts[-1].sol.p[k]), pts[-1].sol.period
     lam = None
     if st is not None:
         re = np.real(st.eigenvalues)
         if np.max(re) > 1e-6 and np.min(re) < -1e-6:
             lam = float(np.max(re))
-    if lam is not None:
-        r = math.exp(-lam * (t2 - t1))
-        return (p2 - p1 * r) / (1 - r) if r < 1 else None
-    y1, y2 = t1**-2, t2**-2
-    return p2 - y2 * (p2 - p1) / (y2 - y1) if y2 != y1 else None
+    for pt in reversed(pts[:-1]):
+        p1, t1 = float(pt.sol.p[k]), pt.sol.period
+        if lam is not None and lam * (t2 - t1) >= 1.0:
+            r = math.exp(-lam * (t2 - t1))
+            return (p2 - p1 * r) / (1 - r)
+        if lam is None and t1 <= 0.8 * t2:
+            y1, y2 = t1**-2, t2**-2
+            return p2 - y2 * (p2 - p1) / (y2 - y1)
+    return None

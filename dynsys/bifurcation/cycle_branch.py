@@ -24,9 +24,13 @@ method along the arclength:
 
 The branch ends at a Hopf point (the amplitude vanishes: the profile turns over, the
 Hopf point is then located on the equilibria by the standard augmented system), at a
-parameter bound (the last orbit solved exactly on it), at a homoclinic approach (the
-period exceeds ``period_max``: the saddle the orbit approaches is found and the
-homoclinic parameter extrapolated), or after ``max_steps``.
+parameter bound (the last orbit solved exactly on it), at a homoclinic approach, or
+after ``max_steps``. A homoclinic approach is declared once the period exceeds 10
+times the branch's smallest and the parameter agrees with its extrapolated limit
+(:func:`~dynsys.bifurcation._cycle_ends.extrapolate`: exponential growth of the
+period at a saddle, ``T^-2`` linear at a saddle-node) to ``homoclinic_tol`` times the
+width of the bounds, or once the period exceeds ``period_max``; the end names the
+equilibrium the orbit slows down at and gives the extrapolated parameter.
 
 References
 ----------
@@ -215,11 +219,13 @@ def _end_text(end: Mapping[str, Any]) -> str:
                      if k == end.get("param"))
     kind = end["type"]
     if kind == "homoclinic":
-        return (f"homoclinic approach at {pars} (period {end['period']:.6g}; "
-                f"{end.get('saddle_kind', 'equilibrium')} at "
-                + ", ".join(f"{k} = {v:.6g}" for k, v in end.get("saddle", {}).items())
-                + (f"; extrapolated {end['param']} = {end['estimate']:.8g}"
-                   if end.get("estimate") is not None else "") + ")")
+        saddle = ", ".join(f"{k} = {v:.6g}" for k, v in end.get("saddle", {}).items())
+        near = (f"{end.get('saddle_kind', 'equilibrium')} at {saddle}" if saddle
+                else f"equilibrium: {end.get('saddle_kind', 'none found')}")
+        est = end.get("estimate")
+        return (f"homoclinic approach at {pars} (period {end['period']:.6g}; {near}"
+                + (f"; extrapolated {end['param']} = {est:.8g}" if est is not None else "")
+                + ")")
     if kind == "hopf":
         return f"Hopf point at {pars}"
     if kind == "bound":
@@ -239,10 +245,14 @@ def _tests(a: Pt, mu: ComplexArray) -> FloatArray:
     return np.array([float(a.t[-1]), g_pd, g_ns])
 
 
-#: Mesh adaptation after a step whose error estimate (relative to the smallest state
-#: scale) exceeds ERROR_ADAPT; the step is retried shorter if it still exceeds
-#: ERROR_REJECT on the adapted mesh. Otherwise the mesh is adapted every 3 steps.
-ERROR_ADAPT, ERROR_REJECT = 1e-6, 1e-4
+#: The mesh is adapted after a step whose error estimate (relative to the smallest
+#: state scale) exceeds ERROR_ADAPT, and otherwise every 3 steps. (A shorter step does
+#: not help an orbit that its mesh cannot resolve: each Cycle reports its estimate.)
+ERROR_ADAPT = 1e-5
+#: A homoclinic approach is tested for once the period exceeds HOMOCLINIC_START times
+#: the branch's smallest period; without ``CycleSettings.period_max`` the branch stops
+#: at PERIOD_MAX times that period in any case.
+HOMOCLINIC_START, PERIOD_MAX = 10.0, 1000.0
 
 _KINDS = (PointType.FOLD_OF_CYCLES, PointType.PERIOD_DOUBLING, PointType.NEIMARK_SACKER)
 
@@ -279,8 +289,9 @@ def continue_cycles(
     params : mapping or array, optional
         The other parameters (default: the start's).
     collocation : CycleSettings, optional
-        Mesh (``ntst``, ``ncol``), ``period_max`` (homoclinic stop) and
-        ``amplitude_min`` (Hopf stop). The mesh is adapted every 3 steps.
+        Mesh (``ntst``, ``ncol``), ``homoclinic_tol`` and ``period_max`` (the
+        homoclinic stop) and ``amplitude_min`` (Hopf stop). The mesh is adapted every
+        3 steps, and after any step whose error estimate grew.
 
     Returns
     -------
@@ -450,7 +461,7 @@ def _trace(tracer: Tracer, first: Pt, mu0: ComplexArray, bounds: tuple[float, fl
     pts, mults = [first], [mu0]
     specials: list[tuple[int, SpecialPoint]] = []
     g_prev = None if skip_tests else _tests(first, mu0)
-    period_max = cs.period_max or 25.0 * first.sol.period
+    t_min = first.sol.period
     amp_scale = float(np.max(np.ptp(deviation(first.sol), axis=0) / tracer.sx))
     ds = s.ds0
     steps = adapted = 0
@@ -471,13 +482,8 @@ def _trace(tracer: Tracer, first: Pt, mu0: ComplexArray, bounds: tuple[float, fl
             ds = max(0.5 * ds, s.ds_min)
             continue
         b, nit = got
-        est = col.error_estimate(b.sol.mesh, b.sol.u) / scale
-        if est > ERROR_ADAPT:  # the orbit outgrew its mesh (the period grew): re-mesh it
-            b = tracer.adapt(b)
-            est = col.error_estimate(b.sol.mesh, b.sol.u) / scale
-            if est > ERROR_REJECT and ds > s.ds_min * 1.0001:
-                ds = max(0.5 * ds, s.ds_min)
-                continue
+        if col.error_estimate(b.sol.mesh, b.sol.u) / scale > ERROR_ADAPT:
+            b = tracer.adapt(b)  # the orbit outgrew its mesh (e.g. the period grew)
             adapted = steps
         val = float(b.sol.p[k])
         amp = float(np.max(np.ptp(deviation(b.sol), axis=0) / tracer.sx))
@@ -509,9 +515,14 @@ def _trace(tracer: Tracer, first: Pt, mu0: ComplexArray, bounds: tuple[float, fl
         pts.append(b)
         mults.append(mu)
         amp_scale = max(amp_scale, amp)
-        if b.sol.period > period_max:
-            end = homoclinic_end(tracer, pts, names)
-            break
+        t_min = min(t_min, b.sol.period)
+        if b.sol.period > HOMOCLINIC_START * t_min:
+            trial = homoclinic_end(tracer, pts, names)
+            est = trial.get("estimate")
+            if b.sol.period > (cs.period_max or PERIOD_MAX * t_min) or (
+                    est is not None and abs(est - val) <= cs.homoclinic_tol * tracer.sp):
+                end = trial
+                break
         a = b
         if steps - adapted >= 3:
             a = tracer.adapt(a)
@@ -549,7 +560,7 @@ def _locate(tracer: Tracer, a: Pt, b: Pt, idx: int, names: tuple[str, ...]
         g_b = at(b.ds)[1]
         if g_a * g_b >= 0:
             raise ConvergenceError("no sign change on the chord")
-        root = illinois(lambda x: at(x)[1], 0.0, b.ds, g_a, g_b, xtol=1e-12)
+        root = illinois(lambda x: at(x)[1], 0.0, b.ds, g_a, g_b, xtol=1e-10)
         sol, _, mu = at(root)
         located, reason = True, None
     except (DynsysError, RuntimeError) as exc:

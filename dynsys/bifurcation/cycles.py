@@ -34,6 +34,7 @@ import numpy as np
 
 import dynsys._checks as checks
 from dynsys._io import to_jsonable
+from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
 from dynsys.analysis.simulate import Adaptive, Trajectory, adaptive_run
 from dynsys.bifurcation import _collocation as col
@@ -71,11 +72,11 @@ class CycleSettings:
         model's ``total`` option, else 200).
     period_max : float or None
         Continuation: a branch whose period exceeds this stops with a homoclinic end
-        (default: 25 times the period at the branch's start). Near a saddle with
-        unstable eigenvalue ``lambda`` the parameter is then within about
-        ``exp(-lambda period_max)`` of the homoclinic value; near a saddle-node (an
-        infinite-period end) within ``(pi / period_max)^2`` over the normal form's
-        coefficients; the end also reports an extrapolated value.
+        (default: 1000 times the branch's smallest period).
+    homoclinic_tol : float, default 1e-4
+        Continuation: once the period exceeds 10 times the branch's smallest, the
+        branch stops with a homoclinic end when its parameter agrees with the
+        extrapolated homoclinic value to this fraction of the bounds' width.
     amplitude_min : float, default 1e-6
         Continuation: a branch whose amplitude (relative to the states' scale) falls
         below this, or whose profile turns over, ends at a Hopf point.
@@ -93,6 +94,7 @@ class CycleSettings:
     adapt: int = 2
     transient: float | None = None
     period_max: float | None = None
+    homoclinic_tol: float = 1e-4
     amplitude_min: float = 1e-6
 
     def __post_init__(self) -> None:
@@ -104,6 +106,7 @@ class CycleSettings:
                              f"ntst={self.ntst}, ncol={self.ncol}")
         checks.positive(self.newton_tol, "CycleSettings.newton_tol")
         checks.positive(self.amplitude_min, "CycleSettings.amplitude_min")
+        checks.positive(self.homoclinic_tol, "CycleSettings.homoclinic_tol")
         if not isinstance(self.adapt, int) or self.adapt < 0:
             raise ModelError(f"CycleSettings.adapt must be an integer >= 0, got {self.adapt!r}")
         for name in ("transient", "period_max"):
@@ -444,8 +447,14 @@ def _from_state(system: Any, x0: FloatArray, p: FloatArray, mesh: col.Mesh,
     if transient is None:
         transient = float(getattr(model, "options", {}).get("total", 200.0) or 200.0)
 
+    kernel = system.rhs_kernel(p, size=1) if hasattr(system, "rhs_kernel") else None
+    buf = np.empty((system.n, 1))
+
     def fun(t: float, y: FloatArray) -> FloatArray:
-        return np.asarray(system.rhs(y, p), dtype=np.float64)
+        if kernel is None:
+            return np.asarray(system.rhs(y, p), dtype=np.float64)
+        kernel(np.ascontiguousarray(y.reshape(-1, 1)), t, buf)  # the fast scalar path
+        return buf[:, 0].copy()
 
     # a transient, then a measuring window of the same length, finely sampled; the
     # profile is only Newton's starting point, so moderate tolerances are enough
@@ -483,11 +492,18 @@ def _from_hopf(system: Any, hopf: SpecialPoint, p: FloatArray, mesh: col.Mesh
     ev, vec = np.linalg.eig(jac)
     i = int(np.argmin(np.abs(ev - 1j * hopf.omega)))
     q = vec[:, i]
-    # growth rate of the critical pair with the parameter: d Re(lambda) / dp (differences)
+    # growth rate of the critical pair with the parameter, d Re(lambda) / dp, by a
+    # difference along the branch of equilibria (the equilibrium moves with p)
     dp = 1e-6 * max(1.0, abs(ph[k]))
     p2 = ph.copy()
     p2[k] += dp
-    ev2 = np.linalg.eigvals(np.asarray(system.jac(x, p2), dtype=np.float64))
+
+    def fun(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return (np.asarray(system.rhs(z, p2), dtype=np.float64),
+                np.asarray(system.jac(z, p2), dtype=np.float64))
+
+    x2, _, _ = newton(fun, x, tol=1e-12, max_iter=20, what="the equilibrium next to the Hopf point")
+    ev2 = np.linalg.eigvals(np.asarray(system.jac(x2, p2), dtype=np.float64))
     mu_rate = float((ev2[np.argmin(np.abs(ev2 - ev[i]))].real - ev[i].real) / dp)
     mu = mu_rate * (p[k] - ph[k])
     r2 = -mu / hopf.l1
