@@ -73,7 +73,7 @@ class CycleSettings:
     period_max : float or None
         Continuation: a branch whose period exceeds this stops with a homoclinic end
         (default: 1000 times the branch's smallest period).
-    homoclinic_tol : float, default 1e-4
+    homoclinic_tol : float, default 1e-5
         Continuation: once the period exceeds 10 times the branch's smallest, the
         branch stops with a homoclinic end when its parameter agrees with the
         extrapolated homoclinic value to this fraction of the bounds' width.
@@ -94,7 +94,7 @@ class CycleSettings:
     adapt: int = 2
     transient: float | None = None
     period_max: float | None = None
-    homoclinic_tol: float = 1e-4
+    homoclinic_tol: float = 1e-5
     amplitude_min: float = 1e-6
 
     def __post_init__(self) -> None:

@@ -25,9 +25,11 @@ from dynsys.analysis.continua import Continuum
 from dynsys.analysis.equilibria import find_equilibria
 from dynsys.bifurcation._arclength import _param_index
 from dynsys.bifurcation.continuation import Branch, ContinuationSettings, continue_equilibria
+from dynsys.bifurcation.cycle_branch import CycleBranch, continue_cycles
+from dynsys.bifurcation.cycles import CycleSettings
 from dynsys.bifurcation.points import SpecialPoint, failure_reason
 from dynsys.core.system import compile, require_autonomous, resolve_params
-from dynsys.errors import ConvergenceError
+from dynsys.errors import ConvergenceError, DynsysError
 
 __all__ = [
     "BifurcationDiagram",
@@ -90,6 +92,11 @@ class BifurcationDiagram:
     seed : int, dict or None
         The seed of the equilibrium searches, which replays the diagram (None when a
         Generator was passed).
+    cycle_branches : tuple of CycleBranch
+        Periodic orbits continued from the Hopf points (each Hopf point once; one
+        reached as the far end of an earlier cycle branch is not started again).
+    cycle_failures : tuple of (SpecialPoint, str)
+        Hopf points from which the cycle continuation failed, with the reason.
     """
 
     model: str
@@ -101,11 +108,13 @@ class BifurcationDiagram:
     skipped: tuple[SkippedStart, ...] = ()
     continua: tuple[tuple[float, Continuum], ...] = ()
     seed: RecordedSeed = None
+    cycle_branches: tuple[CycleBranch, ...] = ()
+    cycle_failures: tuple[tuple[SpecialPoint, str], ...] = ()
 
     @property
     def special_points(self) -> tuple[SpecialPoint, ...]:
-        """Special points of all branches, sorted by parameter value."""
-        pts = [sp for br in self.branches for sp in br.special_points]
+        """Special points of all branches (equilibria and cycles), sorted by parameter."""
+        pts = [sp for br in (*self.branches, *self.cycle_branches) for sp in br.special_points]
         return tuple(sorted(pts, key=lambda sp: sp.params[self.param]))
 
     def points(self, kind: str) -> tuple[SpecialPoint, ...]:
@@ -138,6 +147,9 @@ class BifurcationDiagram:
             "skipped": [sk.to_dict() for sk in self.skipped],
             "continua": [{"value": float(v), **c.to_dict()} for v, c in self.continua],
             "seed": self.seed,
+            "cycle_branches": [cb.to_dict() for cb in self.cycle_branches],
+            "cycle_failures": [{"hopf": h.to_dict(), "reason": why}
+                               for h, why in self.cycle_failures],
         })
 
     def __str__(self) -> str:
@@ -148,7 +160,10 @@ class BifurcationDiagram:
                 f"{'s' if len(self.special_points) != 1 else ''}"
                 + (f", {len(self.skipped)} skipped start"
                    f"{'s' if len(self.skipped) != 1 else ''}" if self.skipped else ""))
-        lines = [head, *(str(br) for br in self.branches)]
+        lines = [head, *(str(br) for br in self.branches),
+                 *(str(cb) for cb in self.cycle_branches)]
+        lines += [f"└─ no cycles from the Hopf point at {self.param} = "
+                  f"{h.params[self.param]:.8g}: {why}" for h, why in self.cycle_failures]
         lines += [f"continuum at {self.param} = {v:g}: {c.description}" for v, c in self.continua]
         lines += [f"└─ {sk}" for sk in self.skipped]
         return "\n".join(lines)
@@ -180,7 +195,8 @@ def latex_table(points: Sequence[SpecialPoint]) -> str:
                          if not sp.varied or k in sp.varied)
         state = ", ".join(f"${esc(k)} = {v:.6g}$" for k, v in sp.state.items())
         coef = []
-        for key, sym in (("a", "a"), ("omega", r"\omega"), ("l1", "l_1"), ("c", "c")):
+        for key, sym in (("a", "a"), ("omega", r"\omega"), ("l1", "l_1"), ("c", "c"),
+                         ("period", "T")):
             value = getattr(sp, key)
             if value is not None:
                 coef.append(f"${sym} = {value:.4g}$")
@@ -232,6 +248,8 @@ def bifurcation_diagram(
     n_samples: int = 5,
     settings: ContinuationSettings | None = None,
     rng: RngLike = 0,
+    cycles: bool = True,
+    collocation: CycleSettings | None = None,
 ) -> BifurcationDiagram:
     """bifurcation_diagram(system, param, bounds, *, n_samples=5) -> BifurcationDiagram
 
@@ -254,6 +272,12 @@ def bifurcation_diagram(
     rng : Generator, SeedSequence, int or None, default 0
         Seed of the equilibrium searches (deterministic by default; every search uses
         the same seed, and ``None`` draws one, recorded in ``seed``).
+    cycles : bool, default True
+        Continue the periodic orbits from every Hopf point
+        (:func:`~dynsys.bifurcation.cycle_branch.continue_cycles`, over the same
+        bounds, not clipped by the region: a cycle may leave the box of its equilibria).
+    collocation : CycleSettings, optional
+        The cycles' mesh and end criteria.
 
     Returns
     -------
@@ -305,8 +329,37 @@ def bifurcation_diagram(
                     continue
                 branches.append(br)
     names = tuple(system.param_names)
+    cyc, failed = (_cycle_branches(system, param, branches, (lo, hi), settings, collocation)
+                   if cycles else ((), ()))
     return BifurcationDiagram(
         model=system.name, param=param, bounds=(lo, hi),
         params={nm: float(v) for nm, v in zip(names, p_base, strict=True) if nm != param},
         branches=tuple(branches), samples=samples, skipped=tuple(skipped),
-        continua=tuple(continua), seed=seed)
+        continua=tuple(continua), seed=seed, cycle_branches=cyc, cycle_failures=failed)
+
+
+def _cycle_branches(system: Any, param: str, branches: list[Branch],
+                    bounds: tuple[float, float], settings: ContinuationSettings | None,
+                    collocation: CycleSettings | None
+                    ) -> tuple[tuple[CycleBranch, ...], tuple[tuple[SpecialPoint, str], ...]]:
+    """A cycle branch from each Hopf point not already reached by an earlier one."""
+    if getattr(system, "is_smooth", True) is False:
+        return (), ()
+    hopfs = sorted((sp for br in branches for sp in br.points("hopf") if sp.located),
+                   key=lambda sp: sp.params[param])
+    done: list[CycleBranch] = []
+    failed: list[tuple[SpecialPoint, str]] = []
+    reached: list[float] = []
+    width = bounds[1] - bounds[0]
+    for hopf in hopfs:
+        value = hopf.params[param]
+        if any(abs(value - r) <= 1e-6 * width for r in reached):
+            continue
+        try:
+            cb = continue_cycles(system, param, hopf, bounds, settings, collocation=collocation)
+        except DynsysError as exc:
+            failed.append((hopf, failure_reason(exc)))
+            continue
+        done.append(cb)
+        reached += [value] + [e["params"][param] for e in cb.ends if e["type"] == "hopf"]
+    return tuple(done), tuple(failed)
