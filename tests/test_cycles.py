@@ -330,3 +330,19 @@ def test_continuation_settings_bound_the_steps() -> None:
     br = continue_cycles(model, "mu", _hopf(model, -0.5, 0.5), (-0.5, 5.0),
                          ContinuationSettings(max_steps=4))
     assert br.end["type"] == "max_steps" and len(br) == 5
+
+
+def test_bifurcation_diagram_continues_the_cycles_from_each_hopf_point_once() -> None:
+    from dynsys import bifurcation_diagram
+
+    d = bifurcation_diagram(load_model("fitzhugh_nagumo"), "I", (-0.5, 2.0))
+    assert len(d.points("hopf")) == 2
+    (cb,) = d.cycle_branches  # the branch from the first Hopf point ends at the second
+    assert {e["type"] for e in cb.ends} == {"hopf"}
+    assert len(d.points("fold_of_cycles")) == 2
+    js = d.to_dict()
+    assert len(js["cycle_branches"]) == 1 and js["cycle_failures"] == []
+    assert any(p["type"] == "fold_of_cycles" and "period" in p for p in js["special_points"])
+    assert "Branch of periodic orbits" in str(d)
+    assert bifurcation_diagram(load_model("fitzhugh_nagumo"), "I", (-0.5, 2.0),
+                               cycles=False).cycle_branches == ()

@@ -560,7 +560,9 @@ def _locate(tracer: Tracer, a: Pt, b: Pt, idx: int, names: tuple[str, ...]
         g_b = at(b.ds)[1]
         if g_a * g_b >= 0:
             raise ConvergenceError("no sign change on the chord")
-        root = illinois(lambda x: at(x)[1], 0.0, b.ds, g_a, g_b, xtol=1e-10)
+        # |g| <= 1e-10: a fold's parameter is then off by about g^2 (times the branch's
+        # curvature), a period doubling's or torus point's by 1e-10 of the arclength
+        root = illinois(lambda x: at(x)[1], 0.0, b.ds, g_a, g_b, xtol=1e-10, ftol=1e-10)
         sol, _, mu = at(root)
         located, reason = True, None
     except (DynsysError, RuntimeError) as exc:

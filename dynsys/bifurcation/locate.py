@@ -62,15 +62,18 @@ __all__ = [
 
 
 def illinois(fun: Callable[[float], float], a: float, b: float, fa: float, fb: float, *,
-             xtol: float = 1e-13, max_iter: int = 100) -> float:
-    """Root of ``fun`` in [a, b] (``fa``, ``fb`` of opposite sign) by the Illinois method."""
+             xtol: float = 1e-13, max_iter: int = 100, ftol: float = 0.0) -> float:
+    """Root of ``fun`` in [a, b] (``fa``, ``fb`` of opposite sign) by the Illinois method.
+
+    Stops when the bracket is below ``xtol`` (relative) or ``|fun| <= ftol``.
+    """
     side = 0
     for _ in range(max_iter):
         if fb == fa:
             break
         c = (a * fb - b * fa) / (fb - fa)
         fc = fun(c)
-        if fc == 0.0 or abs(b - a) <= xtol * (1.0 + abs(a) + abs(b)):
+        if abs(fc) <= ftol or abs(b - a) <= xtol * (1.0 + abs(a) + abs(b)):
             return c
         if fc * fb < 0:
             a, fa = b, fb
