@@ -87,9 +87,12 @@ class Event:
         """The assigned names, in order."""
         return tuple(name for name, _ in self.assignments)
 
-    def describe(self, show: Any = str) -> str:
+    def describe(self, show: Any = None) -> str:
         """The event as XPPAUT writes it, ``global 1 {v - 1} {v=0}`` (``show`` prints an
-        expression; :func:`str` by default)."""
+        expression; by default sympy's short form, ``0.5`` rather than ``0.500000000000000``)."""
+        if show is None:
+            def show(e: sp.Expr) -> str:
+                return sp.sstr(e, full_prec=False)
         body = ";".join(f"{name}={show(expr)}" for name, expr in self.assignments)
         return f"global {self.sign} {{{show(self.condition)}}} {{{body}}}"
 
