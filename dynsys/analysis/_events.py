@@ -1,4 +1,4 @@
-"""Simulation with events (XPPAUT's ``global`` resets), for :func:`~dynsys.analysis.simulate.simulate`.
+"""Simulation with events (XPPAUT's ``global`` resets) for ``simulate``.
 
 Each step (fixed ``dt`` for Euler and RK4, the solver's own step for the adaptive
 methods) is taken without looking at the events; then every event's condition
@@ -29,6 +29,7 @@ warning is recorded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -320,8 +321,8 @@ def adaptive_events(
                         f"trajectory {r}")
         run = _Run(ev, "root", records[r], warn)
         out = states[r]
-        final[r] = budget.run(lambda: _adaptive_one(cls, budget, meth, run, xs[r], p, t0,
-                                                    t_final, grid, out))
+        final[r] = budget.run(functools.partial(_adaptive_one, cls, budget, meth, run, xs[r],
+                                                p, t0, t_final, grid, out))
         nfev.append(budget.evaluations)
     diag = _diagnostics(records, warn, "root", p_all, ev, tuple(system.param_names))
     diag["nfev"] = tuple(nfev)

@@ -1,4 +1,4 @@
-"""Fixed points of a map ``x(n+1) = F(x(n))``, for :func:`~dynsys.analysis.equilibria.find_equilibria`.
+"""Fixed points of a map ``x(n+1) = F(x(n))``, for ``find_equilibria``.
 
 The fixed points are the zeros of ``G(x) = F(x) - x``, the equilibria of the ODE
 ``dx/dt = F(x) - x`` (:func:`flow_of_map`), which the equilibrium search finds. Their

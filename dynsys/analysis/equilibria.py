@@ -37,9 +37,9 @@ Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*, chapter 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator, Mapping
-import dataclasses
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any

@@ -227,14 +227,6 @@ _XPP_METHODS = {
 }
 
 
-#: XPPAUT's own reading of ``meth``: by its first letter (load_eqn.c, "demragvbqsc582y").
-_XPP_FIRST_LETTER = {
-    "d": "discrete", "e": "euler", "m": "modeuler", "r": "rk4", "a": "adams", "g": "gear",
-    "v": "volterra", "b": "backeul", "q": "qualrk", "s": "stiff", "c": "cvode", "5": "5dp",
-    "8": "83dp", "2": "2rb", "y": "ymp",
-}
-
-
 def _options(src: _Source, b: _Builder, states: list[str]
              ) -> tuple[dict[str, Any], dict[str, tuple[float, float]]]:
     options: dict[str, Any] = {}
@@ -259,8 +251,8 @@ def _options(src: _Source, b: _Builder, states: list[str]
         if key == "meth":
             method = value.strip().lower()
             name = next((m for m in _XPP_METHODS if method.startswith(m)), None)
-            if name is None and method[:1] in _XPP_FIRST_LETTER:  # XPPAUT reads the first
-                name = _XPP_FIRST_LETTER[method[0]]  # letter only: meth=disc is discrete
+            if name is None and method:  # an abbreviation (meth=disc): XPPAUT reads the
+                name = next((m for m in _XPP_METHODS if m.startswith(method)), None)  # 1st letter
             if name is None or not _IDENT_RE.match(method):
                 raise _fail(line, f"option meth={value!r} is not an XPPAUT method (one of "
                                   f"{', '.join(_XPP_METHODS)})")
