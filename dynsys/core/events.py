@@ -55,7 +55,7 @@ class Event:
     Examples
     --------
     >>> from dynsys.core.symbols import symbols
-    >>> v, = symbols("v")
+    >>> v = symbols("v")
     >>> e = Event(1, v - 1, (("v", sp.Integer(0)),))
     >>> e.describe()
     'global 1 {v - 1} {v=0}'
