@@ -198,7 +198,7 @@ def test_analyses_of_hybrid_models_and_maps_refuse_by_name() -> None:
         phase_plane(two, region={"x": (0, 1), "y": (0, 1)})
     with pytest.raises(ModelError, match="iterated, not integrated"):
         simulate(logistic, [0.1], 5, method="rk4")
-    with pytest.raises(ModelError, match="noise .* not supported in a model with events"):
+    with pytest.raises(ModelError, match=r"noise .* not supported in a model with events"):
         simulate(iaf, [0.0], 1.0, dt=0.1, sigma=0.1)
 
 
