@@ -176,7 +176,8 @@ class Trajectory:
     model : str
         The system's name.
     method : str
-        ``"euler"``, ``"euler-maruyama"`` or the adaptive solver (``"rk45"``, ...).
+        ``"euler"``, ``"euler-maruyama"``, ``"rk4"``, the adaptive solver (``"rk45"``,
+        ...), or ``"map"`` for the iteration of a map.
     dt : float
         Step (Euler) or output spacing (adaptive).
     sigma : ndarray (n,) or (runs, n)
@@ -190,7 +191,9 @@ class Trajectory:
     diagnostics : mapping
         ``steps`` (fixed steps) and, when the step was found beyond the method's
         stability limit, ``warnings``; for adaptive runs ``nfev``, ``njev``, ``status`` and
-        ``message``, one entry per run.
+        ``message``, one entry per run. With events: ``events`` (count per run),
+        ``event_times`` and ``event_index`` (per run), ``event_location`` (the rule and
+        its tolerance), ``final_params`` (per run, when events assign parameters).
     """
 
     t: FloatArray
@@ -416,6 +419,8 @@ def simulate(
     save_every = checks.count(save_every, "save_every")
     check_every = checks.count(check_every, "check_every")
     meth = as_method(method)
+    if locate not in ("root", "linear"):
+        raise ModelError(f"locate must be 'root' or 'linear', got {locate!r}")
 
     starts = _initial_states(x0, n, names)
     n_ic = starts.shape[0]

@@ -1,7 +1,8 @@
 """``dynsys simulate MODEL [--x0 V1,V2 ...] [--t-end T] [--dt DT] [--sigma S] ...``.
 
 Integrates a model from one or several initial conditions (Euler, Euler-Maruyama
-with ``--sigma``, or an adaptive scipy solver with ``--method rk45``) and prints a
+with ``--sigma``, RK4, or an adaptive scipy solver with ``--method rk45``; a map is
+iterated; ``global`` events are located within the step, ``--locate``) and prints a
 summary table, the trajectories as CSV (``run,t,<states>``) or as JSON
 (:meth:`dynsys.analysis.simulate.Trajectory.to_dict`); ``--plot FILE`` saves a time-series figure.
 """
