@@ -241,7 +241,8 @@ def _ours(text: str) -> np.ndarray:
 
 
 @needs_xppaut
-@pytest.mark.parametrize("name", ["iaf_adapt", "logistic_map", "delayed_logistic"])
+@pytest.mark.parametrize("name", ["iaf_adapt", "tyson_cycle", "logistic_map",
+                                  "delayed_logistic"])
 def test_files_match_xppaut(tmp_path: Path, name: str) -> None:
     text = (DATA / f"{name}.ode").read_text()
     theirs, ours = _xppaut(tmp_path, text), _ours(text)
