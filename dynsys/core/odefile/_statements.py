@@ -307,8 +307,6 @@ def _read(text: str | bytes) -> _Source:
 
 _OUT_OF_SCOPE = (
     (re.compile(r"0\s*="), "algebraic equations (0 = ...) are not supported"),
-    (re.compile(r"[A-Za-z_]\w*\s*\(\s*t\s*\+\s*1\s*\)\s*="),
-     "maps, x(t+1) = ..., are not supported yet"),
     (re.compile(r"[A-Za-z_]\w*\s*\(\s*t\s*\)\s*=.*\bint\s*[\[{]", re.I),
      "Volterra integral equations (int{...}) are not supported"),
     (re.compile(r".*\[\s*j"), "an index [j] outside an array line x[1..n] or %[1..n] block"),
