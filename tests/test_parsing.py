@@ -174,8 +174,7 @@ def test_aux_init_and_options():
                                "trans": 1.0, "nout": 2, "maxstor": 5000}
     assert m.region is None  # xlo without xhi
     assert parse_ode(m.to_ode()) == m  # the options round trip
-    with pytest.raises(ModelError, match="meth=discrete makes the file a map"):
-        parse_ode("x' = x/2\n@ meth=discrete")
+    assert parse_ode("x' = x/2\n@ meth=discrete").discrete  # a map (XPPAUT's meaning)
     with pytest.raises(ModelError, match="not an XPPAUT method"):
         parse_ode("x' = x\n@ meth=magic")
 
@@ -289,7 +288,11 @@ ERRORS = [
     ("x' = delay(x, 1)", r"line 1: delay\(\) .*delay equations are not supported"),
     ("x' = shift(x, 1)", r"line 1: shift\(\) .*array shifts"),
     ("0 = x - 1\nx' = 1", r"line 1: algebraic equations"),
-    ("x' = 1\nglobal 1 {x-1} {x=0}", r"line 2: events \('global' resets\)"),
+    ("x' = 1\nglobal 1 {x-1} {z=0}", r"line 2: 'global' assigns 'z', which is neither"),
+    ("x' = 1\nglobal 2 {x-1} {x=0}", r"line 2: the sign of 'global' is -1, 0 or 1"),
+    ("x' = 1\nglobal 1 {x-1} x=0", r"line 2: 'global' expects"),
+    ("x' = 1\nglobal 1 {x-1} {arret=1}", r"line 2: XPPAUT's halt event 'arret'"),
+    ("x' = 1\nglobal 1 {x-1 {x=0}", r"line 2: the condition of 'global' has no closing"),
     ("x' = 1\nmarkov z 2", r"line 2: Markov chains"),
     ("x' = 1\npar pi=2", r"line 2: 'pi' is a built-in"),
     ("x' = a\npar a=1, A=2", r"line 2: second parameter 'A'.*as 'a': XPPAUT names are case"),

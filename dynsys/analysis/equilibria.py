@@ -37,6 +37,7 @@ Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*, chapter 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ from dynsys._numerics.newton import (
 )
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import FloatArray, ParamsLike, RngLike
+from dynsys.analysis._map_points import MAP_NOTE, as_fixed_point, flow_of_map
 from dynsys.analysis._roots_1d import roots_1d
 from dynsys.analysis.continua import Continuum, interval, split_continua, whole_region
 from dynsys.analysis.equilibrium import Equilibrium, _compress, _fmt_complex, linearize
@@ -125,6 +127,8 @@ class Equilibria:
     notes: tuple[str, ...] = ()
     continua: tuple[Continuum, ...] = ()
     seed: RecordedSeed = None
+    #: True for the fixed points of a map (their eigenvalues are multipliers).
+    is_map: bool = False
 
     def __iter__(self) -> Iterator[Equilibrium]:
         return iter(self.equilibria)
@@ -163,6 +167,7 @@ class Equilibria:
                 "notes": list(self.notes),
                 "seed": self.seed,
             },
+            **({"map": True} if self.is_map else {}),
         })
 
     def to_latex(self, precision: int = 4, **kwargs: Any) -> str:
@@ -185,7 +190,9 @@ class Equilibria:
             box = f"{len(self.region)} states in [{lo:g}, {hi:g}]"
         else:
             box = ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in self.region.items())
-        lines = [f"{self.system_name}: {len(self)} equilibri{'um' if len(self) == 1 else 'a'}"
+        what = (("fixed point", "fixed points") if self.is_map else
+                ("equilibrium", "equilibria"))[len(self) != 1]
+        lines = [f"{self.system_name}: {len(self)} {what}{' of the map' * self.is_map}"
                  f" in {box} ({pars})"]
         if self.continua:
             lines[0] += (f", and {len(self.continua)} continu"
@@ -204,7 +211,8 @@ class Equilibria:
                 verdict += (f" ({'stable' if e.stable else 'unstable'}: decided by perturbed "
                             "runs, not by the eigenvalues)")
             lines.append(f"  {i}. {st}")
-            lines.append(f"     {verdict}; eigenvalues {ev}")
+            lines.append(f"     {verdict}; {'multipliers' if self.is_map else 'eigenvalues'} "
+                         f"{ev}")
             extra = f"     residual {e.residual:.1e}; found by {e.method}"
             if e.trace is not None:
                 extra += f"; trace {e.trace:.6g}, det {e.det:.6g}"
@@ -287,7 +295,9 @@ def find_equilibria(
     Returns
     -------
     Equilibria
-        Isolated equilibria, and in :attr:`Equilibria.continua` the sets of equilibria
+        For a map (``model.discrete``), its fixed points ``F(x) = x`` classified by their
+        multipliers (:mod:`dynsys.analysis._map_points`), with ``is_map`` set. Else
+        isolated equilibria, and in :attr:`Equilibria.continua` the sets of equilibria
         that are not points (see the module docstring for the method and tolerances).
 
     Raises
@@ -310,6 +320,15 @@ def find_equilibria(
     Farrell, Birkisson & Funke (2015), SIAM J. Sci. Comput. 37(4), A2026 (deflation).
     """
     compiled = compile(system) if isinstance(system, Model) else system
+    model = getattr(compiled, "model", None)
+    if getattr(model, "discrete", False) and not getattr(model, "events", ()):
+        eqs = find_equilibria(
+            flow_of_map(model), params, region, rng=rng, n_starts=n_starts, rounds=rounds,
+            max_iter=max_iter, grid=grid, tol=tol, sim_starts=sim_starts,
+            tol_hyperbolic=tol_hyperbolic, tol_equal=tol_equal)
+        return dataclasses.replace(
+            eqs, equilibria=tuple(as_fixed_point(e, tol_hyperbolic) for e in eqs),
+            system_name=compiled.name, notes=(*eqs.notes, MAP_NOTE), is_map=True)
     require_autonomous(compiled, "finding equilibria")
     _check_search(rounds=rounds, max_iter=max_iter, grid=grid, tol=tol, sim_starts=sim_starts)
     p = np.asarray(resolve_params(compiled, params), dtype=np.float64)

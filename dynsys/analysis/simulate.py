@@ -16,6 +16,16 @@ conditions and noise realisations at once:
   bounded by right-hand-side evaluations and wall time (``Adaptive.max_evaluations``,
   ``max_seconds``); the code lives in :mod:`dynsys.analysis._adaptive`.
 
+* **Events** (XPPAUT ``global`` resets, :mod:`dynsys.core.events`): every method above
+  except Euler-Maruyama checks the events' conditions after each step, locates the
+  crossing within the step (``locate="root"``: to 1e-12 of the step;
+  ``locate="linear"``: XPPAUT's linear interpolation), applies the reset and integrates
+  the rest of the step (:mod:`dynsys.analysis._events`). The Trajectory's diagnostics
+  count them (``events``, ``event_times``).
+* **Maps** (a Model with ``discrete=True``): iterated, ``x(n+1) = F(x(n))``, ``t`` advancing
+  by 1 per iteration, ``dt`` ignored, as XPPAUT's ``meth=discrete``
+  (:mod:`dynsys.analysis._maps`); the method is reported as ``"map"``.
+
 A state that becomes non-finite raises :class:`~dynsys.errors.SimulationError`
 naming the first non-finite step and trajectory.
 """
@@ -34,6 +44,8 @@ from dynsys._io import to_jsonable
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ADAPTIVE_SOLVERS, ArrayLike, FloatArray, RngLike
 from dynsys.analysis._adaptive import adaptive_run as adaptive_run, adaptive_states
+from dynsys.analysis._events import adaptive_events, fixed_step_events
+from dynsys.analysis._maps import map_run
 from dynsys.analysis._rk4 import RK4, rk4_run
 from dynsys.analysis._solver_limits import MAX_EVALUATIONS, MAX_SECONDS, StepWatch, check_limits
 from dynsys.core.system import CompiledSystem, compile, resolve_params
@@ -164,7 +176,8 @@ class Trajectory:
     model : str
         The system's name.
     method : str
-        ``"euler"``, ``"euler-maruyama"`` or the adaptive solver (``"rk45"``, ...).
+        ``"euler"``, ``"euler-maruyama"``, ``"rk4"``, the adaptive solver (``"rk45"``,
+        ...), or ``"map"`` for the iteration of a map.
     dt : float
         Step (Euler) or output spacing (adaptive).
     sigma : ndarray (n,) or (runs, n)
@@ -178,7 +191,9 @@ class Trajectory:
     diagnostics : mapping
         ``steps`` (fixed steps) and, when the step was found beyond the method's
         stability limit, ``warnings``; for adaptive runs ``nfev``, ``njev``, ``status`` and
-        ``message``, one entry per run.
+        ``message``, one entry per run. With events: ``events`` (count per run),
+        ``event_times`` and ``event_index`` (per run), ``event_location`` (the rule and
+        its tolerance), ``final_params`` (per run, when events assign parameters).
     """
 
     t: FloatArray
@@ -293,6 +308,7 @@ def simulate(
     save_every: int = 1,
     t0: float = 0.0,
     check_every: int = 50,
+    locate: str = "root",
 ) -> Trajectory:
     """simulate(system, x0, t_end, *, dt=0.1, ...) -> Trajectory: integrate from t0 to t_end.
 
@@ -328,6 +344,16 @@ def simulate(
         Initial time (matters for time-dependent models and chunked runs).
     check_every : int, default 50
         Euler steps between finiteness checks of the whole batch.
+    locate : "root" or "linear", default "root"
+        How an event's crossing is located within a step (models with events only):
+        the root of the condition along the method's own step, to 1e-12 of the step, or
+        XPPAUT's linear interpolation (``O(dt^2)``; for comparisons with XPPAUT).
+
+    Notes
+    -----
+    For a map (``model.discrete``), ``t_end - t0`` is the number of iterations
+    (truncated to a whole number, as XPPAUT reads ``total``), ``dt`` is ignored (``t``
+    advances by 1), and ``method`` must be ``"map"`` or the default.
 
     Returns
     -------
@@ -370,9 +396,15 @@ def simulate(
     compiled = compile(system)
     n = int(compiled.n)
     names = tuple(compiled.state_names)
-    dt = checks.positive(dt, "dt")
+    model = getattr(compiled, "model", None)
+    events = tuple(getattr(model, "events", ()) or ())
+    discrete = bool(getattr(model, "discrete", False))
+    method = _map_method(method, discrete, str(compiled.name))
+    dt = 1.0 if discrete else checks.positive(dt, "dt")
     t0 = checks.finite(t0, "t0")
     end = checks.finite(t_end, "t_end")
+    if discrete and end > t0:  # XPPAUT: nit = (int) total
+        end = t0 + math.floor(end - t0 + 1e-9)
     if end <= t0:
         raise ModelError(f"t_end must be finite and greater than t0 = {t0:g}, got {t_end!r}")
     span = end - t0
@@ -387,6 +419,8 @@ def simulate(
     save_every = checks.count(save_every, "save_every")
     check_every = checks.count(check_every, "check_every")
     meth = as_method(method)
+    if locate not in ("root", "linear"):
+        raise ModelError(f"locate must be 'root' or 'linear', got {locate!r}")
 
     starts = _initial_states(x0, n, names)
     n_ic = starts.shape[0]
@@ -413,6 +447,10 @@ def simulate(
         )
     sig = _noise(compiled, sigma, ps, n, runs)
     noisy = bool(np.any(sig != 0))
+    if noisy and (discrete or events):
+        raise ModelError(
+            f"noise (sigma = {sig.tolist()}) is not supported in "
+            f"{'a map' if discrete else 'a model with events'}; pass sigma=0")
     if noisy and isinstance(meth, Adaptive | RK4):
         raise ModelError(
             f"method {meth.name!r} integrates ODEs and cannot add noise (sigma = "
@@ -428,7 +466,23 @@ def simulate(
     else:
         par_out = {k: tuple(ps[:, i].tolist()) for i, k in enumerate(compiled.param_names)}
 
-    if isinstance(meth, Adaptive):
+    if discrete:
+        if events:
+            raise ModelError(f"{compiled.name} is a map with 'global' events, which is not "
+                             "supported")
+        states, final = map_run(compiled, xs, ps, t0, steps, save_every, saved.size)
+        diag, label = {"steps": steps}, "map"
+    elif events:
+        if isinstance(meth, Adaptive):
+            states, final, diag = adaptive_events(compiled, xs, ps, t0, dt, steps, saved, meth)
+        else:
+            kind = "rk4" if isinstance(meth, RK4) else "euler"
+            watch = StepWatch(compiled, ps, t0, dt, steps, *(("rk4",) if kind == "rk4" else ()))
+            states, final, diag = fixed_step_events(
+                compiled, xs, ps, t0, dt, steps, save_every, saved.size, kind, locate, watch)
+            diag["steps"] = steps
+        label = meth.name
+    elif isinstance(meth, Adaptive):
         states, final, diag = adaptive_states(compiled, xs, ps, t0, dt, steps, saved, meth)
         label = meth.name
     elif isinstance(meth, RK4):
@@ -444,7 +498,7 @@ def simulate(
         )
         diag = {"steps": steps}
         label = "euler-maruyama" if noisy else "euler"
-    if not isinstance(meth, Adaptive) and watch.messages:
+    if not isinstance(meth, Adaptive) and not discrete and watch.messages:
         diag["warnings"] = tuple(watch.messages)
     return Trajectory(
         t=_frozen(times),
@@ -460,6 +514,20 @@ def simulate(
         trials=trials,
         diagnostics=diag,
     )
+
+
+def _map_method(method: Any, discrete: bool, name: str) -> Any:
+    """``"map"`` (or ``"discrete"``) for a map; a map takes no integration method."""
+    key = str(method).lower() if isinstance(method, str) else None
+    if key in ("map", "discrete"):
+        if not discrete:
+            raise ModelError(f"method {method!r} iterates a map, but {name} is an ODE")
+        return "euler"
+    if discrete and not (key == "euler" or isinstance(method, Euler)):
+        label = key or getattr(method, "name", str(method))
+        raise ModelError(f"{name} is a map x(n+1) = F(x(n)): it is iterated, not "
+                         f"integrated with {label}; use method='map'")
+    return method
 
 
 # ----------------------------------------------------------------------------- Euler

@@ -53,6 +53,7 @@ __all__ = [
     "Kind",
     "Stability",
     "classify",
+    "classify_map",
     "kind_label",
     "on_axis",
     "sorted_eig",
@@ -87,6 +88,13 @@ class Kind(StrEnum):
     STABLE_DEGENERATE_NODE = "stable degenerate node"
     UNSTABLE_DEGENERATE_NODE = "unstable degenerate node"
     NON_SMOOTH = "non-smooth"
+    # fixed points of a map x(n+1) = F(x(n)), classified by their multipliers
+    MAP_STABLE = "stable fixed point (map)"
+    MAP_UNSTABLE = "unstable fixed point (map)"
+    MAP_SADDLE = "saddle (map)"
+    MAP_FLIP_UNSTABLE = "unstable fixed point (map, flip)"
+    MAP_FLIP_SADDLE = "saddle (map, flip)"
+    MAP_NON_HYPERBOLIC = "non-hyperbolic fixed point (map)"
 
     @property
     def is_stable(self) -> bool:
@@ -96,7 +104,8 @@ class Kind(StrEnum):
     @property
     def is_hyperbolic(self) -> bool:
         """False for non-hyperbolic points, centers and non-smooth points."""
-        return self not in (Kind.NON_HYPERBOLIC, Kind.CENTER, Kind.NON_SMOOTH)
+        return self not in (Kind.NON_HYPERBOLIC, Kind.CENTER, Kind.NON_SMOOTH,
+                            Kind.MAP_NON_HYPERBOLIC)
 
     @property
     def is_node_or_focus(self) -> bool:
@@ -109,7 +118,7 @@ class Kind(StrEnum):
 
 _STABLE_KINDS = frozenset({
     Kind.STABLE, Kind.STABLE_NODE, Kind.STABLE_FOCUS, Kind.STABLE_STAR,
-    Kind.STABLE_DEGENERATE_NODE,
+    Kind.STABLE_DEGENERATE_NODE, Kind.MAP_STABLE,
 })
 _INDEX_PLUS_ONE = frozenset({
     Kind.STABLE_NODE, Kind.UNSTABLE_NODE, Kind.STABLE_FOCUS, Kind.UNSTABLE_FOCUS,
@@ -328,6 +337,39 @@ def classify(
     if complex_pair:
         return Kind.STABLE_FOCUS if stable else Kind.UNSTABLE_FOCUS
     return Kind.STABLE_NODE if stable else Kind.UNSTABLE_NODE
+
+
+def classify_map(multipliers: ArrayLike, *, tol: float = TOL_HYPERBOLIC) -> Kind:
+    """Classify a fixed point of a map ``x(n+1) = F(x(n))`` from its multipliers.
+
+    The multipliers are the eigenvalues ``mu`` of ``DF`` at the point. It is stable when
+    every ``|mu| < 1``, unstable when every ``|mu| > 1``, a saddle otherwise; a multiplier
+    with ``||mu| - 1| <= tol * max(1, max |mu|)`` makes it non-hyperbolic. "flip" marks
+    an unstable direction with a real multiplier ``mu < -1`` (orbits alternate sides;
+    where it crossed -1, a period-doubling).
+
+    Examples
+    --------
+    >>> classify_map([0.5]).value, classify_map([-1.5]).value, classify_map([2.0, 0.3]).value
+    ('stable fixed point (map)', 'unstable fixed point (map, flip)', 'saddle (map)')
+
+    References
+    ----------
+    Kuznetsov, Y. A. (2004). *Elements of Applied Bifurcation Theory*, 3rd ed., Section
+    1.5 (fixed points of maps and their multipliers).
+    """
+    mu = _as_eigenvalues(multipliers)
+    mod = np.abs(mu)
+    scale = max(1.0, float(np.max(mod)))
+    if np.any(np.abs(mod - 1.0) <= tol * scale):
+        return Kind.MAP_NON_HYPERBOLIC
+    outside = mod > 1.0
+    if not outside.any():
+        return Kind.MAP_STABLE
+    flip = bool(np.any(outside & (np.abs(mu.imag) <= tol * scale) & (mu.real < 0)))
+    if outside.all():
+        return Kind.MAP_FLIP_UNSTABLE if flip else Kind.MAP_UNSTABLE
+    return Kind.MAP_FLIP_SADDLE if flip else Kind.MAP_SADDLE
 
 
 def kind_label(kind: Kind, unstable_dimension: int | None = None, n: int | None = None) -> str:

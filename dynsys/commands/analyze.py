@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
     model, params = load_with_params(args)
     region = parse_region(args.region) if args.region is not None else None
     system = compile(model)
+    if args.plot and getattr(model, "discrete", False):
+        raise ModelError(f"--plot draws the flow of an ODE; {system.name} is a map (its fixed "
+                         "points are listed without a figure)")
     if args.plot and system.n > 2:  # refuse before the (possibly long) search
         raise ModelError(f"--plot draws 1-D and 2-D models only; {system.name} has {system.n} "
                          "states")

@@ -36,6 +36,8 @@ def _describe(model: Any) -> dict:
         "options": dict(model.options),
         "autonomous": model.is_autonomous,
         "smooth": model.is_smooth,
+        "discrete": bool(getattr(model, "discrete", False)),
+        "events": [e.describe() for e in getattr(model, "events", ())],
     }
 
 
@@ -79,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         info = _describe(model)
         lines = [f"model {model.name}" + (f": {model.description}" if model.description else "")]
-        lines += [f"  d{s}/dt = {e}" for s, e in info["equations"].items()]
+        form = "  {}(n+1) = {}" if info["discrete"] else "  d{}/dt = {}"
+        lines += [form.format(s, e) for s, e in info["equations"].items()]
+        lines += [f"  event: {e}" for e in info["events"]]
         lines += [f"  noise on {k}: {v}" for k, v in info["noise"].items()]
         lines.append("  params: " + (", ".join(f"{k}={v:g}" for k, v in model.params.items())
                                      or "none"))
@@ -93,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
             lines.append("  options: " + ", ".join(f"{k}={v:g}" if isinstance(v, float | int)
                                                    else f"{k}={v}"
                                                    for k, v in model.options.items()))
-        flags = [("autonomous" if model.is_autonomous else "time-dependent"),
+        flags = [*(["map (meth=discrete)"] if info["discrete"] else []),
+                 *(["hybrid ('global' events)"] if info["events"] else []),
+                 ("autonomous" if model.is_autonomous else "time-dependent"),
                  ("smooth" if model.is_smooth else "non-smooth")]
         lines.append("  " + ", ".join(flags))
         emit(args, "\n".join(lines))

@@ -1,7 +1,8 @@
 """``dynsys simulate MODEL [--x0 V1,V2 ...] [--t-end T] [--dt DT] [--sigma S] ...``.
 
 Integrates a model from one or several initial conditions (Euler, Euler-Maruyama
-with ``--sigma``, or an adaptive scipy solver with ``--method rk45``) and prints a
+with ``--sigma``, RK4, or an adaptive scipy solver with ``--method rk45``; a map is
+iterated; ``global`` events are located within the step, ``--locate``) and prints a
 summary table, the trajectories as CSV (``run,t,<states>``) or as JSON
 (:meth:`dynsys.analysis.simulate.Trajectory.to_dict`); ``--plot FILE`` saves a time-series figure.
 """
@@ -55,9 +56,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="noise realisations per initial condition (default 1)")
     p.add_argument("--seed", type=seed, default=None, metavar="N",
                    help="random seed (default: fresh, printed with the results)")
-    p.add_argument("--method", default=None, choices=["euler", "rk4", *ADAPTIVE_SOLVERS],
+    p.add_argument("--method", default=None,
+                   choices=["euler", "rk4", *ADAPTIVE_SOLVERS, "map"],
                    help="integration method (default: an .ode file's meth, else rk4 for an "
-                        ".ode file as in XPPAUT; euler for other models)")
+                        ".ode file as in XPPAUT; euler for other models); a map "
+                        "(meth=discrete, x(t+1)=...) is iterated ('map')")
+    p.add_argument("--locate", default="root", choices=["root", "linear"],
+                   help="how 'global' events are located within a step: 'root' of the "
+                        "condition along the step (to 1e-12 of the step, default) or "
+                        "'linear' interpolation, XPPAUT's own way")
     p.add_argument("--rtol", default=None, metavar="R",
                    help="relative tolerance of an adaptive method (default 1e-8)")
     p.add_argument("--atol", default=None, metavar="A",
@@ -92,7 +99,10 @@ def _initial_states(texts: list[str], model: object, n: int) -> list[list[float]
 def _text(tr: Any, source: dict[str, str] | None = None) -> str:
     steps = tr.diagnostics.get("steps")
     noise = ", ".join(f"{v:g}" for v in tr.sigma.reshape(-1)[: tr.n])
-    if steps is not None:
+    if tr.method == "map":
+        how = f"map iteration x(n+1) = F(x(n)), {steps} iterations"
+        span = f"t = {tr.t[0]:g} -> {tr.t[0] + steps:g}"
+    elif steps is not None:
         how = f"{tr.method}, dt = {tr.dt:g}, {steps} steps"
         span = f"t = {tr.t[0]:g} -> {tr.t[0] + tr.dt * steps:g}"
     else:
@@ -105,6 +115,7 @@ def _text(tr: Any, source: dict[str, str] | None = None) -> str:
     ]
     if source:
         head.append("settings from: " + "; ".join(f"{k}: {v}" for k, v in source.items()))
+    head += _event_lines(tr)
     cols = ", ".join(tr.state_names)
     rows = [f"{'run':>5}  initial ({cols}) -> final ({cols})"]
     for r in range(min(tr.runs, _MAX_TEXT_ROWS)):
@@ -128,6 +139,28 @@ def _csv(tr: Any, keep: Any = None, aux_names: tuple[str, ...] = (), aux: Any = 
                 values += [repr(float(v)) for v in aux[r, k]]
             buf.write(f"{r},{float(t)!r},{','.join(values)}\n")
     return buf.getvalue()
+
+
+def _event_lines(tr: Any) -> list[str]:
+    """What the events did: their number per run, the first times, where they were
+    located, and any changed parameters."""
+    counts = tr.diagnostics.get("events")
+    if counts is None:
+        return []
+    times = tr.diagnostics["event_times"]
+    lines = [f"events ('global' resets), located by {tr.diagnostics['event_location']}:"]
+    for r in range(min(tr.runs, _MAX_TEXT_ROWS)):
+        first = ", ".join(f"{t:.8g}" for t in times[r][:5])
+        more = ", ..." if len(times[r]) > 5 else ""
+        lines.append(f"  run {r}: {counts[r]} event(s)" + (f" at t = {first}{more}"
+                                                           if counts[r] else ""))
+    for r, final in enumerate(tr.diagnostics.get("final_params", ())[:_MAX_TEXT_ROWS]):
+        changed = {k: v for k, v in final.items() if v != tr.params.get(k)}
+        if changed:
+            lines.append(f"  run {r}: parameters changed by events, final "
+                         + ", ".join(f"{k}={v:g}" for k, v in changed.items()))
+    lines += [f"  warning: {w}" for w in tr.diagnostics.get("event_warnings", ())]
+    return lines
 
 
 #: XPPAUT's integrators (``@ meth=``) -> the nearest dynsys method.
@@ -161,7 +194,19 @@ def run(args: argparse.Namespace) -> int:
     options = getattr(model, "options", {}) or {}
     from_ode = str(args.model).lower().endswith(".ode")
     source: dict[str, str] = {}
-    if args.dt is not None:
+    discrete = bool(getattr(model, "discrete", False))
+    if discrete:
+        if args.dt is not None:
+            raise ModelError(f"{model.name} is a map: t advances by 1 per iteration (as in "
+                             "XPPAUT), so --dt does not apply; --t-end is the number of "
+                             "iterations")
+        if args.method not in (None, "map"):
+            raise ModelError(f"{model.name} is a map x(n+1) = F(x(n)): it is iterated "
+                             f"(--method map), not integrated with {args.method}")
+        source["method"] = "map iteration (the file is a map: meth=discrete or x(t+1)=)"
+    if discrete:
+        dt = 1.0
+    elif args.dt is not None:
         dt, source["dt"] = parse_float(args.dt, "--dt"), "--dt"
     elif "dt" in options:
         dt, source["dt"] = float(options["dt"]), "the model's dt option"
@@ -177,7 +222,9 @@ def run(args: argparse.Namespace) -> int:
         noisy = bool(getattr(model, "noise", None)) or bool(
             getattr(model, "sigma", 0))  # a Model's wiener terms; a network's sigma
         source["sigma"] = "the model's declared noise" if noisy else "no noise declared"
-    if args.method is not None:
+    if discrete:
+        method = "map"
+    elif args.method is not None:
         method, source["method"] = args.method, "--method"
     else:
         method = xpp_method(options.get("meth"), from_ode=from_ode, noisy=noisy)
@@ -199,6 +246,7 @@ def run(args: argparse.Namespace) -> int:
     tr = simulate(
         model, starts, t_end, dt=dt, params=params or None, sigma=sigma,
         trials=args.trials, rng=args.seed, method=method, save_every=args.save_every,
+        locate=args.locate,
     )
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)

@@ -11,6 +11,7 @@ from dynsys.core.derivatives import (
     Derivatives as Derivatives,
     derivatives as derivatives,
 )
+from dynsys.core.events import Event as Event, refuse_hybrid as refuse_hybrid
 from dynsys.core.loading import (
     import_python_file as import_python_file,
     load_model as load_model,
@@ -62,6 +63,7 @@ __all__ = [
     "CompiledSystem",
     "DefaultRegionWarning",
     "Derivatives",
+    "Event",
     "IgnoredOptionWarning",
     "Model",
     "OdeSpec",
@@ -78,6 +80,7 @@ __all__ = [
     "model_names",
     "numeric_function",
     "read_ode",
+    "refuse_hybrid",
     "region_bounds",
     "require_autonomous",
     "resolve_params",

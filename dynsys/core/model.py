@@ -24,6 +24,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from dynsys.core.events import Event
 from dynsys.core.odefile import format_ode, read_ode
 from dynsys.core.symbols import NON_SMOOTH_FUNCTIONS, time_symbol
 from dynsys.errors import ModelError
@@ -105,6 +106,12 @@ class Model:
     units : mapping state -> str, optional
         The unit of each state (``{"r": "spikes/s"}``), used to label figures; states
         without one are drawn without a unit.
+    events : sequence of Event, optional
+        XPPAUT ``global`` resets (:class:`~dynsys.core.events.Event`), applied by
+        ``simulate`` when their condition crosses zero; a model with events is hybrid.
+    discrete : bool, default False
+        True for a map ``x(n+1) = F(x(n))`` (XPPAUT's ``meth=discrete`` or ``x(t+1)=``):
+        the right-hand sides are then the next values, not derivatives.
 
     Raises
     ------
@@ -127,7 +134,9 @@ class Model:
     __slots__ = (
         "_aux",
         "_description",
+        "_discrete",
         "_equations",
+        "_events",
         "_init",
         "_name",
         "_noise",
@@ -150,6 +159,8 @@ class Model:
         options: Mapping[str, Any] | None = None,
         description: str = "",
         units: Mapping[Any, str] | None = None,
+        events: Any = (),
+        discrete: bool = False,
     ) -> None:
         if not isinstance(equations, Mapping) or not equations:
             raise ModelError("a model needs at least one equation (a mapping state -> rhs)")
@@ -255,10 +266,42 @@ class Model:
             if unit.strip():
                 units_out[state] = unit.strip()
         self._units = MappingProxyType(units_out)
+        self._events = self._check_events(events, canon, state_names, param_names)
+        if not isinstance(discrete, bool):
+            raise ModelError(f"discrete must be True or False, got {discrete!r}")
+        self._discrete = discrete
         self._name = name
         self._description = str(description)
 
+    @staticmethod
+    def _check_events(events: Any, canon: Any, states: list[str], params: list[str]
+                      ) -> tuple[Event, ...]:
+        out = []
+        for k, event in enumerate(events or ()):
+            if not isinstance(event, Event):
+                raise ModelError(f"events must be Event objects, got {event!r}")
+            where = f"event {k + 1} ({event.describe()})"
+            cond = canon(_as_expr(event.condition, f"the condition of {where}"), where)
+            items = []
+            for target, expr in event.assignments:
+                if target not in states and target not in params:
+                    raise ModelError(f"{where} assigns {target!r}, which is neither a state "
+                                     "nor a parameter")
+                items.append((target, canon(_as_expr(expr, where), where)))
+            out.append(Event(event.sign, cond, tuple(items)))
+        return tuple(out)
+
     # ----------------------------------------------------------------- data access
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """The ``global`` resets (empty for an ordinary ODE)."""
+        return self._events
+
+    @property
+    def discrete(self) -> bool:
+        """True for a map ``x(n+1) = F(x(n))``: ``rhs`` gives the next state."""
+        return self._discrete
+
     @property
     def name(self) -> str:
         """The model's identifier."""
@@ -384,6 +427,10 @@ class Model:
         lines = []
         for state, rhs in self._equations.items():
             lhs = rf"\frac{{d{sp.latex(state)}}}{{dt}}"
+            if self._discrete:  # a map: x_{n+1} = F(x_n)
+                lhs = f"{sp.latex(state)}_{{n+1}}"
+                rhs = rhs.xreplace({s: sp.Symbol(f"{s.name}_n", real=True)
+                                    for s in self.states})
             noise = self._noise.get(state.name)
             body = sp.latex(rhs)
             if noise is not None:
@@ -421,6 +468,8 @@ class Model:
             "options": dict(self._options),
             "description": self._description,
             "units": dict(self._units),
+            "events": self._events,
+            "discrete": self._discrete,
         }
         unknown = set(changes) - set(fields)
         if unknown:
@@ -458,6 +507,8 @@ class Model:
             tuple(self._aux.items()),
             tuple(sorted(self._options.items())),
             tuple(self._units.items()),
+            self._events,
+            self._discrete,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -474,6 +525,7 @@ class Model:
         object.__setattr__(self, key, value)
 
     def __repr__(self) -> str:
-        eqs = "; ".join(f"d{s}/dt = {e}" for s, e in self._equations.items())
+        form = "{}(n+1) = {}" if self._discrete else "d{}/dt = {}"
+        eqs = "; ".join(form.format(s, e) for s, e in self._equations.items())
         pars = ", ".join(f"{k}={v:g}" for k, v in self._params.items())
         return f"Model({self._name!r}: {eqs}; params: {pars or 'none'})"

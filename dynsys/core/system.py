@@ -27,6 +27,7 @@ import sympy as sp
 
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
 from dynsys.core._inplace import inplace_factories
+from dynsys.core.events import refuse_hybrid
 from dynsys.core.model import Model
 from dynsys.core.symbols import NON_SMOOTH_FUNCTIONS, time_symbol
 from dynsys.errors import ModelError
@@ -137,7 +138,10 @@ def resolve_params(system: Any, params: ParamsLike = None) -> FloatArray:
 
 
 def require_autonomous(system: Any, analysis: str) -> None:
-    """Raise ModelError if ``system`` depends on time (``analysis`` names who asks)."""
+    """Raise ModelError if ``system`` depends on time (``analysis`` names who asks), or is
+    not a smooth flow: a model with ``global`` events or a map
+    (:func:`dynsys.core.events.refuse_hybrid`)."""
+    refuse_hybrid(system, analysis)
     if not getattr(system, "is_autonomous", True):
         raise ModelError(
             f"{analysis} needs an autonomous system, but {system.name} depends on time t; "

@@ -50,10 +50,14 @@ the name ``x3``, ``x[j+1]`` ``x4``, ``x[j*2]`` ``x6`` and ``[j]`` alone the numb
 bounds are integers (or a ``number`` declared above, where XPPAUT would read 0), and the
 boundary names (``x0``, ``x6``) are the user's to define, as in XPPAUT.
 ``sum(i1,i2)of(expr)`` sums ``expr`` over ``i' = i1..i2``.
-XPPAUT statements outside dynsys's scope are refused naming the feature: events
-(``global``), tables, Markov chains, Volterra equations, boundary-value problems, parameter
-sets, ``special``, ``export``, algebraic equations (``0=``), maps (``x(t+1)=``),
-``shift``, ``delay``, ``ran``/``normal`` (write a ``wiener`` term).
+Events ``global sign {condition} {x=expr; ...}`` become
+:class:`~dynsys.core.events.Event` objects (XPPAUT's meaning: see
+:mod:`dynsys.core.events`); ``x(t+1) = F`` or ``@ meth=discrete`` make the file a map
+(``OdeSpec.discrete``), as in XPPAUT.
+XPPAUT statements outside dynsys's scope are refused naming the feature: tables, Markov
+chains, Volterra equations, boundary-value problems, parameter sets, ``special``,
+``export``, algebraic equations (``0=``), ``shift``, ``delay``, ``ran``/``normal`` (write a
+``wiener`` term).
 
 Expressions follow XPPAUT's grammar exactly (its precedences and left-associativity;
 :mod:`dynsys.core.odefile._expressions`): ``+ - |`` bind loosest, then ``* / &`` and the

@@ -14,6 +14,7 @@ from typing import Any
 
 import sympy as sp
 
+from dynsys.core.events import Event
 from dynsys.core.odefile._common import _IDENT_RE, IgnoredOptionWarning, _clip, _fail
 from dynsys.core.odefile._expressions import _Builder
 from dynsys.core.odefile._statements import _Decl, _read, _Source
@@ -39,6 +40,8 @@ class OdeSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     units: Mapping[str, str] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+    discrete: bool = False
 
     def __post_init__(self) -> None:
         for name in ("equations", "params", "noise", "init", "aux", "options", "units"):
@@ -59,6 +62,8 @@ class OdeSpec:
             "options": dict(self.options),
             "description": self.description,
             "units": dict(self.units),
+            "events": tuple(self.events),
+            "discrete": self.discrete,
         }
 
 
@@ -178,9 +183,39 @@ def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
             raise _fail(line, f"units for unknown state {given!r} (states: "
                               f"{', '.join(src.equations)})")
         units[nm] = unit
+    events = _events(src, b, states, wiener_syms)
+    discrete = bool(src.map_lines) or options.get("meth") == "discrete"
+    if discrete:
+        options["meth"] = "discrete"  # XPPAUT: a file with x(t+1)= is a map, whatever meth
+        if noise:
+            raise _fail(src.equations[next(iter(noise))].line,
+                        "noise (wiener) in a map is not supported")
     return OdeSpec(equations, params, name=name, noise=noise, region=region or None,
                  init=init, aux=aux, options=options, description=src.description,
-                 units=units)
+                 units=units, events=events, discrete=discrete)
+
+
+def _events(src: _Source, b: _Builder, states: set[str], wiener_syms: set[sp.Symbol]
+            ) -> tuple[Event, ...]:
+    """The ``global`` statements as Events: targets are states or parameters (XPPAUT's
+    rule), expressions free of wiener terms."""
+    out = []
+    for line, sign, cond_text, items in src.events:
+        where = f"the condition of 'global' on line {line}"
+        cond, _ = b.build(_Decl("global", line, cond_text), where)
+        assignments = []
+        for given, text in items:
+            target = src.canonical(given)
+            if target not in states and target not in src.params:
+                raise _fail(line, f"'global' assigns {given!r}, which is neither a state nor a "
+                                  "parameter (XPPAUT's rule)")
+            expr, _ = b.build(_Decl("global", line, text), f"the event {given}=... on line "
+                                                             f"{line}")
+            assignments.append((target, expr))
+        if any(e.free_symbols & wiener_syms for e in (cond, *(e for _, e in assignments))):
+            raise _fail(line, "an event uses a wiener noise term")
+        out.append(Event(sign, cond, tuple(assignments)))
+    return tuple(out)
 
 
 #: XPPAUT's integration methods (``@ meth=``, read by prefix as XPPAUT does) -> names.
@@ -216,12 +251,11 @@ def _options(src: _Source, b: _Builder, states: list[str]
         if key == "meth":
             method = value.strip().lower()
             name = next((m for m in _XPP_METHODS if method.startswith(m)), None)
+            if name is None and method:  # an abbreviation (meth=disc): XPPAUT reads the
+                name = next((m for m in _XPP_METHODS if m.startswith(method)), None)  # 1st letter
             if name is None or not _IDENT_RE.match(method):
                 raise _fail(line, f"option meth={value!r} is not an XPPAUT method (one of "
                                   f"{', '.join(_XPP_METHODS)})")
-            if _XPP_METHODS[name] == "discrete":
-                raise _fail(line, "meth=discrete makes the file a map x(n+1) = F(x(n)), which "
-                                  "dynsys does not support yet (it would integrate it as an ODE)")
             options["meth"] = _XPP_METHODS[name]
             continue
         if key in ("dt", "total", "trans", "bound", "nout", "maxstor", "xlo", "xhi", "ylo",

@@ -51,6 +51,9 @@ class _Source:
     spelling: dict[str, str] = field(default_factory=dict)  # lower-case name -> as declared
     description: str = ""
     units: list[tuple[int, str, str]] = field(default_factory=list)
+    # global events: (line, sign, condition text, [(name, expression text)])
+    events: list[tuple[int, int, str, list[tuple[str, str]]]] = field(default_factory=list)
+    map_lines: list[int] = field(default_factory=list)  # lines of x(t+1) = ... equations
 
     def declare(self, name: str, kind: str, line: int) -> None:
         """Record a declaration; names are case-insensitive, as in XPPAUT."""
@@ -247,6 +250,9 @@ def _read(text: str | bytes) -> _Source:
         word = kw.group(1).lower() if kw else ""
         if kw and (kw.group(2) is not None or word[:1] == "d"):
             first = word[0]
+            if first == "g":  # XPPAUT reads 'global' by its first letter too
+                src.events.append(_read_global(line, (kw.group(2) or "").strip()))
+                continue
             if first in _KEYWORDS:
                 kind = _KEYWORDS[first]
                 rest = (kw.group(2) or "").strip()
@@ -257,6 +263,12 @@ def _read(text: str | bytes) -> _Source:
             if first in _UNSUPPORTED:
                 raise _fail(line, f"{_UNSUPPORTED[first]} (statement {_clip(body)!r})")
             raise _fail(line, f"unknown statement {word!r} in {_clip(body)!r}")
+        m_map = _MAP_EQ.match(body)
+        if m_map:  # x(t+1) = F: XPPAUT then treats the whole file as a map
+            src.declare(m_map.group(1), "state", line)
+            src.equations[m_map.group(1)] = _Decl("state", line, m_map.group(2).strip())
+            src.map_lines.append(line)
+            continue
         _refuse_out_of_scope(body, line)
         if body.startswith("@"):
             for name, value in _assignments(body[1:], line, "@"):
@@ -295,12 +307,61 @@ def _read(text: str | bytes) -> _Source:
 
 _OUT_OF_SCOPE = (
     (re.compile(r"0\s*="), "algebraic equations (0 = ...) are not supported"),
-    (re.compile(r"[A-Za-z_]\w*\s*\(\s*t\s*\+\s*1\s*\)\s*="),
-     "maps, x(t+1) = ..., are not supported yet"),
     (re.compile(r"[A-Za-z_]\w*\s*\(\s*t\s*\)\s*=.*\bint\s*[\[{]", re.I),
      "Volterra integral equations (int{...}) are not supported"),
     (re.compile(r".*\[\s*j"), "an index [j] outside an array line x[1..n] or %[1..n] block"),
 )
+
+
+_MAP_EQ = re.compile(r"([A-Za-z_]\w*)\s*\(\s*t\s*\+\s*1\s*\)\s*=(?!=)(.*)\Z", re.S | re.I)
+_EVENT_NAMES = {"out_put": "output", "arret": "halt", "no_interp": "no-interpolation"}
+
+
+def _braced(text: str, line: int, what: str) -> tuple[str, str]:
+    """Split ``{inside} rest`` at the brace matching the first one."""
+    depth = 0
+    for k, ch in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth == 0:
+            return text[1:k], text[k + 1:].strip()
+    raise _fail(line, f"the {what} of 'global' has no closing '}}'")
+
+
+def _read_global(line: int, rest: str) -> tuple[int, int, str, list[tuple[str, str]]]:
+    """``global sign {condition} {x=expr; y=expr}`` (the condition may be bare, without
+    spaces, as XPPAUT writes ``global 1 v-1 {v=0}``) -> (line, sign, condition, items)."""
+    usage = "'global' expects: global SIGN {condition} {x=expression; ...}"
+    sign_text, _, rest = rest.partition(" ")
+    try:
+        sign = int(sign_text)
+    except ValueError:
+        raise _fail(line, f"{usage}; the sign is -1, 0 or 1, got {_clip(sign_text)!r}") from None
+    if sign not in (-1, 0, 1):
+        raise _fail(line, f"the sign of 'global' is -1, 0 or 1, got {sign}")
+    rest = rest.strip()
+    if rest.startswith("{"):
+        cond, rest = _braced(rest, line, "condition")
+    else:
+        cond, brace, after = rest.partition("{")
+        rest = brace + after
+    if not cond.strip() or not rest.startswith("{"):
+        raise _fail(line, usage)
+    body, tail = _braced(rest, line, "assignments")
+    if tail:
+        raise _fail(line, f"unexpected {_clip(tail)!r} after the assignments of 'global'")
+    items = []
+    for part in filter(None, (q.strip() for q in body.split(";"))):
+        name, eq, value = part.partition("=")
+        name = name.strip()
+        if name.lower() in _EVENT_NAMES:
+            raise _fail(line, f"XPPAUT's {_EVENT_NAMES[name.lower()]} event {name!r} is not "
+                              "supported (events assign states or parameters)")
+        if not eq or not _IDENT_RE.match(name) or not value.strip():
+            raise _fail(line, f"an event assignment is NAME=expression, got {_clip(part)!r}")
+        items.append((name, value.strip()))
+    if not items:
+        raise _fail(line, "'global' has no assignments: write {x=expression; ...}")
+    return line, sign, cond.strip(), items
 
 
 def _refuse_out_of_scope(body: str, line: int) -> None:

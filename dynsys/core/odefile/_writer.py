@@ -199,11 +199,14 @@ def format_ode(model: Model) -> str:
             amp_text = show(amp, f"the noise of {state.name!r}")
             factor = f"({amp_text})" if isinstance(amp, sp.Add) else amp_text
             body = f"{body} + {factor}*{w}"
-        lines.append(f"{state.name}' = {body}")
+        lhs = f"{state.name}(t+1)" if getattr(model, "discrete", False) else f"{state.name}'"
+        lines.append(f"{lhs} = {body}")
     if wieners:
         lines.append("wiener " + ", ".join(wieners))
     for nm, expr in model.aux.items():
         lines.append(f"aux {nm} = {show(expr, f'aux {nm!r}')}")
+    for k, event in enumerate(getattr(model, "events", ())):
+        lines.append(event.describe(lambda e, k=k: show(e, f"event {k + 1}")))
     opts = [f"{k}={float(model.options[k])!r}" for k in ("dt", "total", "trans", "bound")
             if k in model.options]
     opts += [f"{k}={int(model.options[k])}" for k in ("nout", "maxstor") if k in model.options]
