@@ -324,8 +324,10 @@ def parse_fort7(text: str) -> list[dict[str, Any]]:
     return rows
 
 
-def parse_fort8(text: str) -> dict[int, dict[str, Any]]:
-    """The solutions of a fort.8 file by label: PT, t, u (NTPL x NDIM), PAR, NTST, NCOL."""
+def parse_fort8(text: str, points: set[int] | None = None) -> dict[int, dict[str, Any]]:
+    """The solutions of a fort.8 file by label: PT, t, u (NTPL x NDIM), PAR, NTST, NCOL.
+
+    ``points``: read only the solutions of these point numbers (others are skipped)."""
     sols: dict[int, dict[str, Any]] = {}
     lines = text.splitlines()
     i = 0
@@ -336,6 +338,9 @@ def parse_fort8(text: str) -> dict[int, dict[str, Any]]:
             continue
         h = [int(x) for x in head]
         ntpl, nar, nrowpr, ntst, ncol, npar = h[6], h[7], h[8], h[9], h[10], h[11]
+        if points is not None and h[1] not in points:
+            i += 1 + nrowpr
+            continue
         toks = " ".join(lines[i + 1:i + 1 + nrowpr]).split()
         nums = np.array([_float(t) for t in toks])
         prof = nums[:ntpl * nar].reshape(ntpl, nar)
@@ -422,7 +427,7 @@ def equilibrium(model: Any, params: dict[str, float], x0: Any = None) -> np.ndar
         sol = optimize.root(f, g, jac=jac, method="hybr", tol=1e-14)
         if np.all(np.isfinite(sol.x)) and np.max(np.abs(f(sol.x))) < 1e-11:
             found.append(sol.x)
-            if x0 is not None or len(found) == 1 and g is guesses[0]:
+            if x0 is not None or (len(found) == 1 and g is guesses[0]):
                 break
     if not found:
         raise RuntimeError(f"AUTO harness: no equilibrium found for {model.name} at {params}")
@@ -478,8 +483,9 @@ def equilibrium_branch(model: Any, param: str, start_params: dict[str, float] | 
                 p = r["PAR(1)"]
                 if any(abs(p - q["param"]) < 1e-9 for q in special[kind]):
                     continue
+                state = {nm: r[f"U({i + 1})"] for i, nm in enumerate(names)}
                 special[kind].append({"param": p, "label": r["LAB"], "solutions": stext,
-                                      "state": {nm: r[f"U({i + 1})"] for i, nm in enumerate(names)}})
+                                      "state": state})
     for kind in special:
         special[kind].sort(key=lambda d: d["param"])
     return {
@@ -582,7 +588,7 @@ def cycle_branch(model: Any, param: str, start_params: dict[str, float] | None,
     n = len(model.states)
     names = [str(s) for s in model.states]
     amp_col = f"PAR({_FIRST_OUT + 2 * n})"
-    icp = [1, 11] + list(range(_FIRST_OUT, _FIRST_OUT + 2 * n + 1))
+    icp = [1, 11, *list(range(_FIRST_OUT, _FIRST_OUT + 2 * n + 1))]
     branches, total = [], eq["time"]
     hopf_out = []
     for h in eq["hopf"]:
@@ -599,8 +605,8 @@ def cycle_branch(model: Any, param: str, start_params: dict[str, float] | None,
         total += out["time"]
         rows = parse_fort7(out["b"])
         mult = parse_multipliers(out["d"])
-        sols = {s["PT"]: s for s in parse_fort8(out["s"]).values()} if profiles else {}
-        branch = _cycle_rows(model, params, param, rows, mult, sols, names, amp_col,
+        branch = _cycle_rows(model, params, param, rows, mult, out["s"] if profiles else "",
+                             names, amp_col,
                              period_max, par_range, eq["hopf"], n, amp_stop)
         branch["time"] = out["time"]
         if timing:  # AUTO alone on the branch up to its end, without the extra output
@@ -630,7 +636,7 @@ def _extremum_folds(values: np.ndarray, periods: np.ndarray,
     for j in range(1, len(values)):
         if values[j] != values[idx[-1]]:
             idx.append(j)
-    runs = [list(range(a, b)) for a, b in zip(idx, idx[1:] + [len(values)])]
+    runs = [list(range(a, b)) for a, b in zip(idx, [*idx[1:], len(values)])]
     for k in range(1, len(runs) - 1):
         j = runs[k][len(runs[k]) // 2]
         i0, i1 = runs[k - 1][-1], runs[k + 1][0]
@@ -686,6 +692,7 @@ def _cycle_rows(model, params, param, rows, mult, sols, names, amp_col, period_m
         if r["TY"] == "MX":
             end = {"type": "no_convergence"}
             break
+    sols = {s["PT"]: s for s in parse_fort8(sols, {r["PT"] for r in keep}).values()}
     values = np.array([r["PAR(1)"] for r in keep])
     periods = np.array([r["PERIOD"] for r in keep])
     hi_ = np.array([[r[f"PAR({_FIRST_OUT + i})"] for i in range(n)] for r in keep])
@@ -694,7 +701,8 @@ def _cycle_rows(model, params, param, rows, mult, sols, names, amp_col, period_m
         if r["PT"] in sols:
             hi_[j], lo_[j] = profile_extrema(sols[r["PT"]])
     last = keep[-1]
-    end.update(param=last["PAR(1)"], period=last["PERIOD"], amplitude=float(np.max(hi_[-1] - lo_[-1])))
+    end.update(param=last["PAR(1)"], period=last["PERIOD"],
+               amplitude=float(np.max(hi_[-1] - lo_[-1])))
     if end["type"] == "hopf":
         near = min(hopfs, key=lambda h: abs(h["param"] - last["PAR(1)"]))
         end["hopf"] = near["param"]
