@@ -206,11 +206,11 @@ def continue_branch(ds: float = 0.05, ds_min: float = 1e-9, ds_max: float = 0.1,
 
 
 def locate_folds(points: np.ndarray, values: np.ndarray, periods: np.ndarray,
-                 merge: float = 1e-6) -> list[dict[str, float]]:
+                 merge: float = 1e-4) -> list[dict[str, float]]:
     """Local extrema of I along the branch, refined by a parabola in the arclength.
 
     Consecutive extrema within ``merge`` in I form one cluster (in a canard the shooting
-    solutions wiggle at the 1e-7 level): a fold if the branch is on the same side of the
+    solutions wiggle at the 1e-7..1e-5 level): a fold if the branch is on the same side of the
     cluster before and after it (its extreme member is kept), none otherwise."""
     s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
     ext: list[dict[str, float]] = []

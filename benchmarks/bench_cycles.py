@@ -117,8 +117,8 @@ def dynsys_branch(auto: dict[str, Any] | None, shoot: dict[str, Any] | None) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shooting-limit", type=float, default=120.0,
-                        help="wall-time limit of each shooting run, s (default 120)")
+    parser.add_argument("--shooting-limit", type=float, default=200.0,
+                        help="wall-time limit of each shooting run, s (default 200)")
     parser.add_argument("--no-shooting", action="store_true", help="skip the shooting runs")
     args = parser.parse_args()
     auto = auto_reference()

@@ -545,7 +545,7 @@ def cycle_branch(model: Any, param: str, start_params: dict[str, float] | None,
                  par_range: tuple[float, float], *, x0: Any = None, ntst: int = 100,
                  ncol: int = 4, period_max: float = 1e3, amp_stop: float = 0.05,
                  nmx: int = 600, dsmax: float = 0.1, profiles: bool = True,
-                 epss_cycles: float = 1e-9, timing: bool = False,
+                 epss_cycles: float = 1e-9, timing: bool = False, uzr: tuple = (),
                  timeout: float = 300.0) -> dict[str, Any]:
     """AUTO-07p's equilibrium branch, its Hopf points and the cycle branch from each.
 
@@ -562,6 +562,8 @@ def cycle_branch(model: Any, param: str, start_params: dict[str, float] | None,
         fraction of the largest amplitude so far (it reached a Hopf point; AUTO itself
         would carry on, back along the same branch).
     epss_cycles : AUTO's EPSS (special-point location) in the periodic runs.
+    uzr : parameter values where the periodic runs output a point (AUTO's UZR; the
+        points are on the branch, in ``special`` as type "user" with their index).
     timing : also rerun AUTO with NMX set to the branch's end point and no profiles, and
         give that wall time as ``time_to_end`` (AUTO itself would not stop at a Hopf end).
     nmx, dsmax : AUTO's step limit and largest pseudo-arclength step of periodic runs.
@@ -597,6 +599,8 @@ def cycle_branch(model: Any, param: str, start_params: dict[str, float] | None,
         c = _base(n, IPS=2, IRS=h["label"], ICP=icp, NTST=ntst, NCOL=ncol, NMX=nmx,
                   DS=0.01, DSMAX=dsmax, RL0=par_range[0], RL1=par_range[1],
                   NPR=1 if profiles else 0, EPSS=epss_cycles, UZSTOP={11: float(period_max)})
+        if uzr:
+            c["UZR"] = {1: [float(u) for u in uzr]}
         settings = c
         if reached:
             hopf_out.append({k: h[k] for k in ("param", "state")} | {"period": None})
@@ -677,7 +681,7 @@ def _cycle_rows(model, params, param, rows, mult, sols, names, amp_col, period_m
     rel = [r.get(amp_col, 1.0) for r in rows]
     for k, r in enumerate(rows):
         keep.append(r)
-        if r["TY"] == "UZ" and r["PERIOD"] >= period_max * (1 - 1e-9):
+        if r["PERIOD"] >= period_max * (1 - 1e-6):  # AUTO's UZ stop (or the row past it)
             end = {"type": "homoclinic"}
             break
         at_min = rel[k] <= rel[k - 1] and (k + 1 == len(rows) or rel[k + 1] > rel[k])
@@ -720,9 +724,13 @@ def _cycle_rows(model, params, param, rows, mult, sols, names, amp_col, period_m
                for j, r in enumerate(keep) if r["TY"] in _SPECIAL and j > 0]
     special = [s for s in special if not (s is special[-1] and end["type"] in ("hopf", "homoclinic")
                                           and s["index"] == len(keep) - 1)]
+    if end["type"] == "homoclinic":  # LP tests fire on the flat tail's 1e-16 wiggles
+        special = [f for f in special if not (f["type"] == "fold_of_cycles"
+                                              and f["period"] > period_max / 10)]
     folds = [dict(f, source="AUTO LP") for f in special if f["type"] == "fold_of_cycles"]
     for f in _extremum_folds(values, periods):
-        tail = end["type"] == "homoclinic" and f.get("period_range", (0, 0))[1] > period_max / 10
+        longest = max(f["period"], f.get("period_range", (0, 0))[1])
+        tail = end["type"] == "homoclinic" and longest > period_max / 10
         if not tail and all(abs(f["index"] - g["index"]) > 3 for g in folds):
             folds.append(f)
     folds.sort(key=lambda f: f["index"])

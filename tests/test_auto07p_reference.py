@@ -6,7 +6,10 @@ checked first on problems whose answers are known exactly:
 - FitzHugh-Nagumo's Hopf points: trace J = 0 on the equilibrium curve, solved by sympy,
   and the period of the cycle born there, 2 pi / sqrt(det J);
 - the Hopf normal form x' = mu x - y - x r^2, y' = x + mu y - y r^2: a Hopf point at
-  mu = 0, cycles of radius sqrt(mu) and period 2 pi, Floquet multipliers {1, exp(-4 pi mu)}.
+  mu = 0, cycles of radius sqrt(mu) and period 2 pi, Floquet multipliers {1, exp(-4 pi mu)};
+- Wilson-Cowan's Hopf point (trace J = 0 on the equilibria: scipy's root on the sympy equations)
+  and the homoclinic end of its cycle branch: the period passes 1000 between the two
+  folds of equilibria, next to a saddle (an equilibrium with eigenvalues of both signs).
 
 Skips, with the reason, where AUTO-07p or gfortran is not installed.
 """
@@ -20,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy as sp
+from scipy import optimize
 
 sys.path.insert(0, str(Path(__file__).parent))
 import _auto07p
@@ -74,6 +78,8 @@ def test_fitzhugh_nagumo_cycle_branch_joins_the_two_hopf_points():
     assert len(folds) == 2
     assert folds[0] == pytest.approx(min(branch["values"]), abs=1e-9) and folds[0] < exact[0][0]
     assert folds[1] == pytest.approx(max(branch["values"]), abs=1e-9) and folds[1] > exact[1][0]
+    # the system is symmetric under (v, w, I) -> (-v, 2a/b - w, 2a/b - I): so is the branch
+    assert folds[0] + folds[1] == pytest.approx(2 * 0.7 / 0.8, abs=1e-9)
     # subcritical at both ends: the stable cycles are those between the folds, the small
     # ones born at either Hopf point are unstable
     stable = np.array(branch["stable"])
@@ -115,3 +121,34 @@ def test_fortran_source_keeps_exact_parameter_values():
     text = _auto07p.fortran_source("wilson_cowan", "P", {**load_model("wilson_cowan").params})
     assert "PAR(1)" in text and "1.3d0" in text and "3.7d0" in text
     assert _auto07p._f(0.1) == "0.1d0" and float(_auto07p._f(1e-300).replace("d", "e")) == 1e-300
+
+
+def test_wilson_cowan_branch_from_the_hopf_point_ends_homoclinic_at_a_saddle():
+    model = load_model("wilson_cowan")
+    e, i = model.states
+    p = next(s for s in model.param_symbols if str(s) == "P")
+    sub = {s: model.params[str(s)] for s in model.param_symbols if s != p}
+    f = sp.Matrix([sp.sympify(model.equations[s]).subs(sub) for s in (e, i)])
+    jac = f.jacobian([e, i])
+    g = sp.lambdify([[e, i, p]], [f[0], f[1], jac.trace()])
+    dg = sp.lambdify([[e, i, p]], sp.Matrix([f[0], f[1], jac.trace()]).jacobian([e, i, p]))
+    fj = sp.lambdify([[e, i, p]], jac)
+    exact = optimize.root(lambda z: g(z), [0.25, 0.2, 1.88], jac=lambda z: dg(z), tol=1e-15).x
+    res = _auto07p.cycle_branch(model, "P", None, (0.5, 3.0))
+    (hopf,) = res["hopf"]
+    assert abs(hopf["param"] - float(exact[2])) < 1e-9
+
+    omega = math.sqrt(np.linalg.det(fj(exact)))
+    assert abs(hopf["period"] - 2 * math.pi / omega) < 1e-7
+    (branch,) = res["cycle_branches"]
+    end = branch["end"]
+    assert end["type"] == "homoclinic" and end["period"] >= 1000 * (1 - 1e-6)
+    lo, hi = sorted(fold["param"] for fold in res["equilibria"]["folds"])
+    assert lo < end["param"] < hi and end["extrapolated"]["param"] == end["param"]
+    saddle = end["saddle"]
+    x = [saddle["state"]["E"], saddle["state"]["Ipop"]]
+    z = [x[0], x[1], end["param"]]
+    assert max(abs(v) for v in g(z)[:2]) < 1e-10
+    eig = sorted(np.linalg.eigvals(fj(z)).real)
+    assert eig[0] < 0 < eig[1]
+    assert all(branch["stable"][5:])  # supercritical: stable cycles all the way
