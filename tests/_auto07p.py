@@ -342,7 +342,10 @@ def parse_fort8(text: str, points: set[int] | None = None) -> dict[int, dict[str
             i += 1 + nrowpr
             continue
         toks = " ".join(lines[i + 1:i + 1 + nrowpr]).split()
-        nums = np.array([_float(t) for t in toks])
+        try:
+            nums = np.array(toks, dtype=float)
+        except ValueError:  # a 1.0-100 style exponent somewhere
+            nums = np.array([_float(t) for t in toks])
         prof = nums[:ntpl * nar].reshape(ntpl, nar)
         sols[h[3]] = {"PT": h[1], "BR": h[0], "TY": h[2], "t": prof[:, 0], "u": prof[:, 1:],
                       "PAR": nums[-npar:], "NTST": ntst, "NCOL": ncol}

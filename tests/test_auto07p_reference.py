@@ -67,7 +67,7 @@ def test_fitzhugh_nagumo_hopf_points_match_the_trace_zero_closed_form():
 
 def test_fitzhugh_nagumo_cycle_branch_joins_the_two_hopf_points():
     exact = _fhn_hopf_closed_form()
-    res = _auto07p.cycle_branch("fitzhugh_nagumo", "I", {"I": 0.0}, (0.0, 1.6))
+    res = _auto07p.cycle_branch("fitzhugh_nagumo", "I", {"I": 0.0}, (0.0, 1.6), nmx=300)
     (branch,) = res["cycle_branches"]  # the branch from the first reaches the second
     assert abs(res["hopf"][0]["period"] - exact[0][1]) < 1e-7
     assert abs(branch["period"][0] - exact[0][1]) < 1e-7
