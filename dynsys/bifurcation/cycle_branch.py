@@ -246,8 +246,10 @@ def _tests(a: Pt, mu: ComplexArray) -> FloatArray:
 
 
 #: The mesh is adapted after a step whose error estimate (relative to the smallest
-#: state scale) exceeds ERROR_ADAPT, and otherwise every 3 steps. (A shorter step does
-#: not help an orbit that its mesh cannot resolve: each Cycle reports its estimate.)
+#: state scale) exceeds ERROR_ADAPT and twice its value after the last adaptation (what
+#: a mesh of ntst intervals can do is not improved by adapting again), and otherwise
+#: every 3 steps. (A shorter step does not help an orbit that its mesh cannot resolve:
+#: each Cycle reports its estimate.)
 ERROR_ADAPT = 1e-5
 #: A homoclinic approach is tested for once the period exceeds HOMOCLINIC_START times
 #: the branch's smallest period; without ``CycleSettings.period_max`` the branch stops
@@ -465,6 +467,7 @@ def _trace(tracer: Tracer, first: Pt, mu0: ComplexArray, bounds: tuple[float, fl
     amp_scale = float(np.max(np.ptp(deviation(first.sol), axis=0) / tracer.sx))
     ds = s.ds0
     steps = adapted = 0
+    est_adapted = 0.0  # the error estimate right after the last adaptation
     scale = float(np.min(tracer.sx))
     a = first
     end: dict[str, Any] = {}
@@ -482,9 +485,11 @@ def _trace(tracer: Tracer, first: Pt, mu0: ComplexArray, bounds: tuple[float, fl
             ds = max(0.5 * ds, s.ds_min)
             continue
         b, nit = got
-        if col.error_estimate(b.sol.mesh, b.sol.u) / scale > ERROR_ADAPT:
+        est = col.error_estimate(b.sol.mesh, b.sol.u) / scale
+        if est > max(ERROR_ADAPT, 2.0 * est_adapted):
             b = tracer.adapt(b)  # the orbit outgrew its mesh (e.g. the period grew)
             adapted = steps
+            est_adapted = col.error_estimate(b.sol.mesh, b.sol.u) / scale
         val = float(b.sol.p[k])
         amp = float(np.max(np.ptp(deviation(b.sol), axis=0) / tracer.sx))
         turned = ref is None and float(np.sum(deviation(a.sol) * deviation(b.sol))) < 0
@@ -527,6 +532,7 @@ def _trace(tracer: Tracer, first: Pt, mu0: ComplexArray, bounds: tuple[float, fl
         if steps - adapted >= 3:
             a = tracer.adapt(a)
             adapted = steps
+            est_adapted = col.error_estimate(a.sol.mesh, a.sol.u) / scale
             pts[-1] = a
             mults[-1] = col.multipliers(a.sol.lin)
         if nit <= 3:  # collocation Newton takes 3 iterations to 1e-10 on easy steps
