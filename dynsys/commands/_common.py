@@ -1,7 +1,8 @@
 """Option helpers shared by the CLI's sub-commands.
 
 Every command that prints results takes ``--format`` (with ``--json`` short for
-``--format json``); ``--set NAME=VALUE`` overrides parameters; ranges are
+``--format json``); ``--set NAME=VALUE`` overrides parameters (after ``--set-name SET``, a parameter set
+of the model); ranges are
 ``LO:HI`` and regions ``x=LO:HI,y=LO:HI`` (negative numbers work everywhere).
 """
 
@@ -48,6 +49,11 @@ def add_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--set", dest="set", action="append", default=[], metavar="NAME=VALUE",
         help="override a parameter (repeatable; or NAME=VALUE,NAME=VALUE)",
+    )
+    parser.add_argument(
+        "--set-name", dest="set_name", metavar="SET",
+        help="apply the model's parameter set SET (XPPAUT's 'set SET {...}': parameters, "
+             "initial values, options) before --set",
     )
 
 
@@ -131,11 +137,21 @@ def parse_region(text: str, what: str = "--region") -> dict[str, tuple[float, fl
 
 
 def load_with_params(args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
-    """Load ``args.model`` and validate ``args.set`` against its parameters."""
+    """Load ``args.model``, apply ``--set-name``, and validate ``args.set`` against its
+    parameters (``--set`` values override the set's)."""
     # lazy: the library loads when the command runs, not for --help (start-up time)
     from dynsys.core.loading import load_model
 
     model = load_model(args.model)
+    set_name = getattr(args, "set_name", None)
+    if set_name is not None:
+        sets = getattr(model, "sets", None) or {}
+        if not sets:
+            raise ModelError(f"--set-name {set_name}: {model.name} has no parameter sets")
+        try:
+            model = model.with_set(set_name)
+        except ModelError as exc:
+            raise ModelError(f"--set-name {set_name}: {exc}") from None
     params = parse_assignments(getattr(args, "set", []) or [])
     names = tuple(model.param_names)
     for key in params:

@@ -34,6 +34,8 @@ def _describe(model: Any) -> dict:
         "init": dict(model.init),
         "aux": {k: str(v) for k, v in model.aux.items()},
         "options": dict(model.options),
+        "sets": {k: {part: dict(v) for part, v in e.items()}
+                 for k, e in getattr(model, "sets", {}).items()},
         "autonomous": model.is_autonomous,
         "smooth": model.is_smooth,
     }
@@ -93,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
             lines.append("  options: " + ", ".join(f"{k}={v:g}" if isinstance(v, float | int)
                                                    else f"{k}={v}"
                                                    for k, v in model.options.items()))
+        for set_name, entry in info["sets"].items():
+            items = [f"{k}={v:g}" if isinstance(v, float | int) else f"{k}={v}"
+                     for part in ("params", "init", "options") for k, v in entry[part].items()]
+            lines.append(f"  set {set_name}: {', '.join(items) or 'empty'}")
         flags = [("autonomous" if model.is_autonomous else "time-dependent"),
                  ("smooth" if model.is_smooth else "non-smooth")]
         lines.append("  " + ", ".join(flags))
