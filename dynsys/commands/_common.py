@@ -1,9 +1,9 @@
 """Option helpers shared by the CLI's sub-commands.
 
 Every command that prints results takes ``--format`` (with ``--json`` short for
-``--format json``); ``--set NAME=VALUE`` overrides parameters (after ``--set-name SET``, a parameter set
-of the model); ranges are
-``LO:HI`` and regions ``x=LO:HI,y=LO:HI`` (negative numbers work everywhere).
+``--format json``); ``--set NAME=VALUE`` overrides parameters (after ``--set-name SET``,
+a parameter set of the model); ranges are ``LO:HI`` and regions ``x=LO:HI,y=LO:HI``
+(negative numbers work everywhere).
 """
 
 from __future__ import annotations
