@@ -269,6 +269,21 @@ def test_out_of_scope_statements_are_named(text: str, match: str) -> None:
         _read(text)
 
 
+def test_shift_names_the_variable_declared_k_places_later() -> None:
+    m = load_model(DATA / "ring_shift.ode")
+    u = sp.symbols("u0:6", real=True)
+    assert m.aux["total"] == sum(u)
+    a_, beta = sp.symbols("a beta", real=True)
+    expected = -u[2] + sp.tanh(a_ * sum(sp.cos(beta * (2 - k)) * u[k] for k in range(6)))
+    assert sp.simplify(m.equations[u[2]] - expected) == 0
+    with pytest.raises(ModelError, match=r"shift\(x, 1\) in .* goes past the declared states"):
+        _read("x' = -x + shift(x, 1)\n")
+    with pytest.raises(ModelError, match="by an amount that changes in time"):
+        _read("x' = -x\ny' = shift(x, t)\n")
+    with pytest.raises(ModelError, match="shifts a state or a fixed quantity"):
+        _read("par a=1\nx' = shift(a, 0)\n")
+
+
 def test_meth_is_read_by_its_first_letter() -> None:
     assert _read("x' = -x\n@ meth=y\n").options["meth"] == "ymp"  # henhei.ode
     assert _read("x' = -x\n@ meth=qualrk4\n").options["meth"] == "qualrk"
@@ -343,6 +358,12 @@ def test_table_trajectories_match_xppaut(tmp_path: Path) -> None:
     out = _compare_rk4(model, np.loadtxt(tmp_path / "output.dat"))
     assert out[:, 2].max() > 1.0  # f beyond xhi: the last segment extended
     assert (8 * out[:, 1] - 3).min() < -1.0  # g below xlo: the first segment extended
+
+
+@needs_xppaut
+def test_shift_trajectories_match_xppaut(tmp_path: Path) -> None:
+    _xppaut_runs(tmp_path, "ring_shift")
+    _compare_rk4(load_model(tmp_path / "ring_shift.ode"), np.loadtxt(tmp_path / "output.dat"))
 
 
 @needs_xppaut

@@ -62,7 +62,8 @@ _UNSUPPORTED_FUNCTIONS: dict[str, str] = {
     "poisson": "random numbers inside the equations are not supported",
     "delay": "delay equations are not supported",
     "del_shft": "delay equations are not supported",
-    "shift": "array shifts (shift) are not supported",
+    "shift": "array shifts shift(x, k) are supported for a state or fixed quantity x and "
+             "an integer constant k only",
     "ishift": "array shifts (ishift) are not supported",
     "int": "Volterra integral equations are not supported",
     "besselj": "Bessel functions are not supported",

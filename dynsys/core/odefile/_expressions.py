@@ -44,6 +44,7 @@ from dynsys.core.odefile._common import (
     _clip,
     _fail,
 )
+from dynsys.core.odefile._shift import shift_target
 from dynsys.core.odefile._statements import _Decl, _Source
 from dynsys.core.symbols import time_symbol
 from dynsys.core.tables import table
@@ -563,6 +564,15 @@ class _Builder:
         ident = n[1]
         key = ident.lower()
         text = _node_text(n)
+        if key == "shift" and len(n[2]) == 2 and n[2][0][0] == "name" and key not in env:
+            amount, const = self.node(n[2][1], decl, where, env, depth + 1)
+            if not const:
+                raise _fail(decl.line, f"shift() in {where} by an amount that changes in time "
+                                       "is not supported (only by an integer constant, as "
+                                       "inside sum(...)of(...))")
+            k = self.check_finite(amount, decl, where, text)
+            target = shift_target(self.src, n[2][0][1], k, decl.line, where)
+            return self.name(target, decl, where, {}, depth + 1)
         if key in _UNSUPPORTED_FUNCTIONS:
             raise _fail(decl.line, f"{ident}() in {where}: {_UNSUPPORTED_FUNCTIONS[key]}")
         if key in self.tables and key not in env:
