@@ -384,7 +384,7 @@ class Model:
 
         Examples
         --------
-        >>> m = Model.from_text("x' = -a*x\npar a=1\nset fast {a=10, x=2}\n")
+        >>> m = Model.from_text("x' = -a*x\\npar a=1\\nset fast {a=10, x=2}\\n")
         >>> fast = m.with_set("fast")
         >>> fast.params["a"], fast.init["x"]
         (10.0, 2.0)
