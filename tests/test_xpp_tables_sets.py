@@ -8,6 +8,7 @@ XPPAUT where it is installed (trajectories of ``tests/data/xpp/`` files, fixed-s
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import sys
@@ -302,6 +303,13 @@ def test_aux_of_a_batch_of_times_broadcasts_like_rhs() -> None:
                                                                           strict=True)])
     np.testing.assert_array_equal(batch, pointwise)
     np.testing.assert_array_equal(batch, [[5.0, 3.0, 0.0], [-1.0, 3.0, 1.0], [4.0, 3.0, 1.0]])
+    # erf has no numpy ufunc (lambdify took math.erf, which refuses arrays)
+    system = compile(_read("x' = -x + erf(x)\naux e=erfc(x)\n"))
+    xs = np.array([[-1.0], [0.0], [0.5]])
+    np.testing.assert_allclose(system.aux(xs, None, np.zeros(3))[:, 0],
+                               [math.erfc(v) for v in xs[:, 0]], rtol=1e-15)
+    np.testing.assert_allclose(system.rhs(xs)[:, 0], [-v + math.erf(v) for v in xs[:, 0]],
+                               rtol=1e-15)
 
 
 # ------------------------------------------------------------------- Debian's corpus

@@ -18,6 +18,7 @@ network implements the interface directly in matrix form.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -155,6 +156,9 @@ _NUMERIC_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "_dynsys_min": lambda *a: functools.reduce(np.minimum, a),
     "_dynsys_max": lambda *a: functools.reduce(np.maximum, a),
     "_dynsys_heav": lambda s, h0: np.heaviside(s, h0),
+    # numpy has no erf: lambdify would use math.erf, which takes no arrays
+    "erf": np.vectorize(math.erf, otypes=[np.float64]),
+    "erfc": np.vectorize(math.erfc, otypes=[np.float64]),
     **TABLE_NUMERIC,
 }
 
