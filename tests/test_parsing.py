@@ -292,7 +292,7 @@ ERRORS = [
     ("x' = x\ntable f 3 0 2 1 2 3", r"line 2: a table is 'table NAME % NPTS XLO XHI"),
     ("x' = ran(1)", r"line 1: ran\(\) .*random numbers .*wiener"),
     ("x' = delay(x, 1)", r"line 1: delay\(\) .*delay equations are not supported"),
-    ("x' = shift(x, 1)", r"line 1: shift\(\) .*array shifts"),
+    ("x' = shift(x, 1)", r"line 1: shift\(x, 1\) .*goes past the declared states"),
     ("0 = x - 1\nx' = 1", r"line 1: algebraic equations"),
     ("x' = 1\nglobal 1 {x-1} {x=0}", r"line 2: events \('global' resets\)"),
     ("x' = 1\nmarkov z 2", r"line 2: Markov chains"),

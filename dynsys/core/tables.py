@@ -61,10 +61,20 @@ class TableLookup(sp.Function):
     @classmethod
     def eval(cls, *args: Any) -> sp.Expr | None:
         kind, _name, x, lo, hi, *ys = args
-        if x.is_Number and all(y.is_Number for y in ys):
+        if not x.is_Number:
+            return None
+        if all(y.is_Number for y in ys):
             return sp.Float(lookup(float(x), float(lo), float(hi),
                                    [float(y) for y in ys], int(kind)))
-        return None
+        # a fixed point of a table whose values depend on parameters: the two values
+        # of its segment, interpolated (as lookup, in sympy)
+        n, v = len(ys), float(x)
+        dx = (float(hi) - float(lo)) / (n - 1)
+        seg = min(max(int((v - float(lo)) / dx), 0), n - 2)
+        y1, y2 = ys[seg], ys[seg + 1]
+        if int(kind) == 1:
+            return (y2 - y1) / sp.Float(dx)
+        return y1 + (y2 - y1) * sp.Float((v - (dx * seg + float(lo))) / dx)
 
     @property
     def table_name(self) -> str:

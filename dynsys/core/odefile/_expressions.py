@@ -47,7 +47,7 @@ from dynsys.core.odefile._common import (
 from dynsys.core.odefile._shift import shift_target
 from dynsys.core.odefile._statements import _Decl, _Source
 from dynsys.core.symbols import time_symbol
-from dynsys.core.tables import table
+from dynsys.core.tables import TableLookup, table
 
 # ----------------------------------------------------------------------------- tokens
 _TOKEN = re.compile(r"""
@@ -623,8 +623,8 @@ class _Builder:
                                    "tabulated (a table formula may not use a later table)")
         arg, const = self.node(n[2][0], decl, where, env, depth + 1)
         xlo, xhi, values = self.table_values[name]
-        self.spend(len(values), decl)
         expr = table(name, arg, xlo, xhi, values)
+        self.spend(len(values) if isinstance(expr, TableLookup) else 1, decl)
         const = const and all(v.is_Number for v in values)
         if const:
             self.check_finite(expr, decl, where, _node_text(n))
