@@ -394,3 +394,10 @@ def test_tables_and_sets_run_in_every_command(tmp_path: Path) -> None:
                              text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
         assert run.returncode == 0, run.stderr
         assert "Traceback" not in run.stderr
+
+
+def test_show_lists_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(capsys, "show", str(DATA / "table_rate.ode"))
+    assert code == 0
+    assert "  table f: 41 points on [-10, 10], linearly interpolated (piecewise linear)" in out
+    assert "non-smooth" in out

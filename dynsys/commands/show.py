@@ -22,6 +22,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _tables(model: Any) -> dict[str, dict[str, Any]]:
+    """The lookup tables a model uses: name -> points and range."""
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.core.tables import TableLookup
+
+    found: dict[str, dict[str, Any]] = {}
+    for expr in [*model.rhs, *model.aux.values()]:
+        for tab in expr.atoms(TableLookup):
+            lo, hi = tab.bounds
+            found.setdefault(tab.table_name, {"points": len(tab.values), "xlo": lo, "xhi": hi})
+    return dict(sorted(found.items()))
+
+
 def _describe(model: Any) -> dict:
     return {
         "model": model.name,
@@ -34,6 +47,7 @@ def _describe(model: Any) -> dict:
         "init": dict(model.init),
         "aux": {k: str(v) for k, v in model.aux.items()},
         "options": dict(model.options),
+        "tables": _tables(model),
         "sets": {k: {part: dict(v) for part, v in e.items()}
                  for k, e in getattr(model, "sets", {}).items()},
         "autonomous": model.is_autonomous,
@@ -95,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
             lines.append("  options: " + ", ".join(f"{k}={v:g}" if isinstance(v, float | int)
                                                    else f"{k}={v}"
                                                    for k, v in model.options.items()))
+        for tab_name, tab in info["tables"].items():
+            lines.append(f"  table {tab_name}: {tab['points']} points on [{tab['xlo']:g}, "
+                         f"{tab['xhi']:g}], linearly interpolated (piecewise linear)")
         for set_name, entry in info["sets"].items():
             items = [f"{k}={v:g}" if isinstance(v, float | int) else f"{k}={v}"
                      for part in ("params", "init", "options") for k, v in entry[part].items()]
