@@ -242,6 +242,8 @@ def test_set_name_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 2 and "has no parameter sets" in err
     code, out, _ = _cli(capsys, "show", path)
     assert "  set jupiter: g=25.95, x=0.5, total=5" in out.splitlines()
+    code, out, _ = _cli(capsys, "show", path, "--set-name", "moon")
+    assert code == 0 and "  params: mu=0.5, g=1.62, l=1" in out.splitlines()
 
 
 # ---------------------------------------------------------------------- other gaps

@@ -24,6 +24,7 @@ __all__ = [
     "add_format",
     "add_model",
     "add_set",
+    "apply_set_name",
     "check_outputs",
     "emit",
     "emit_json",
@@ -136,22 +137,25 @@ def parse_region(text: str, what: str = "--region") -> dict[str, tuple[float, fl
     return out
 
 
+def apply_set_name(model: Any, set_name: str | None) -> Any:
+    """``model`` with its parameter set ``set_name`` applied (``--set-name``; None: as is)."""
+    if set_name is None:
+        return model
+    if not getattr(model, "sets", None):
+        raise ModelError(f"--set-name {set_name}: {model.name} has no parameter sets")
+    try:
+        return model.with_set(set_name)
+    except ModelError as exc:
+        raise ModelError(f"--set-name {set_name}: {exc}") from None
+
+
 def load_with_params(args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
     """Load ``args.model``, apply ``--set-name``, and validate ``args.set`` against its
     parameters (``--set`` values override the set's)."""
     # lazy: the library loads when the command runs, not for --help (start-up time)
     from dynsys.core.loading import load_model
 
-    model = load_model(args.model)
-    set_name = getattr(args, "set_name", None)
-    if set_name is not None:
-        sets = getattr(model, "sets", None) or {}
-        if not sets:
-            raise ModelError(f"--set-name {set_name}: {model.name} has no parameter sets")
-        try:
-            model = model.with_set(set_name)
-        except ModelError as exc:
-            raise ModelError(f"--set-name {set_name}: {exc}") from None
+    model = apply_set_name(load_model(args.model), getattr(args, "set_name", None))
     params = parse_assignments(getattr(args, "set", []) or [])
     names = tuple(model.param_names)
     for key in params:

@@ -7,7 +7,7 @@ import sys
 import warnings
 from typing import Any
 
-from dynsys.commands._common import add_format, add_model, emit, emit_json
+from dynsys.commands._common import add_format, add_model, apply_set_name, emit, emit_json
 from dynsys.errors import ModelError
 
 
@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="shorthand for --format latex")
     p.add_argument("--ode", dest="format", action="store_const", const="ode",
                    help="shorthand for --format ode (XPPAUT text)")
+    p.add_argument("--set-name", dest="set_name", metavar="SET",
+                   help="show the model with its parameter set SET applied")
     p.set_defaults(func=run)
 
 
@@ -73,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from dynsys.core.model import Model
 
     model = _load(args.model)
+    model = apply_set_name(model, args.set_name)
     if not isinstance(model, Model):  # e.g. a Hopfield network: it describes itself
         describe = getattr(model, "describe", None)
         info = describe() if describe else {"model": model.name}
