@@ -1,8 +1,9 @@
 """Option helpers shared by the CLI's sub-commands.
 
 Every command that prints results takes ``--format`` (with ``--json`` short for
-``--format json``); ``--set NAME=VALUE`` overrides parameters; ranges are
-``LO:HI`` and regions ``x=LO:HI,y=LO:HI`` (negative numbers work everywhere).
+``--format json``); ``--set NAME=VALUE`` overrides parameters (after ``--set-name SET``,
+a parameter set of the model); ranges are ``LO:HI`` and regions ``x=LO:HI,y=LO:HI``
+(negative numbers work everywhere).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "add_format",
     "add_model",
     "add_set",
+    "apply_set_name",
     "check_outputs",
     "emit",
     "emit_json",
@@ -48,6 +50,11 @@ def add_set(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--set", dest="set", action="append", default=[], metavar="NAME=VALUE",
         help="override a parameter (repeatable; or NAME=VALUE,NAME=VALUE)",
+    )
+    parser.add_argument(
+        "--set-name", dest="set_name", metavar="SET",
+        help="apply the model's parameter set SET (XPPAUT's 'set SET {...}': parameters, "
+             "initial values, options) before --set",
     )
 
 
@@ -130,12 +137,25 @@ def parse_region(text: str, what: str = "--region") -> dict[str, tuple[float, fl
     return out
 
 
+def apply_set_name(model: Any, set_name: str | None) -> Any:
+    """``model`` with its parameter set ``set_name`` applied (``--set-name``; None: as is)."""
+    if set_name is None:
+        return model
+    if not getattr(model, "sets", None):
+        raise ModelError(f"--set-name {set_name}: {model.name} has no parameter sets")
+    try:
+        return model.with_set(set_name)
+    except ModelError as exc:
+        raise ModelError(f"--set-name {set_name}: {exc}") from None
+
+
 def load_with_params(args: argparse.Namespace) -> tuple[Any, dict[str, float]]:
-    """Load ``args.model`` and validate ``args.set`` against its parameters."""
+    """Load ``args.model``, apply ``--set-name``, and validate ``args.set`` against its
+    parameters (``--set`` values override the set's)."""
     # lazy: the library loads when the command runs, not for --help (start-up time)
     from dynsys.core.loading import load_model
 
-    model = load_model(args.model)
+    model = apply_set_name(load_model(args.model), getattr(args, "set_name", None))
     params = parse_assignments(getattr(args, "set", []) or [])
     names = tuple(model.param_names)
     for key in params:

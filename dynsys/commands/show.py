@@ -7,7 +7,7 @@ import sys
 import warnings
 from typing import Any
 
-from dynsys.commands._common import add_format, add_model, emit, emit_json
+from dynsys.commands._common import add_format, add_model, apply_set_name, emit, emit_json
 from dynsys.errors import ModelError
 
 
@@ -19,7 +19,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="shorthand for --format latex")
     p.add_argument("--ode", dest="format", action="store_const", const="ode",
                    help="shorthand for --format ode (XPPAUT text)")
+    p.add_argument("--set-name", dest="set_name", metavar="SET",
+                   help="show the model with its parameter set SET applied")
     p.set_defaults(func=run)
+
+
+def _tables(model: Any) -> dict[str, dict[str, Any]]:
+    """The lookup tables a model uses: name -> points and range."""
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.core.tables import TableLookup
+
+    found: dict[str, dict[str, Any]] = {}
+    for expr in [*model.rhs, *model.aux.values()]:
+        for tab in expr.atoms(TableLookup):
+            lo, hi = tab.bounds
+            found.setdefault(tab.table_name, {"points": len(tab.values), "xlo": lo, "xhi": hi})
+    return dict(sorted(found.items()))
 
 
 def _describe(model: Any) -> dict:
@@ -34,6 +49,9 @@ def _describe(model: Any) -> dict:
         "init": dict(model.init),
         "aux": {k: str(v) for k, v in model.aux.items()},
         "options": dict(model.options),
+        "tables": _tables(model),
+        "sets": {k: {part: dict(v) for part, v in e.items()}
+                 for k, e in getattr(model, "sets", {}).items()},
         "autonomous": model.is_autonomous,
         "smooth": model.is_smooth,
         "discrete": bool(getattr(model, "discrete", False)),
@@ -59,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from dynsys.core.model import Model
 
     model = _load(args.model)
+    model = apply_set_name(model, args.set_name)
     if not isinstance(model, Model):  # e.g. a Hopfield network: it describes itself
         describe = getattr(model, "describe", None)
         info = describe() if describe else {"model": model.name}
@@ -97,6 +116,13 @@ def run(args: argparse.Namespace) -> int:
             lines.append("  options: " + ", ".join(f"{k}={v:g}" if isinstance(v, float | int)
                                                    else f"{k}={v}"
                                                    for k, v in model.options.items()))
+        for tab_name, tab in info["tables"].items():
+            lines.append(f"  table {tab_name}: {tab['points']} points on [{tab['xlo']:g}, "
+                         f"{tab['xhi']:g}], linearly interpolated (piecewise linear)")
+        for set_name, entry in info["sets"].items():
+            items = [f"{k}={v:g}" if isinstance(v, float | int) else f"{k}={v}"
+                     for part in ("params", "init", "options") for k, v in entry[part].items()]
+            lines.append(f"  set {set_name}: {', '.join(items) or 'empty'}")
         flags = [*(["map (meth=discrete)"] if info["discrete"] else []),
                  *(["hybrid ('global' events)"] if info["events"] else []),
                  ("autonomous" if model.is_autonomous else "time-dependent"),

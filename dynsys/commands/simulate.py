@@ -289,12 +289,5 @@ def _aux(model: Any, tr: Any) -> tuple[tuple[str, ...], Any]:
     p = np.array([tr.params[k] for k in system.param_names], dtype=float)
     states = np.asarray(tr.states)
 
-    def along(run: Any) -> Any:
-        try:
-            return np.asarray(system.aux(run, p, tr.t), dtype=float)
-        except (TypeError, ValueError):  # an expression numpy cannot broadcast: point-wise
-            return np.array([np.asarray(system.aux(x, p, float(s)), dtype=float).reshape(-1)
-                             for x, s in zip(run, tr.t, strict=True)])
-
-    values = np.stack([along(run) for run in states])
+    values = np.stack([np.asarray(system.aux(run, p, tr.t), dtype=float) for run in states])
     return names, values

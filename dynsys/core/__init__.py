@@ -52,11 +52,18 @@ from dynsys.core.system import (
     require_autonomous as require_autonomous,
     resolve_params as resolve_params,
 )
+from dynsys.core.tables import (
+    MAX_TABLE_POINTS as MAX_TABLE_POINTS,
+    TableLookup as TableLookup,
+    lookup as lookup,
+    table as table,
+)
 
 __all__ = [
     "DEFAULT_HALF_WIDTH",
     "MAX_DEPTH",
     "MAX_NODES",
+    "MAX_TABLE_POINTS",
     "MAX_TEXT",
     "NON_SMOOTH_FUNCTIONS",
     "SYMBOLIC_MAX_STATES",
@@ -68,6 +75,7 @@ __all__ = [
     "Model",
     "OdeSpec",
     "System",
+    "TableLookup",
     "check_region",
     "compile",
     "derivatives",
@@ -76,6 +84,7 @@ __all__ = [
     "import_python_file",
     "infer_region",
     "load_model",
+    "lookup",
     "model_module",
     "model_names",
     "numeric_function",
@@ -86,5 +95,6 @@ __all__ = [
     "resolve_params",
     "resolve_region",
     "symbols",
+    "table",
     "time_symbol",
 ]

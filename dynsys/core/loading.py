@@ -185,7 +185,7 @@ def load_model(name_or_path: str | Path) -> Any:
             return _load_py(path)
         content = _read_ode(path, text)
         stem = path.stem if path.stem.isidentifier() else "model"
-        return Model.from_text(content, name=stem)
+        return Model.from_text(content, name=stem, base_dir=path.parent)
     if not text.isidentifier():
         raise ModelError(f"{text!r} is neither a built-in model name nor a .py/.ode file")
     candidate = _builtin_dir() / f"{text}.py"

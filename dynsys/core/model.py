@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -112,6 +113,10 @@ class Model:
     discrete : bool, default False
         True for a map ``x(n+1) = F(x(n))`` (XPPAUT's ``meth=discrete`` or ``x(t+1)=``):
         the right-hand sides are then the next values, not derivatives.
+    sets : mapping name -> mapping, optional
+        Named parameter sets (XPPAUT's ``set NAME {...}``), each a mapping with any of
+        ``"params"`` (parameter -> value), ``"init"`` (state -> value) and ``"options"``;
+        :meth:`with_set` applies one.
 
     Raises
     ------
@@ -143,6 +148,7 @@ class Model:
         "_options",
         "_params",
         "_region",
+        "_sets",
         "_units",
     )
 
@@ -161,6 +167,7 @@ class Model:
         units: Mapping[Any, str] | None = None,
         events: Any = (),
         discrete: bool = False,
+        sets: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
     ) -> None:
         if not isinstance(equations, Mapping) or not equations:
             raise ModelError("a model needs at least one equation (a mapping state -> rhs)")
@@ -270,6 +277,7 @@ class Model:
         if not isinstance(discrete, bool):
             raise ModelError(f"discrete must be True or False, got {discrete!r}")
         self._discrete = discrete
+        self._sets = MappingProxyType(self._check_sets(sets or {}, state_names))
         self._name = name
         self._description = str(description)
 
@@ -290,6 +298,32 @@ class Model:
                 items.append((target, canon(_as_expr(expr, where), where)))
             out.append(Event(event.sign, cond, tuple(items)))
         return tuple(out)
+
+    def _check_sets(self, sets: Mapping[str, Mapping[str, Mapping[str, Any]]],
+                    state_names: list[str]) -> dict[str, MappingProxyType]:
+        out: dict[str, MappingProxyType] = {}
+        for set_name, entry in sets.items():
+            if not isinstance(set_name, str) or not set_name.isidentifier():
+                raise ModelError(f"a parameter set's name must be an identifier, got "
+                                 f"{set_name!r}")
+            unknown = set(entry) - {"params", "init", "options"}
+            if unknown:
+                raise ModelError(f"set {set_name!r} has unknown part {sorted(unknown)[0]!r} "
+                                 "(params, init, options)")
+            pars = {k: _finite_float(v, f"{k!r} in set {set_name!r}")
+                    for k, v in entry.get("params", {}).items()}
+            bad = [k for k in pars if k not in self._params]
+            if bad:
+                raise ModelError(f"set {set_name!r} names {bad[0]!r}, which is not a parameter")
+            init = {k: _finite_float(v, f"{k!r} in set {set_name!r}")
+                    for k, v in entry.get("init", {}).items()}
+            bad = [k for k in init if k not in state_names]
+            if bad:
+                raise ModelError(f"set {set_name!r} names {bad[0]!r}, which is not a state")
+            out[set_name] = MappingProxyType({
+                "params": MappingProxyType(pars), "init": MappingProxyType(init),
+                "options": MappingProxyType(dict(entry.get("options", {})))})
+        return out
 
     # ----------------------------------------------------------------- data access
     @property
@@ -376,6 +410,36 @@ class Model:
     def aux(self) -> Mapping[str, sp.Expr]:
         """Auxiliary outputs, name -> expression."""
         return self._aux
+
+    @property
+    def sets(self) -> Mapping[str, Mapping[str, Mapping[str, Any]]]:
+        """Named parameter sets: name -> ``{"params": ..., "init": ..., "options": ...}``."""
+        return self._sets
+
+    def with_set(self, name: str) -> Model:
+        """A new Model with the parameter set ``name`` applied (XPPAUT's ``set``): its
+        parameter values, initial values and options replace the defaults.
+
+        Raises
+        ------
+        ModelError
+            If the model has no set of that name (matched ignoring case, as XPPAUT).
+
+        Examples
+        --------
+        >>> m = Model.from_text("x' = -a*x\\npar a=1\\nset fast {a=10, x=2}\\n")
+        >>> fast = m.with_set("fast")
+        >>> fast.params["a"], fast.init["x"]
+        (10.0, 2.0)
+        """
+        match = next((k for k in self._sets if k.lower() == str(name).lower()), None)
+        if match is None:
+            listed = ", ".join(self._sets) or "none"
+            raise ModelError(f"{self._name} has no parameter set {name!r} (sets: {listed})")
+        entry = self._sets[match]
+        return self.replace(params={**self._params, **entry["params"]},
+                            init={**self._init, **entry["init"]},
+                            options={**self._options, **entry["options"]})
 
     @property
     def options(self) -> Mapping[str, Any]:
@@ -470,6 +534,7 @@ class Model:
             "units": dict(self._units),
             "events": self._events,
             "discrete": self._discrete,
+            "sets": {k: {part: dict(v) for part, v in e.items()} for k, e in self._sets.items()},
         }
         unknown = set(changes) - set(fields)
         if unknown:
@@ -481,7 +546,8 @@ class Model:
 
     # ----------------------------------------------------------------- text forms
     @classmethod
-    def from_text(cls, text: str, *, name: str = "model") -> Model:
+    def from_text(cls, text: str, *, name: str = "model",
+                  base_dir: str | Path | None = None) -> Model:
         """Parse equation text in the XPPAUT ``.ode`` subset (see :mod:`dynsys.core.odefile`).
 
         Raises
@@ -489,7 +555,7 @@ class Model:
         ModelError
             Naming the line and the culprit, for any malformed or unsafe input.
         """
-        return cls(**read_ode(text, name=name).kwargs())
+        return cls(**read_ode(text, name=name, base_dir=base_dir).kwargs())
 
     def to_ode(self) -> str:
         """The model as XPPAUT ``.ode`` text, which :meth:`from_text` reads back."""
@@ -509,6 +575,8 @@ class Model:
             tuple(self._units.items()),
             self._events,
             self._discrete,
+            tuple((k, tuple((part, tuple(v.items())) for part, v in e.items()))
+                  for k, e in self._sets.items()),
         )
 
     def __eq__(self, other: object) -> bool:

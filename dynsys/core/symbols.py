@@ -1,6 +1,6 @@
 """The vocabulary every model shares: real symbols, time, and XPPAUT's step function.
 
-Nothing here depends on any other part of dynsys but its errors, so the Model, the
+Nothing here depends on any other part of dynsys but its errors and tables, so the Model, the
 ``.ode`` reader and the compiled System can all use it without importing each other.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
+
+from dynsys.core.tables import TableLookup
 
 __all__ = [
     "NON_SMOOTH_FUNCTIONS",
@@ -23,6 +25,7 @@ time_symbol = sp.Symbol("t", real=True)
 #: sympy function classes that make a model non-smooth (kinks or jumps).
 NON_SMOOTH_FUNCTIONS: tuple[type, ...] = (
     sp.sign, sp.Heaviside, sp.Abs, sp.Min, sp.Max, sp.Piecewise, sp.floor, sp.ceiling, sp.Mod,
+    TableLookup,
 )
 
 

@@ -18,6 +18,7 @@ network implements the interface directly in matrix form.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -30,6 +31,7 @@ from dynsys.core._inplace import inplace_factories
 from dynsys.core.events import refuse_hybrid
 from dynsys.core.model import Model
 from dynsys.core.symbols import NON_SMOOTH_FUNCTIONS, time_symbol
+from dynsys.core.tables import NUMERIC as TABLE_NUMERIC, TableLookup
 from dynsys.errors import ModelError
 
 __all__ = [
@@ -158,6 +160,10 @@ _NUMERIC_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "_dynsys_min": lambda *a: functools.reduce(np.minimum, a),
     "_dynsys_max": lambda *a: functools.reduce(np.maximum, a),
     "_dynsys_heav": lambda s, h0: np.heaviside(s, h0),
+    # numpy has no erf: lambdify would use math.erf, which takes no arrays
+    "erf": np.vectorize(math.erf, otypes=[np.float64]),
+    "erfc": np.vectorize(math.erfc, otypes=[np.float64]),
+    **TABLE_NUMERIC,
 }
 
 
@@ -270,7 +276,12 @@ class CompiledSystem:
         ps = resolve_params(self, p)
         ts = np.asarray(t, dtype=np.float64)
         batch = np.broadcast_shapes(xs.shape[:-1], ps.shape[:-1], ts.shape)
-        values = fn(*np.moveaxis(xs, -1, 0), *np.moveaxis(ps, -1, 0), ts)
+        # every argument broadcast to the batch (views, no copies): the generated code
+        # then never mixes shapes, e.g. in logical_or.reduce((t > 1, a > 0)) of a
+        # conditional whose parts depend on different arguments
+        args = [np.broadcast_to(a, batch) for a in
+                (*np.moveaxis(xs, -1, 0), *np.moveaxis(ps, -1, 0), ts)]
+        values = fn(*args)
         out = np.empty((*batch, int(np.prod(shape_tail, dtype=int))), dtype=np.float64)
         for k, v in enumerate(values):
             out[..., k] = v  # broadcasting handles constant entries
@@ -463,6 +474,10 @@ def _switching_exprs(model: Model) -> list[sp.Expr]:
                 exprs.append(sp.sin(sp.pi * atom.args[0]))
             elif isinstance(atom, sp.Mod):  # jumps where x / y is an integer
                 exprs.append(sp.sin(sp.pi * atom.args[0] / atom.args[1]))
+            elif isinstance(atom, TableLookup):  # kinks at the table's points
+                lo, hi = atom.bounds
+                dx = (hi - lo) / (len(atom.values) - 1)
+                exprs.append(sp.sin(sp.pi * (atom.args[2] - lo) / dx))
             else:
                 exprs.append(atom.args[0])
     return exprs

@@ -32,6 +32,13 @@ statement                                meaning
                                          options (``dynsys simulate`` runs the file's
                                          ``meth``); the others are named in one
                                          :class:`IgnoredOptionWarning`
+``table w % 51 -25 25 f(t)``             a lookup table: ``f`` (in ``t`` and the
+                                         parameters) at 51 points of [-25, 25], linearly
+                                         interpolated and extended as in XPPAUT
+                                         (:mod:`dynsys.core.tables`); ``table g g.tab``
+                                         reads XPPAUT's table file (``base_dir``)
+``set moon {g=1.6, x=0, total=5}``       a parameter set (parameters, initial values,
+                                         options): ``Model.with_set``, ``--set-name``
 ``# dynsys: region z=-1:1``              region of further states (XPP has no option
                                          for a third state; the comment keeps XPP happy)
 ``# dynsys: units r=spikes/s``           the unit of a state, for figures
@@ -54,10 +61,11 @@ Events ``global sign {condition} {x=expr; ...}`` become
 :class:`~dynsys.core.events.Event` objects (XPPAUT's meaning: see
 :mod:`dynsys.core.events`); ``x(t+1) = F`` or ``@ meth=discrete`` make the file a map
 (``OdeSpec.discrete``), as in XPPAUT.
-XPPAUT statements outside dynsys's scope are refused naming the feature: tables, Markov
-chains, Volterra equations, boundary-value problems, parameter sets, ``special``,
-``export``, algebraic equations (``0=``), ``shift``, ``delay``, ``ran``/``normal`` (write a
-``wiener`` term).
+``shift(u0, k)`` is the state (or fixed quantity) declared ``k`` places after ``u0``
+(``k`` an integer constant). XPPAUT statements outside dynsys's scope are refused naming
+the feature: Markov chains, Volterra equations and integrals, boundary-value problems,
+``special``, ``export``, algebraic equations (``0=``), ``delay``, ``ran``/``normal``
+(write a ``wiener`` term).
 
 Expressions follow XPPAUT's grammar exactly (its precedences and left-associativity;
 :mod:`dynsys.core.odefile._expressions`): ``+ - |`` bind loosest, then ``* / &`` and the

@@ -62,7 +62,8 @@ _UNSUPPORTED_FUNCTIONS: dict[str, str] = {
     "poisson": "random numbers inside the equations are not supported",
     "delay": "delay equations are not supported",
     "del_shft": "delay equations are not supported",
-    "shift": "array shifts (shift) are not supported",
+    "shift": "array shifts shift(x, k) are supported for a state or fixed quantity x and "
+             "an integer constant k only",
     "ishift": "array shifts (ishift) are not supported",
     "int": "Volterra integral equations are not supported",
     "besselj": "Bessel functions are not supported",
@@ -83,13 +84,12 @@ _RESERVED = frozenset({"if", "then", "else", "not", "of", "pi"})
 _KEYWORDS = {"p": "par", "i": "init", "n": "number", "a": "aux", "w": "wiener", "d": "done"}
 #: XPPAUT statements (by first letter, as XPPAUT reads them) that dynsys refuses, and why.
 _UNSUPPORTED = {
-    "g": "events ('global' resets) are not supported yet",
-    "t": "lookup tables ('table') are not supported yet",
     "m": "Markov chains ('markov') are not supported",
     "v": "Volterra integral equations and vectors ('volterra', 'vector') are not supported",
     "b": "boundary-value problems ('bdry') are not supported",
-    "s": "parameter sets and special operators ('set', 'special') are not supported yet",
-    "o": "'options' files and 'only' output lists are not supported",
+    "s": "special operators (convolutions, sparse sums, Gillespie steps: 'special') are not "
+         "supported",
+    "o": "'options' files are not supported (write the options as @ lines)",
     "e": "'export' to C is not supported",
     "k": "kernels of Volterra equations are not supported",
 }

@@ -44,8 +44,10 @@ from dynsys.core.odefile._common import (
     _clip,
     _fail,
 )
+from dynsys.core.odefile._shift import shift_target
 from dynsys.core.odefile._statements import _Decl, _Source
 from dynsys.core.symbols import time_symbol
+from dynsys.core.tables import TableLookup, table
 
 # ----------------------------------------------------------------------------- tokens
 _TOKEN = re.compile(r"""
@@ -334,6 +336,8 @@ class _Builder:
         self.wiener_lower = {n.lower(): n for n in src.wieners}
         self.macros = {n.lower(): (n, d) for n, d in src.macros.items()}
         self.aux_lower = {n.lower(): n for n in src.aux}
+        self.tables = {n.lower(): n for n in src.tables}
+        self.table_values: dict[str, tuple[float, float, list]] = {}  # read_ode fills it
 
     def tree(self, decl: _Decl, where: str) -> _Node:
         if decl.tree is None:
@@ -460,7 +464,8 @@ class _Builder:
             return self.expand(macro[0], macro[1], [], decl, depth)
         if key == "pi":
             return sp.pi, True
-        if macro is not None or key in _FUNCTIONS or key in _UNSUPPORTED_FUNCTIONS:
+        if (macro is not None or key in _FUNCTIONS or key in _UNSUPPORTED_FUNCTIONS
+                or key in self.tables):
             raise _fail(decl.line, f"function {ident!r} used without arguments in {where}")
         if key in self.aux_lower:
             raise _fail(decl.line, f"{ident!r} is an aux output and cannot be used in {where}; "
@@ -559,8 +564,19 @@ class _Builder:
         ident = n[1]
         key = ident.lower()
         text = _node_text(n)
+        if key == "shift" and len(n[2]) == 2 and n[2][0][0] == "name" and key not in env:
+            amount, const = self.node(n[2][1], decl, where, env, depth + 1)
+            if not const:
+                raise _fail(decl.line, f"shift() in {where} by an amount that changes in time "
+                                       "is not supported (only by an integer constant, as "
+                                       "inside sum(...)of(...))")
+            k = self.check_finite(amount, decl, where, text)
+            target = shift_target(self.src, n[2][0][1], k, decl.line, where)
+            return self.name(target, decl, where, {}, depth + 1)
         if key in _UNSUPPORTED_FUNCTIONS:
             raise _fail(decl.line, f"{ident}() in {where}: {_UNSUPPORTED_FUNCTIONS[key]}")
+        if key in self.tables and key not in env:
+            return self.table_call(n, decl, where, env, depth)
         macro = self.macros.get(key)
         if key in env or (macro is None and key not in _FUNCTIONS) or (
                 macro is not None and macro[1].kind != "function"):
@@ -593,4 +609,23 @@ class _Builder:
             if key == "mod" and args[1][0].is_zero:
                 raise _fail(decl.line, f"mod by zero in {where}: {_clip(text)!r}")
             self.check_finite(expr, decl, where, text)
+        return expr, const
+
+    def table_call(self, n: _Node, decl: _Decl, where: str, env: dict, depth: int
+                   ) -> tuple[sp.Expr, bool]:
+        """A lookup table at its argument (:func:`dynsys.core.tables.table`)."""
+        name = self.tables[n[1].lower()]
+        if len(n[2]) != 1:
+            raise _fail(decl.line, f"table {name!r} takes 1 argument, got {len(n[2])} in "
+                                   f"{where}")
+        if name not in self.table_values:  # a table's formula using a table
+            raise _fail(decl.line, f"table {name!r} is used in {where} before it is "
+                                   "tabulated (a table formula may not use a later table)")
+        arg, const = self.node(n[2][0], decl, where, env, depth + 1)
+        xlo, xhi, values = self.table_values[name]
+        expr = table(name, arg, xlo, xhi, values)
+        self.spend(len(values) if isinstance(expr, TableLookup) else 1, decl)
+        const = const and all(v.is_Number for v in values)
+        if const:
+            self.check_finite(expr, decl, where, _node_text(n))
         return expr, const

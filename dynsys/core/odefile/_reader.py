@@ -9,15 +9,17 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import sympy as sp
 
 from dynsys.core.events import Event
-from dynsys.core.odefile._common import _IDENT_RE, IgnoredOptionWarning, _clip, _fail
+from dynsys.core.odefile._common import IgnoredOptionWarning, _clip, _fail
 from dynsys.core.odefile._expressions import _Builder
 from dynsys.core.odefile._statements import _Decl, _read, _Source
+from dynsys.core.odefile._tables import grid, read_table_file
 from dynsys.core.symbols import time_symbol
 from dynsys.errors import ModelError
 
@@ -42,6 +44,7 @@ class OdeSpec:
     units: Mapping[str, str] = field(default_factory=dict)
     events: tuple[Event, ...] = ()
     discrete: bool = False
+    sets: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("equations", "params", "noise", "init", "aux", "options", "units"):
@@ -64,6 +67,8 @@ class OdeSpec:
             "units": dict(self.units),
             "events": tuple(self.events),
             "discrete": self.discrete,
+            "sets": {k: {part: dict(v) for part, v in entry.items()}
+                     for k, entry in self.sets.items()},
         }
 
 
@@ -71,7 +76,8 @@ def _warn(message: str) -> None:
     warnings.warn(message, IgnoredOptionWarning, stacklevel=4)
 
 
-def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
+def read_ode(text: str | bytes, *, name: str = "model",
+             base_dir: str | Path | None = None) -> OdeSpec:
     """``read_ode(text, name="model") -> OdeSpec``: read XPPAUT ``.ode`` text safely.
 
     Parameters
@@ -80,6 +86,9 @@ def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
         The file's content; the statements are listed in :mod:`dynsys.core.odefile`.
     name : str, default "model"
         The Model's name (:func:`~dynsys.core.loading.load_model` passes the file's stem).
+    base_dir : path, optional
+        The folder of the ``.ode`` file, where the files of file tables (``table w
+        w.tab``) are read; without it a file table is an error.
 
     Returns
     -------
@@ -120,6 +129,7 @@ def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
     params = {nm: b.constant(decl, f"parameter {nm!r}") for nm, decl in src.params.items()}
     states = set(src.equations)
     state_syms = {b.symbols[s] for s in states}
+    _tables(src, b, base_dir, {b.symbols[p] for p in src.params})
 
     # validate every definition, used or not
     for nm, decl in src.macros.items():
@@ -175,6 +185,7 @@ def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
                               f"{', '.join(src.equations)})")
         init[nm] = b.constant(_Decl("init", line, value), f"initial value of {nm!r}")
 
+    sets = _sets(src, b, params, states)
     options, region = _options(src, b, list(src.equations))
     units = {}
     for line, given, unit in src.units:
@@ -192,7 +203,7 @@ def read_ode(text: str | bytes, *, name: str = "model") -> OdeSpec:
                         "noise (wiener) in a map is not supported")
     return OdeSpec(equations, params, name=name, noise=noise, region=region or None,
                  init=init, aux=aux, options=options, description=src.description,
-                 units=units, events=events, discrete=discrete)
+                 units=units, events=events, discrete=discrete, sets=sets)
 
 
 def _events(src: _Source, b: _Builder, states: set[str], wiener_syms: set[sp.Symbol]
@@ -216,6 +227,82 @@ def _events(src: _Source, b: _Builder, states: set[str], wiener_syms: set[sp.Sym
             raise _fail(line, "an event uses a wiener noise term")
         out.append(Event(sign, cond, tuple(assignments)))
     return tuple(out)
+
+
+def _tables(src: _Source, b: _Builder, base_dir: str | Path | None, param_syms: set) -> None:
+    """Tabulate every table (XPPAUT evaluates function tables once, at t = the points)."""
+    for nm, tab in src.tables.items():
+        if tab.file:
+            b.table_values[nm] = read_table_file(tab, base_dir)
+            continue
+        decl = _Decl("table", tab.line, tab.formula)
+        expr, _ = b.build(decl, f"table {nm!r}")
+        bad = sorted(s.name for s in expr.free_symbols - param_syms - {time_symbol})
+        if bad:
+            raise _fail(tab.line, f"the formula of table {nm!r} may use t (the table's "
+                                  f"variable) and parameters only, not {bad[0]!r}")
+        values = []
+        for x in grid(tab.xlo, tab.xhi, tab.npts):
+            value = expr.xreplace({time_symbol: sp.Float(x)})
+            if value.is_Number:
+                b.check_finite(value, decl, f"table {nm!r} at t={x!r}", tab.formula)
+            elif value.has(sp.zoo, sp.oo, sp.nan, sp.I):
+                raise _fail(tab.line, f"table {nm!r} is not finite at t={x!r}")
+            values.append(value)
+        b.table_values[nm] = (tab.xlo, tab.xhi, values)
+
+
+#: The options a parameter set may carry (as ``@`` options; others are ignored, named).
+_SET_OPTIONS = ("dt", "total", "trans", "bound", "nout", "maxstor", "meth")
+
+
+def _sets(src: _Source, b: _Builder, params: dict[str, float], states: set[str]
+          ) -> dict[str, dict[str, dict[str, Any]]]:
+    """XPPAUT's ``set NAME {p=1, x=0, total=10}``: parameter values, initial values and
+    options applied together (``--set-name``)."""
+    sets: dict[str, dict[str, dict[str, Any]]] = {}
+    ignored = src.ignored  # named in the one warning of _options
+    for set_name, (line, items) in src.sets.items():
+        entry: dict[str, dict[str, Any]] = {"params": {}, "init": {}, "options": {}}
+        for key, value in items:
+            nm = src.canonical(key)
+            where = f"{nm!r} in set {set_name!r}"
+            if nm in params or nm in states:
+                part = "params" if nm in params else "init"
+                entry[part][nm] = b.constant(_Decl("set", line, value), where)
+            elif key.lower() == "meth":
+                method = _method(value)
+                if method is None:
+                    ignored.append(f"meth={value} (set {set_name})")
+                else:
+                    entry["options"]["meth"] = method
+            elif key.lower() in _SET_OPTIONS:
+                number = b.constant(_Decl("set", line, value), where)
+                if number <= 0 or (key.lower() in ("nout", "maxstor")
+                                   and number != int(number)):
+                    raise _fail(line, f"option {key!r} in set {set_name!r} must be positive"
+                                      f"{' integer' if key.lower() in ('nout', 'maxstor') else ''}"
+                                      f", got {value!r}")
+                opt = key.lower()
+                entry["options"][opt] = int(number) if opt in ("nout", "maxstor") else number
+            else:
+                ignored.append(f"{key.lower()} (set {set_name})")
+        sets[set_name] = entry
+    return sets
+
+
+#: XPPAUT reads ``meth`` by its first character (``load_eqn.c``: "demragvbqsc582y").
+_METHOD_KEYS = {
+    "d": "discrete", "e": "euler", "m": "modeuler", "r": "rk4", "a": "adams", "g": "gear",
+    "v": "volterra", "b": "backeul", "q": "qualrk", "s": "stiff", "c": "cvode", "5": "5dp",
+    "8": "83dp", "2": "2rb", "y": "ymp",
+}
+
+
+def _method(value: str) -> str | None:
+    """The XPPAUT method ``meth=value`` selects (by its first character), or None."""
+    text = value.strip().lower()
+    return _METHOD_KEYS.get(text[:1]) if text else None
 
 
 #: XPPAUT's integration methods (``@ meth=``, read by prefix as XPPAUT does) -> names.
@@ -244,18 +331,15 @@ def _options(src: _Source, b: _Builder, states: list[str]
                       f"{ax}lo/{ax}hi are ignored too")
                 axis[ax] = None
     bounds: dict[str, dict[str, float]] = {}
-    ignored: list[str] = []
+    ignored: list[str] = list(src.ignored)  # statements (only) and set entries, too
     for key, (line, value) in raw.items():
         if key in ("xp", "yp"):
             continue
         if key == "meth":
-            method = value.strip().lower()
-            name = next((m for m in _XPP_METHODS if method.startswith(m)), None)
-            if name is None and method:  # an abbreviation (meth=disc): XPPAUT reads the
-                name = next((m for m in _XPP_METHODS if m.startswith(method)), None)  # 1st letter
-            if name is None or not _IDENT_RE.match(method):
-                raise _fail(line, f"option meth={value!r} is not an XPPAUT method (one of "
-                                  f"{', '.join(_XPP_METHODS)})")
+            name = _method(value)  # by its first character, as XPPAUT reads it
+            if name is None:
+                ignored.append(f"meth={_clip(value, 20)} (XPPAUT keeps its default, RK4)")
+                continue
             options["meth"] = _XPP_METHODS[name]
             continue
         if key in ("dt", "total", "trans", "bound", "nout", "maxstor", "xlo", "xhi", "ylo",

@@ -10,7 +10,6 @@ from typing import Any
 from dynsys.core.odefile._common import (
     _CONTROL,
     _DIRECTIVE,
-    _FIXED,
     _FUNCTIONS,
     _IDENT_RE,
     _ITEM,
@@ -25,6 +24,7 @@ from dynsys.core.odefile._common import (
     _clip,
     _fail,
 )
+from dynsys.core.odefile._tables import _Table, parse_table
 from dynsys.errors import ModelError
 
 
@@ -54,6 +54,9 @@ class _Source:
     # global events: (line, sign, condition text, [(name, expression text)])
     events: list[tuple[int, int, str, list[tuple[str, str]]]] = field(default_factory=list)
     map_lines: list[int] = field(default_factory=list)  # lines of x(t+1) = ... equations
+    tables: dict[str, _Table] = field(default_factory=dict)
+    sets: dict[str, tuple[int, list[tuple[str, str]]]] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)  # statements named in one warning
 
     def declare(self, name: str, kind: str, line: int) -> None:
         """Record a declaration; names are case-insensitive, as in XPPAUT."""
@@ -156,6 +159,7 @@ def _assignments(body: str, line: int, what: str) -> list[tuple[str, str]]:
 # ----------------------------------------------------------------------------- arrays
 _RANGE = re.compile(r"\[\s*([A-Za-z_]\w*|\d+)\s*\.\.\s*([A-Za-z_]\w*|\d+)\s*\]")
 _INDEX = re.compile(r"\[\s*(?:(j)\s*(?:([-+*])\s*(\d+))?|(\d+))\s*\]")
+_ELEMENT = re.compile(r"\b([A-Za-z_]\w*)\[\s*(\d+)\s*\]")
 _NUMBER_DECL = re.compile(r"n[a-z]*\s+(.*)\Z", re.I | re.S)
 #: Most statements one array line or block may expand into.
 MAX_ARRAY = 10_000
@@ -184,7 +188,12 @@ def _substitute(body: str, j: int, line: int) -> str:
                               "negative index has no name")
         return str(value)
 
-    return _INDEX.sub(repl, body)
+    out = _INDEX.sub(repl, body)
+    bad = re.search(r"\[\s*j[^\]]{0,12}", out)
+    if bad:  # XPPAUT: "The expression does not terminate. Perhaps a ] is missing."
+        raise _fail(line, f"array index {bad.group(0)!r} is not closed by ']' or not one of "
+                          "[j], [j+k], [j-k], [j*k]")
+    return out
 
 
 def _expand_arrays(statements: list[tuple[int, str, bool]]) -> list[tuple[int, str, bool]]:
@@ -209,7 +218,8 @@ def _expand_arrays(statements: list[tuple[int, str, bool]]) -> list[tuple[int, s
         if rng is None:
             if block:
                 raise _fail(line, "'%' without an array range: a block starts with %[1..n]")
-            out.append((line, body, directive))
+            # an element named by its number, outside arrays: flux[100] is flux100 (XPPAUT)
+            out.append((line, _ELEMENT.sub(r"\1\2", body), directive))
             continue
         lo = _array_bound(rng.group(1), numbers, line)
         hi = _array_bound(rng.group(2), numbers, line)
@@ -260,6 +270,8 @@ def _read(text: str | bytes) -> _Source:
                     break  # XPPAUT stops reading at any word starting with d
                 _read_keyword(src, kind, line, rest, word)
                 continue
+            if _read_other(src, word, line, (kw.group(2) or "").strip()):
+                continue
             if first in _UNSUPPORTED:
                 raise _fail(line, f"{_UNSUPPORTED[first]} (statement {_clip(body)!r})")
             raise _fail(line, f"unknown statement {word!r} in {_clip(body)!r}")
@@ -309,6 +321,8 @@ _OUT_OF_SCOPE = (
     (re.compile(r"0\s*="), "algebraic equations (0 = ...) are not supported"),
     (re.compile(r"[A-Za-z_]\w*\s*\(\s*t\s*\)\s*=.*\bint\s*[\[{]", re.I),
      "Volterra integral equations (int{...}) are not supported"),
+    (re.compile(r".*\bint\s*(\[[^\]]*\])?\s*\{", re.I | re.S),
+     "Volterra integrals (int{...}, integro-differential equations) are not supported"),
     (re.compile(r".*\[\s*j"), "an index [j] outside an array line x[1..n] or %[1..n] block"),
 )
 
@@ -362,6 +376,60 @@ def _read_global(line: int, rest: str) -> tuple[int, int, str, list[tuple[str, s
     if not items:
         raise _fail(line, "'global' has no assignments: write {x=expression; ...}")
     return line, sign, cond.strip(), items
+_AUX = re.compile(r"([A-Za-z_][\w.]*)\s*=(?!=)(.*)\Z", re.S)
+
+
+def _init_list(rest: str, line: int, word: str) -> list[tuple[str, str]]:
+    """``init x=1.5, y`` as XPPAUT reads it: a name without a value starts at 0."""
+    items: list[tuple[str, str]] = []
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(rest):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(rest[start:i])
+            start = i + 1
+    parts.append(rest[start:])
+    for part in filter(None, (p.strip() for p in parts)):
+        if "=" in part:
+            head, sep, tail = part.partition("=")
+            bare = head.split()[:-1]  # "y x=1": y has no value
+            items += [(b, "") for b in bare]
+            items += _assignments(" ".join(head.split()[-1:]) + sep + tail, line, word)
+        else:
+            items += [(b, "") for b in part.split()]
+    for name, _ in items:
+        if not _IDENT_RE.match(name):
+            raise _fail(line, f"cannot read {_clip(name)!r} in the {word!r} statement")
+    return items
+
+
+_SET = re.compile(r"([A-Za-z_]\w*)\s*\{(.*)\}\s*\Z", re.S)
+
+
+def _read_other(src: _Source, word: str, line: int, rest: str) -> bool:
+    """``table``/``tabular``, ``set`` and ``only``, read as XPPAUT does (by their first two
+    letters); True if the statement was one of them."""
+    if word.startswith("ta"):
+        table = parse_table(rest, line)
+        src.declare(table.name, "table", line)
+        src.tables[table.name] = table
+        return True
+    if word.startswith("se"):
+        m = _SET.match(rest)
+        if not m:
+            raise _fail(line, f"a parameter set is 'set NAME {{p=1, x=0, ...}}', got "
+                              f"{_clip(rest)!r}")
+        name = m.group(1)
+        same = next((k for k in src.sets if k.lower() == name.lower()), None)
+        if same is not None:
+            raise _fail(line, f"second parameter set {name!r} (first on line "
+                              f"{src.sets[same][0]})")
+        src.sets[name] = (line, _assignments(m.group(2), line, f"set {name}"))
+        return True
+    if word.startswith("on"):  # XPPAUT's list of the quantities written to output.dat
+        src.ignored.append("only (output list)")
+        return True
+    return False
 
 
 def _refuse_out_of_scope(body: str, line: int) -> None:
@@ -395,13 +463,12 @@ def _read_directive(src: _Source, line: int, body: str) -> None:
 
 
 def _add_init(src: _Source, line: int, name: str, value: str) -> None:
+    # as XPPAUT: a later initial value replaces an earlier one (x(0)=1 then init x=2
+    # starts at 2), and a name without a value in an init list starts at 0
     same = next((k for k in src.inits if k.lower() == name.lower()), None)
     if same is not None:
-        raise _fail(line, f"second initial value for {name!r} (first on line "
-                          f"{src.inits[same][0]})")
-    if not value:
-        raise _fail(line, f"no initial value for {name!r}")
-    src.inits[name] = (line, value)
+        del src.inits[same]
+    src.inits[name] = (line, value or "0")
 
 
 def _read_keyword(src: _Source, kind: str, line: int, rest: str, word: str) -> None:
@@ -414,11 +481,18 @@ def _read_keyword(src: _Source, kind: str, line: int, rest: str, word: str) -> N
             src.wieners[name] = line
         return
     if kind == "aux":
-        m = _FIXED.match(rest)
+        # XPPAUT's aux names are output labels and may hold dots (aux P.E.=pe): read
+        # as '_' (P_E_), the one character that a dynsys name can carry instead
+        m = _AUX.match(rest)
         if not m:
             raise _fail(line, f"'aux' expects NAME = expression, got {_clip(rest)!r}")
-        src.declare(m.group(1), "aux output", line)
-        src.aux[m.group(1)] = _Decl("aux output", line, m.group(2).strip())
+        name = m.group(1).replace(".", "_")
+        src.declare(name, "aux output", line)
+        src.aux[name] = _Decl("aux output", line, m.group(2).strip())
+        return
+    if kind == "init":
+        for name, value in _init_list(rest, line, word):
+            _add_init(src, line, name, value)
         return
     for name, value in _assignments(rest, line, word):
         if kind == "par":

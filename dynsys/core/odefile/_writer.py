@@ -10,6 +10,8 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from dynsys.core.odefile._common import _FUNCTIONS, _IDENT_RE, _PRINTABLE, _RESERVED
+from dynsys.core.odefile._tables import grid
+from dynsys.core.tables import TableLookup
 from dynsys.errors import ModelError
 
 if TYPE_CHECKING:  # the Model sits above this module and calls it
@@ -18,6 +20,12 @@ if TYPE_CHECKING:  # the Model sits above this module and calls it
 
 class _OdePrinter(StrPrinter):
     """sympy's str printer with ``.ode`` spellings and full float precision."""
+
+    printmethod = "_dynsys_ode"  # not _sympystr: a table prints under its .ode name
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table_names: dict[TableLookup, str] = {}
 
     def _print_Float(self, expr: sp.Float) -> str:
         value = float(expr)
@@ -107,6 +115,36 @@ class _OdePrinter(StrPrinter):
     def _print_Exp1(self, expr: sp.Expr) -> str:
         return "exp(1)"
 
+    def _print_TableLookup(self, expr: TableLookup) -> str:
+        if expr.kind != 0:
+            raise ModelError(f"the slope of table {expr.table_name!r} has no .ode form")
+        return f"{self.table_names[expr.func(*expr.args[:2], _T, *expr.args[3:])]}(" \
+               f"{self._print(expr.args[2])})"
+
+
+#: The variable of a table in the key of ``_OdePrinter.table_names``.
+_T = sp.Symbol("t", real=True)
+
+
+def _table_lines(tables: dict[TableLookup, str], printer: _OdePrinter) -> list[str]:
+    """``table NAME % N XLO XHI FORMULA`` lines giving each table its values exactly:
+    the formula is the sum of ``y_k*(abs(t - t_k) < dx/2)``, which XPPAUT and dynsys
+    evaluate at the points ``t_k`` only (a constant table is its one value)."""
+    lines = []
+    for tab, name in tables.items():
+        lo, hi = tab.bounds
+        values = tab.values
+        points = grid(lo, hi, len(values))
+        half = (hi - lo) / (len(values) - 1) / 2
+        if all(v == values[0] for v in values):
+            formula = printer.doprint(values[0])
+        else:
+            formula = " + ".join(
+                f"({printer.doprint(v)})*(abs(t - ({x!r}))<{half!r})"
+                for v, x in zip(values, points, strict=True) if v != 0) or "0"
+        lines.append(f"table {name} % {len(values)} {lo!r} {hi!r} {formula}")
+    return lines
+
 
 def _check_writable(expr: sp.Expr, where: str, names: set[str]) -> None:
     for node in sp.preorder_traversal(expr):
@@ -121,7 +159,7 @@ def _check_writable(expr: sp.Expr, where: str, names: set[str]) -> None:
                       | sp.core.relational.Relational | sp.And | sp.Or | sp.Not
                       | sp.functions.elementary.piecewise.ExprCondPair):
             continue
-        if type(node) in _PRINTABLE:
+        if type(node) in _PRINTABLE or isinstance(node, TableLookup | sp.core.symbol.Str):
             continue
         kind = type(node).__name__
         raise ModelError(f"{where} uses {kind}, which has no .ode form "
@@ -166,6 +204,18 @@ def format_ode(model: Model) -> str:
                              ".ode text (case-insensitive, as XPPAUT reads it) cannot tell apart")
         seen[key] = nm
 
+    tables: dict[TableLookup, str] = {}
+    for expr in [*model.rhs, *model.aux.values()]:
+        for tab in sorted(expr.atoms(TableLookup), key=sp.default_sort_key):
+            key = tab.func(*tab.args[:2], _T, *tab.args[3:])
+            if key in tables:
+                continue
+            name = tab.table_name
+            while name.lower() in {n.lower() for n in [*names, *tables.values()]}:
+                name += "_"
+            tables[key] = name
+    printer.table_names = tables
+
     def show(expr: sp.Expr, where: str) -> str:
         _check_writable(expr, where, names)
         return printer.doprint(expr)
@@ -183,6 +233,7 @@ def format_ode(model: Model) -> str:
             chunk = []
     if chunk:
         lines.append("par " + ", ".join(chunk))
+    lines += _table_lines(tables, printer)
     if model.init:
         lines.append("init " + ", ".join(f"{k}={float(v)!r}" for k, v in model.init.items()))
     wieners = []
@@ -226,5 +277,12 @@ def format_ode(model: Model) -> str:
     if region:
         lines.append("# dynsys: region " + ", ".join(
             f"{k}={float(lo)!r}:{float(hi)!r}" for k, (lo, hi) in region.items()))
+    for set_name, entry in getattr(model, "sets", {}).items():
+        items = [f"{k}={float(v)!r}" for part in ("params", "init")
+                 for k, v in entry[part].items()]
+        items += [f"{k}={v}" if k == "meth" else f"{k}={float(v)!r}" if k in (
+            "dt", "total", "trans", "bound") else f"{k}={int(v)}"
+            for k, v in entry["options"].items()]
+        lines.append(f"set {set_name} {{{', '.join(items)}}}")
     lines.append("done")
     return "\n".join(lines) + "\n"
