@@ -47,7 +47,7 @@ _LEGEND = {"fold_of_cycles": "fold of cycles (LPC)", "period_doubling": "period 
            "neimark_sacker": "Neimark-Sacker (NS)", "homoclinic": "homoclinic end (HC)"}
 
 #: Default colour of cycle branches (the equilibria use the palette's first colour).
-CYCLE_COLOR = OKABE_ITO[1]
+CYCLE_COLOR = OKABE_ITO[3]
 
 
 def _label(name: str, unit: str | None) -> str:
