@@ -213,6 +213,12 @@ def draw_period(ax: Axes, branch: Any, *, color: str = CYCLE_COLOR, label: bool 
         x = float(end["params"][name])
         y = float(end.get("period", np.max(branch.period)))
         _mark(ax, "homoclinic", x, (y,), seen, f"HC {name}={x:.6g}" if label_points else None)
+    # a (nearly) constant period: show it plainly, not as "1e-12 + 6.283185307"
+    lo, hi = ax.get_ylim()
+    mid = 0.5 * (lo + hi)
+    if hi - lo < 1e-3 * abs(mid):
+        ax.set_ylim(mid - 0.05 * abs(mid), mid + 0.05 * abs(mid))
+    ax.ticklabel_format(axis="y", useOffset=False)
 
 
 def _orbit(cycle: Any, samples: int = 400) -> Any:
@@ -270,8 +276,8 @@ def draw_cycles_phase(ax: Axes, items: Any, x: int | str = 0, y: int | str = 1, 
             i, k = _index(c.state_names, x), _index(c.state_names, y)
             _, orbit = _orbit(c)
             line, = ax.plot(orbit[:, i], orbit[:, k], color=color,
-                            linestyle="-" if full else "--", linewidth=1.6 if full else 1.2,
-                            label=labels.get(full), zorder=4)
+                            linestyle="-" if full else "--", linewidth=2.2 if full else 1.6,
+                            label=labels.get(full), zorder=4.5)
             line.set_gid("cycle-orbit")
             labels[full] = None
 
