@@ -274,10 +274,18 @@ def test_continue_cycles_latex_lists_the_cycle_points(fhn_json: dict) -> None:
         assert out.count(kind.replace("_", r"\_") + " &") == kinds.count(kind)
 
 
-def test_continue_cycles_refuses_a_non_smooth_model_in_one_line() -> None:
-    code, out, err = run("continue", "hopfield", "--param", "I", "--range", "0:1",
+def test_continue_cycles_refuses_a_non_smooth_model_in_one_line(tmp_path: Path) -> None:
+    # FitzHugh-Nagumo with a kink far from its cycles: still non-smooth for collocation
+    ode = tmp_path / "kinked.ode"
+    ode.write_text("dv/dt = v - v^3/3 - w + I + 0.001*max(v - 5, 0)\n"
+                   "dw/dt = eps*(v + a - b*w)\np I=0.5, a=0.7, b=0.8, eps=0.08\ndone\n")
+    code, out, err = run("continue", str(ode), "--param", "I", "--range", "-0.5:2",
                          "--cycles")
-    assert code == 2 and out == "" and err.count("\n") == 1 and err.startswith("error: ")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("error: --cycles needs a smooth model") and "--simulate-cycles" in err
+    code, out, err = run("continue", str(ode), "--param", "I", "--range", "-0.5:2",
+                         "--samples", "2", "--simulate-cycles", "2")
+    assert code == 0 and "SIMULATED" in out
 
 
 # ------------------------------------------------------------ dynsys phase --cycles

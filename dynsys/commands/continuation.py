@@ -140,6 +140,11 @@ def run(args: argparse.Namespace) -> int:
                          f"(parameters: {', '.join(system.param_names)})")
     if not args.range_:
         raise ModelError("--range LO:HI is required with --param")
+    if args.cycles and getattr(system, "is_smooth", True) is False:
+        raise ModelError(f"--cycles needs a smooth model: {system.name} has a non-smooth "
+                         "right-hand side (a sign, step, min/max, comparison or table), where "
+                         "periodic orbits cannot be continued by collocation; use "
+                         "--simulate-cycles N to sample its cycles by simulation")
     lo, hi = parse_range(args.range_)
     return _one_parameter(args, system, params, region, lo, hi)
 

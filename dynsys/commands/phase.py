@@ -77,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
         raise ModelError(f"--t-end must be positive, got {args.t_end}")
     if args.x0 and not args.cycles:
         raise ModelError("--x0 gives the starts of the cycle search: it needs --cycles")
+    if args.cycles and getattr(system, "is_smooth", True) is False:
+        raise ModelError(f"--cycles needs a smooth model: {system.name} has a non-smooth "
+                         "right-hand side, where periodic orbits cannot be solved by "
+                         "collocation; draw trajectories instead (without --cycles)")
     given = [_state(text, system) for text in args.x0]
     pp = phase_plane(system, params, region, t_end=t_end, basin=args.basin,
                      basin_resolution=args.basin_resolution, rng=args.seed)
