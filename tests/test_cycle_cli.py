@@ -29,6 +29,15 @@ init x=0.3, y=0
 done
 """
 
+#: Bautin normal form r' = r (mu + r^2 - r^4), theta' = 1 at mu = -0.1: a stable focus
+#: inside an unstable cycle (r^2 = (1 - sqrt(0.6))/2) inside a stable one (1 + sqrt(0.6))/2.
+BAUTIN = """dx/dt = x*(mu + (x^2 + y^2) - (x^2 + y^2)^2) - y
+dy/dt = y*(mu + (x^2 + y^2) - (x^2 + y^2)^2) + x
+p mu=-0.1
+init x=0.9, y=0
+done
+"""
+
 #: Van der Pol at mu = 1: period 6.663286859323130 (Hairer, Norsett and Wanner, 1993).
 VDP = """dx/dt = y
 dy/dt = mu*(1 - x^2)*y - x
@@ -54,7 +63,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def ode_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("cycles")
-    files = {"hopf_nf": HOPF_NF, "vdp": VDP,
+    files = {"hopf_nf": HOPF_NF, "vdp": VDP, "bautin": BAUTIN,
              "forced": "dx/dt = -x + sin(t)\ndy/dt = x - y\ninit x=1, y=0\ndone\n"}
     for name, text in files.items():
         (folder / f"{name}.ode").write_text(text)
@@ -304,3 +313,18 @@ def test_phase_cycles_draws_the_stable_cycle(ode_files: dict[str, str],
     assert code == 0 and "limit cycles: 0 found" in out and "no cycle from --x0" in out
     code, _, err = run("phase", ode_files["hopf_nf"], "--x0", "1,1", "--plot", str(plot))
     assert code == 2 and "needs --cycles" in err
+
+
+def test_phase_cycles_finds_the_unstable_cycle_in_reversed_time(
+        ode_files: dict[str, str], tmp_path: Path) -> None:
+    plot = tmp_path / "bautin.png"
+    code, out, err = run("phase", ode_files["bautin"], "--cycles", "--json", "--region",
+                         "x=-1.5:1.5,y=-1.5:1.5", "--plot", str(plot))
+    assert code == 0, err
+    cycles = sorted(json.loads(out)["cycles"], key=lambda c: c["max"]["x"])
+    assert [c["stable"] for c in cycles] == [False, True]
+    for c, sign in zip(cycles, (-1, 1), strict=True):
+        radius = math.sqrt((1 + sign * math.sqrt(0.6)) / 2)
+        assert c["max"]["x"] == pytest.approx(radius, abs=1e-7)
+        assert c["period"] == pytest.approx(2 * math.pi, rel=1e-9)
+    assert cycles[0]["unstable_multipliers"] == 1

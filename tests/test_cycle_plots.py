@@ -163,3 +163,18 @@ def test_plot_cycle_draws_the_orbit_and_one_period() -> None:
     t, xs = time.lines[0].get_xdata(), time.lines[0].get_ydata()
     np.testing.assert_allclose(xs, np.cos(t + math.atan2(cyc(0.0)[0, 1], cyc(0.0)[0, 0])),
                                atol=1e-6)  # x(t) = cos(t + phase) on the unit circle
+
+
+def test_phase_plane_hook_draws_the_cycles(branch) -> None:
+    from dynsys.analysis.phase_plane import phase_plane
+    from dynsys.plots.phase import plot_phase_plane
+
+    pp = phase_plane(BAUTIN, {"mu": -0.1}, t_end=1.0)
+    inner, outer = branch.cycles[5], branch.cycles[-1]  # r^2 < 1/2 unstable; > 1/2 stable
+    assert (inner.stable, outer.stable) == (False, True)
+    fig = plot_phase_plane(pp, unit=None, cycles=[inner, outer])
+    ax = fig.axes[0]
+    assert [ln.get_linestyle() for ln in _lines(ax, "cycle-orbit")] == ["--", "-"]
+    labels = ax.get_legend_handles_labels()[1]
+    assert "limit cycle, stable" in labels and "limit cycle, unstable" in labels
+    assert not _lines(plot_phase_plane(pp, unit=None).axes[0], "cycle-orbit")

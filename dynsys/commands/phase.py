@@ -3,10 +3,12 @@
 ``dynsys phase MODEL [--set NAME=VALUE ...] [--region x=LO:HI,y=LO:HI] --plot FILE
 [--basin [--basin-resolution N]] [--cycles [--x0 V1,V2 ...]] [--format text|json]``:
 nullclines, direction field, trajectories, equilibria by kind and the saddles'
-separatrices, optionally over the basin-of-attraction map. ``--cycles`` adds the stable
-limit cycles reached from the model's initial state and from beside every repelling
-equilibrium (or from the ``--x0`` states), each solved by collocation
-(:func:`dynsys.bifurcation.cycles.find_cycle`); unstable cycles are not searched here.
+separatrices, optionally over the basin-of-attraction map. ``--cycles`` adds limit
+cycles, each solved by collocation (:func:`dynsys.bifurcation.cycles.find_cycle`): the
+stable ones reached from the model's initial state and from beside every repelling
+equilibrium (or from the ``--x0`` states only), and the unstable ones reached in reversed
+time (where they attract) from the initial state and from beside every attracting
+equilibrium. A cycle that none of these runs reaches is not drawn.
 """
 
 from __future__ import annotations
@@ -43,12 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="grid points per axis of the basin map (101)")
     p.add_argument("--t-end", dest="t_end", help="length of the trajectories")
     p.add_argument("--cycles", action="store_true",
-                   help="draw the stable limit cycles reached from the model's init and from "
-                   "beside each repelling equilibrium (or from the --x0 states); unstable "
-                   "cycles are not searched (see `dynsys continue ... --cycles`)")
+                   help="draw limit cycles: stable ones reached from the model's init and "
+                   "beside each repelling equilibrium (or from the --x0 states), unstable "
+                   "ones reached in reversed time from the init and beside each attracting "
+                   "equilibrium (solid stable, dashed unstable)")
     p.add_argument("--x0", action="append", default=[], metavar="V1,V2",
-                   help="with --cycles: a state the cycle search starts from (repeatable; "
-                   "replaces the default starts)")
+                   help="with --cycles: a state the search for stable cycles starts from "
+                   "(repeatable; replaces all the default starts)")
     p.add_argument("--unit", default=None, help=UNIT_HELP)
     p.add_argument("--seed", type=seed, default=0, help="seed of the equilibrium search (0)")
     add_format(p, ("text", "json"))
@@ -112,39 +115,92 @@ def _state(text: str, system: Any) -> list[float]:
 
 def _cycles(system: Any, model: Any, params: dict[str, float], pp: Any,
             given: list[list[float]]) -> tuple[list[Any], list[str]]:
-    """Stable cycles reached from the starts (the given ones, else the model's init and a
-    point beside every repelling equilibrium), each once; a note per start that found none."""
+    """The limit cycles reached from the starts, each once; a note per start that found none.
+
+    Stable cycles: forward runs from the given starts, else from the model's init and
+    beside every repelling equilibrium. Unstable cycles (of a symbolic model, when no
+    start is given): runs of the time-reversed flow, where they attract, from the init
+    and beside every attracting equilibrium; each is then solved in forward time.
+    """
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    import numpy as np
+
+    width = np.array([pp.region[nm][1] - pp.region[nm][0] for nm in pp.state_names])
+    initial = getattr(model, "initial_state", None)
+    init = [("the model's init", [float(v) for v in initial()])] if callable(initial) else []
+
+    def beside(repelling: bool) -> list[tuple[str, list[float]]]:
+        out = []
+        for eq in pp.equilibria:
+            if eq.non_smooth or eq.unstable_dimension != (system.n if repelling else 0):
+                continue
+            x = np.asarray(eq.state, dtype=np.float64) + 1e-3 * width * np.array([1, 0.5])
+            out.append((f"beside the {eq.kind.value} at ("
+                        + ", ".join(f"{v:.4g}" for v in eq.state) + ")", x.tolist()))
+        return out
+
+    found: list[Any] = []
+    notes: list[str] = []
+    starts = [("--x0", x) for x in given] if given else init + beside(True)
+    _search(system, system, params, starts, found, notes, "")
+    reversed_model = _time_reversed(model)
+    if not given and reversed_model is not None:
+        # lazy: the library loads when the command runs, not for --help (start-up time)
+        from dynsys.core.system import compile
+
+        _search(compile(reversed_model), system, params, init + beside(False), found, notes,
+                " in reversed time")
+    return found, notes
+
+
+def _search(flow: Any, system: Any, params: dict[str, float],
+            starts: list[tuple[str, list[float]]], found: list[Any], notes: list[str],
+            how: str) -> None:
+    """find_cycle from every start on ``flow``; a cycle of the reversed flow is reversed
+    and solved again on ``system``. New cycles go to ``found``, failures to ``notes``."""
     # lazy: the library loads when the command runs, not for --help (start-up time)
     import numpy as np
 
     from dynsys.bifurcation.cycles import find_cycle
     from dynsys.errors import DynsysError
 
-    starts: list[tuple[str, list[float]]] = []
-    if given:
-        starts = [("--x0", x) for x in given]
-    else:
-        initial = getattr(model, "initial_state", None)
-        if callable(initial):
-            starts.append(("the model's init", [float(v) for v in initial()]))
-        width = np.array([pp.region[nm][1] - pp.region[nm][0] for nm in pp.state_names])
-        for eq in pp.equilibria:
-            if eq.unstable_dimension == system.n and not eq.non_smooth:
-                x = np.asarray(eq.state, dtype=np.float64) + 1e-3 * width * np.array([1, 0.5])
-                starts.append((f"beside the {eq.kind.value} at ("
-                               + ", ".join(f"{v:.4g}" for v in eq.state) + ")", x.tolist()))
-    found: list[Any] = []
-    notes: list[str] = []
     for what, x0 in starts:
         try:
             with np.errstate(all="ignore"):
-                cyc = find_cycle(system, x0, params or None)
+                cyc = find_cycle(flow, x0, params or None)
+                if flow is not system:
+                    cyc = find_cycle(system, _reverse(cyc), params or None)
         except (DynsysError, ArithmeticError, ValueError, RuntimeError) as exc:
-            notes.append(f"no cycle from {what}: {str(exc).splitlines()[0]}")
+            notes.append(f"no cycle from {what}{how}: {str(exc).splitlines()[0]}")
             continue
         if not any(_same_cycle(cyc, c) for c in found):
             found.append(cyc)
-    return found, notes
+
+
+def _time_reversed(model: Any) -> Any:
+    """The model with every right-hand side negated (None if it is not symbolic)."""
+    equations = getattr(model, "equations", None)
+    replace = getattr(model, "replace", None)
+    if not hasattr(equations, "items") or not callable(replace):
+        return None
+    return replace(equations={k: -v for k, v in equations.items()})
+
+
+def _reverse(cycle: Any) -> Any:
+    """The same orbit run backwards: ``u(tau) -> u(1 - tau)`` on the mirrored mesh.
+
+    The nodes are equally spaced in each mesh interval, so the reversed node sequence is
+    the first node, then the others in reverse order.
+    """
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    import dataclasses
+
+    import numpy as np
+
+    flat = cycle.nodes.reshape(-1, cycle.n)
+    nodes = np.vstack([flat[:1], flat[:0:-1]]).reshape(cycle.nodes.shape)
+    return dataclasses.replace(cycle, mesh=1.0 - cycle.mesh[::-1], nodes=nodes,
+                               multipliers=1.0 / cycle.multipliers)
 
 
 def _same_cycle(a: Any, b: Any) -> bool:
@@ -159,8 +215,8 @@ def _same_cycle(a: Any, b: Any) -> bool:
 
 
 def _cycles_text(cycles: list[Any], notes: list[str]) -> str:
-    lines = [f"  limit cycles: {len(cycles)} found (stable ones reached by simulation; "
-             "unstable cycles are not searched)"]
+    lines = [f"  limit cycles: {len(cycles)} found (stable ones by forward runs, unstable "
+             "ones by runs in reversed time)"]
     for c in cycles:
         ranges = ", ".join(f"{nm} in [{lo:.6g}, {hi:.6g}]" for nm, lo, hi in
                            zip(c.state_names, c.min, c.max, strict=True))
