@@ -125,7 +125,10 @@ def _mark(ax: Axes, kind: str, x: float, ys: Iterable[float], seen: set[str],
                 label=None if (kind in seen or k) else _LEGEND.get(kind, kind), gid=kind)
         seen.add(kind)
         if text is not None and k == 0:
-            ax.annotate(text, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=7)
+            left = kind == "homoclinic"  # to the left: clear of the fold labels beside it
+            ax.annotate(text, (x, y), textcoords="offset points",
+                        xytext=(-6, 5) if left else (5, 5), ha="right" if left else "left",
+                        fontsize=7)
 
 
 def _homoclinic_ends(branch: Any) -> list[dict[str, Any]]:
