@@ -328,3 +328,22 @@ def test_phase_cycles_finds_the_unstable_cycle_in_reversed_time(
         assert c["max"]["x"] == pytest.approx(radius, abs=1e-7)
         assert c["period"] == pytest.approx(2 * math.pi, rel=1e-9)
     assert cycles[0]["unstable_multipliers"] == 1
+
+
+def test_a_branch_joining_two_hopf_points_is_continued_once() -> None:
+    """At eps = 0.5 one family of cycles joins FitzHugh-Nagumo's two Hopf points; the
+    model is symmetric under (v, w, I) -> (-v, 2a/b - w, 2a/b - I), so its two folds of
+    cycles lie symmetrically about I = a/b = 0.875."""
+    code, out, err = run("continue", "fitzhugh_nagumo", "--param", "I", "--range",
+                         "-0.5:2", "--samples", "2", "--cycles", "--set", "eps=0.5", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    (br,) = data["cycle_branches"]
+    v = math.sqrt(1 - 0.5 * 0.8)
+    hopf = sorted((s * v + 0.7) / 0.8 - s * v + (s * v) ** 3 / 3 for s in (-1, 1))
+    ends = sorted(e["params"]["I"] for e in (br["start"], br["end"]))
+    assert [br["start"]["type"], br["end"]["type"]] == ["hopf", "hopf"]
+    np.testing.assert_allclose(ends, hopf, atol=1e-7)
+    folds = sorted(sp["params"]["I"] for sp in data["special_points"]
+                   if sp["type"] == "fold_of_cycles")
+    assert len(folds) == 2 and sum(folds) == pytest.approx(2 * 0.7 / 0.8, abs=1e-7)
