@@ -4,6 +4,14 @@ One parameter (all branches met in the interval, with folds, Hopf and branch poi
 
     dynsys continue mutual_excitation --param I --range -20:0 [--set w1=0.5] [--json]
 
+With ``--cycles``, a branch of periodic orbits is continued from every Hopf point on
+them (:func:`dynsys.bifurcation.cycle_branch.continue_cycles`), within the same range:
+period, max/min, Floquet multipliers, folds of cycles, period doublings, Neimark-Sacker
+points and the ends (Hopf, bound, homoclinic). ``--simulate-cycles N`` samples limit
+cycles by simulation instead (marked simulated)::
+
+    dynsys continue wilson_cowan --param P --range 0:3 --cycles --plot wc_cycles.png
+
 Two parameters (``--fold`` and/or ``--hopf``): the branches are first traced in the
 **second** parameter at the first one's value (its default or ``--set``); every fold
 (Hopf point) found is then continued in both parameters, with cusp and
