@@ -136,7 +136,7 @@ def test_cli_fold_curve_and_latex(capsys: pytest.CaptureFixture, tmp_path) -> No
 def test_cli_plot_with_cycles(capsys: pytest.CaptureFixture, tmp_path) -> None:
     plot = tmp_path / "fhn.svg"
     code, out, _ = _run(capsys, "continue", "fitzhugh_nagumo", "--param", "I", "--range",
-                        "0:2", "--samples", "2", "--cycles", "4", "--plot", str(plot))
+                        "0:2", "--samples", "2", "--simulate-cycles", "4", "--plot", str(plot))
     assert code == 0 and plot.read_text().startswith("<?xml")
     assert "SIMULATED" in out and "period" in out
 

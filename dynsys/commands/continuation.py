@@ -4,6 +4,14 @@ One parameter (all branches met in the interval, with folds, Hopf and branch poi
 
     dynsys continue mutual_excitation --param I --range -20:0 [--set w1=0.5] [--json]
 
+With ``--cycles``, a branch of periodic orbits is continued from every Hopf point on
+them (:func:`dynsys.bifurcation.cycle_branch.continue_cycles`), within the same range:
+period, max/min, Floquet multipliers, folds of cycles, period doublings, Neimark-Sacker
+points and the ends (Hopf, bound, homoclinic). ``--simulate-cycles N`` samples limit
+cycles by simulation instead (marked simulated)::
+
+    dynsys continue wilson_cowan --param P --range 0:3 --cycles --plot wc_cycles.png
+
 Two parameters (``--fold`` and/or ``--hopf``): the branches are first traced in the
 **second** parameter at the first one's value (its default or ``--set``); every fold
 (Hopf point) found is then continued in both parameters, with cusp and
@@ -66,7 +74,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="continue only the branch through this equilibrium guess")
     p.add_argument("--samples", type=int, default=5, metavar="N",
                    help="parameter values where all equilibria are searched (default 5)")
-    p.add_argument("--cycles", type=int, default=0, metavar="N",
+    p.add_argument("--cycles", action="store_true",
+                   help="continue a branch of periodic orbits from every Hopf point found "
+                   "(period, max/min, Floquet multipliers, folds of cycles, period doubling, "
+                   "Neimark-Sacker, homoclinic ends); takes no value (the former --cycles N "
+                   "is --simulate-cycles N)")
+    p.add_argument("--simulate-cycles", dest="simulate_cycles", type=int, default=0,
+                   metavar="N",
                    help="simulate N parameter values to draw limit cycles (marked simulated)")
     p.add_argument("--map", metavar="N1,N2",
                    help="with --fold: also count equilibria on an N1 x N2 grid of the two "
@@ -118,9 +132,12 @@ def run(args: argparse.Namespace) -> int:
     region = parse_region(args.region, "--region") if args.region is not None else None
     if args.samples < 1:
         raise ModelError(f"--samples must be at least 1, got {args.samples}")
-    if args.cycles < 0:
-        raise ModelError(f"--cycles must not be negative, got {args.cycles}")
+    if args.simulate_cycles < 0:
+        raise ModelError(f"--simulate-cycles must not be negative, got {args.simulate_cycles}")
     if args.fold or args.hopf:
+        if args.cycles or args.simulate_cycles:
+            raise ModelError("--cycles and --simulate-cycles belong to one-parameter "
+                             "continuation (--param P --range LO:HI), not to --fold/--hopf")
         return _two_parameter(args, system, params, region)
     if args.params:
         raise ModelError("--params needs --fold or --hopf (one-parameter mode uses --param)")
@@ -131,6 +148,11 @@ def run(args: argparse.Namespace) -> int:
                          f"(parameters: {', '.join(system.param_names)})")
     if not args.range_:
         raise ModelError("--range LO:HI is required with --param")
+    if args.cycles and getattr(system, "is_smooth", True) is False:
+        raise ModelError(f"--cycles needs a smooth model: {system.name} has a non-smooth "
+                         "right-hand side (a sign, step, min/max, comparison or table), where "
+                         "periodic orbits cannot be continued by collocation; use "
+                         "--simulate-cycles N to sample its cycles by simulation")
     lo, hi = parse_range(args.range_)
     return _one_parameter(args, system, params, region, lo, hi)
 
@@ -161,8 +183,10 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         diagram = bifurcation_diagram(system, args.param, (lo, hi), params=params,
                                       region=region, n_samples=args.samples,
                                       settings=settings)
+    cycle_branches, failures = (_cycle_branches(system, diagram, (lo, hi)) if args.cycles
+                                else ([], []))
     cycles = None
-    if args.cycles:
+    if args.simulate_cycles:
         unstable_focus = [
             v for br in diagram.branches
             for v, ev in zip(br.values, br.eigenvalues, strict=True)
@@ -170,29 +194,40 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         if unstable_focus:
             a, b = min(unstable_focus), max(unstable_focus)
             pad = 0.1 * (b - a)
-            values = np.linspace(max(lo, a - pad), min(hi, b + pad), args.cycles)
+            values = np.linspace(max(lo, a - pad), min(hi, b + pad), args.simulate_cycles)
         else:
-            values = np.linspace(lo, hi, args.cycles)
+            values = np.linspace(lo, hi, args.simulate_cycles)
         cycles = simulated_cycles(system, args.param, values, params=params)
     if args.plot:
         # lazy: the library loads when the command runs, not for --help (start-up time)
         from dynsys.plots.bifurcation import plot_bifurcation_diagram, plot_equilibrium_count
 
         unit = figure_unit(args, getattr(system, "model", system))
-        if cycles is None and system.n >= 1:
+        if cycles is None and not cycle_branches and system.n >= 1:
             fig = plot_equilibrium_count(diagram, unit=unit)
         else:
-            fig = plot_bifurcation_diagram(diagram, cycles=cycles, unit=unit)
+            fig = plot_bifurcation_diagram(diagram, cycles=cycles, unit=unit,
+                                           cycle_branches=cycle_branches)
         save_plot(args, fig)
+    cycle_points = [sp for br in cycle_branches for sp in br.special_points]
     if args.format == "json":
         out = diagram.to_dict()
+        if args.cycles:
+            out["cycle_branches"] = [br.to_dict() for br in cycle_branches]
+            out["cycle_failures"] = failures
+            out["special_points"] = sorted(
+                [*out["special_points"], *(sp.to_dict() for sp in cycle_points)],
+                key=lambda sp: sp["params"][args.param])
         if cycles is not None:
             out["simulated_cycles"] = cycles.to_dict()
         emit_json(args, out)
     elif args.format == "latex":
-        emit(args, special_points_table(list(diagram.special_points)))
+        emit(args, special_points_table(sorted(
+            [*diagram.special_points, *cycle_points], key=lambda sp: sp.params[args.param])))
     else:
         text = str(diagram)
+        if args.cycles:
+            text += "\n" + _cycles_text(diagram, cycle_branches, failures)
         if cycles is not None:
             rows = [f"  {args.param} = {v:.6g}: " + (
                 f"period {T:.6g}, " + ", ".join(
@@ -205,6 +240,65 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
             text += "\nLimit cycles (SIMULATED, not continued):\n" + "\n".join(rows)
         emit(args, text)
     return 0
+
+
+def _same_hopf(end: Any, hopf: Any, param: str, width: float) -> bool:
+    """Is the Hopf end of a cycle branch the Hopf point ``hopf`` (same parameter within
+    1e-6 of the range, same state within 1e-4 of its scale)?"""
+    if end.get("type") != "hopf" or param not in end.get("params", {}):
+        return False
+    if abs(float(end["params"][param]) - float(hopf.params[param])) > 1e-6 * width:
+        return False
+    state = end.get("state") or {}
+    return all(abs(float(state.get(k, v)) - float(v)) <= 1e-4 * (1.0 + abs(float(v)))
+               for k, v in hopf.state.items())
+
+
+def _cycle_branches(system: Any, diagram: Any, bounds: tuple[float, float]
+                    ) -> tuple[list[Any], list[dict[str, Any]]]:
+    """A branch of periodic orbits from every Hopf point of the diagram, within ``bounds``.
+
+    A Hopf point where an earlier cycle branch already ended is not started again (the
+    branch joins two Hopf points). A branch that cannot be started is not an error:
+    ``(branches, failures)``, each failure ``{"hopf": {"params", "state"}, "reason"}``.
+    """
+    # lazy: numpy and the library load when the command runs, not for --help
+    import numpy as np
+
+    from dynsys.bifurcation.cycle_branch import continue_cycles
+    from dynsys.errors import DynsysError
+
+    param = diagram.param
+    width = bounds[1] - bounds[0]
+    branches: list[Any] = []
+    failures: list[dict[str, Any]] = []
+    for hopf in diagram.points("hopf"):
+        if any(_same_hopf(end, hopf, param, width) for br in branches for end in br.ends):
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                branches.append(continue_cycles(system, param, hopf, bounds))
+        except (DynsysError, ArithmeticError, ValueError, RuntimeError) as exc:
+            failures.append({"hopf": {"params": dict(hopf.params), "state": dict(hopf.state)},
+                             "reason": str(exc).splitlines()[0] if str(exc) else
+                             type(exc).__name__})
+    return branches, failures
+
+
+def _cycles_text(diagram: Any, branches: list[Any], failures: list[dict[str, Any]]) -> str:
+    """The cycle branches' trees, and one line per Hopf point no branch started from."""
+    param = diagram.param
+    hopfs = diagram.points("hopf")
+    if not hopfs:
+        return ("Cycle branches: none (no Hopf point on the equilibrium branches in "
+                f"{param} [{diagram.bounds[0]:g}, {diagram.bounds[1]:g}])")
+    lines = [f"Cycle branches from {len(hopfs)} Hopf point{'s' if len(hopfs) != 1 else ''}: "
+             f"{len(branches)} branch{'es' if len(branches) != 1 else ''}"
+             + (f", {len(failures)} failed" if failures else "")]
+    lines += [str(br) for br in branches]
+    lines += [f"└─ no cycle branch from the Hopf point at {param} = "
+              f"{f['hopf']['params'][param]:.8g}: {f['reason']}" for f in failures]
+    return "\n".join(lines)
 
 
 def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: Any) -> int:

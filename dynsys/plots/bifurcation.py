@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from dynsys.errors import ModelError
 from dynsys.plots._style import OKABE_ITO, color, new_axes
+from dynsys.plots.cycles import draw_cycle_envelopes, draw_period
 
 __all__ = [
     "plot_bifurcation_diagram",
@@ -112,6 +113,7 @@ def plot_bifurcation_diagram(
     cycles: Any = None,
     label_points: bool = True,
     unit: str | None = None,
+    cycle_branches: Sequence[Any] = (),
 ) -> Figure:
     """One-parameter bifurcation diagram: branches, stability and special points.
 
@@ -128,12 +130,20 @@ def plot_bifurcation_diagram(
         Write each special point's parameter value beside it.
     unit : str or None, default None
         Unit of the state axis, e.g. ``"spikes/s"`` (None: no unit in the label).
+    cycle_branches : sequence of CycleBranch, optional
+        Continued periodic orbits: their max/min envelopes of the state (solid stable,
+        dashed unstable, see :func:`dynsys.plots.cycles.draw_cycle_envelopes`); on a new
+        figure also a period-against-parameter panel below.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     branches = _branches(result)
+    period_ax = None
+    if ax is None and cycle_branches:
+        fig = Figure(figsize=(5.0, 5.4), layout="constrained")
+        ax, period_ax = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
     fig, ax = new_axes(ax)
     if not branches:
         return fig
@@ -155,7 +165,16 @@ def plot_bifurcation_diagram(
                     ax.plot(cycles.values[keep], arr[keep, jc], marker=marker, markersize=4,
                             linestyle="none", color=OKABE_ITO[1], markerfacecolor="none",
                             label=lab)
-    ax.set_xlabel(first.param)
+    for i, cb in enumerate(cycle_branches):
+        draw_cycle_envelopes(ax, cb, first.state_names[j], label=i == 0,
+                             label_points=label_points)
+        if period_ax is not None:
+            draw_period(period_ax, cb, label=i == 0)
+    if period_ax is not None:
+        period_ax.set_xlabel(first.param)
+        period_ax.set_ylabel("period")
+        period_ax.legend(fontsize=7, loc="best")
+    ax.set_xlabel(first.param if period_ax is None else "")
     ax.set_ylabel(_label(first.state_names[j], unit))
     ax.set_title(f"{first.model}: equilibria against {first.param}", fontsize=9)
     ax.legend(fontsize=7, loc="best")

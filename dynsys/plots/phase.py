@@ -9,6 +9,7 @@ marker shape by kind; legend). :func:`plot_basins` draws a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from dynsys.analysis.equilibria import Equilibria
 from dynsys.analysis.phase_plane import BasinMap, PhasePlane
 from dynsys.analysis.stability import Kind
 from dynsys.plots._style import OKABE_ITO, RATE_UNIT, new_axes
+from dynsys.plots.cycles import draw_cycles_phase
 
 __all__ = ["plot_basins", "plot_equilibria", "plot_phase_plane"]
 
@@ -50,7 +52,8 @@ def plot_equilibria(eq: Equilibria, ax: Axes | None = None) -> Figure:
 
 def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None = RATE_UNIT,
                      field: bool = True, trajectories: bool = True,
-                     separatrix: bool = True, basin: bool = True) -> Figure:
+                     separatrix: bool = True, basin: bool = True,
+                     cycles: Sequence[Any] = ()) -> Figure:
     """Draw a phase portrait.
 
     Parameters
@@ -60,6 +63,9 @@ def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None
         Axis unit (None for dimensionless models).
     field, trajectories, separatrix, basin : bool
         Which layers to draw (the basin map only if ``pp.basin`` was computed).
+    cycles : sequence of Cycle or CycleBranch, optional
+        Periodic orbits to draw (solid stable, dashed unstable; see
+        :func:`dynsys.plots.cycles.draw_cycles_phase`).
 
     Examples
     --------
@@ -103,6 +109,8 @@ def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None
                     label="trajectories" if i == 0 else None)
             ax.plot([tr[0, 0]], [tr[0, 1]], "o", ms=3, color=OKABE_ITO[2])
             _arrow(ax, tr)
+    if cycles:
+        draw_cycles_phase(ax, list(cycles), pp.state_names[0], pp.state_names[1])
     plot_equilibria(pp.equilibria, ax)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
