@@ -231,13 +231,13 @@ def test_continue_cycles_on_a_plain_ode_file() -> None:
 
 
 def test_a_failed_cycle_branch_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    from dynsys.bifurcation import cycle_branch
+    from dynsys.bifurcation import diagram
     from dynsys.errors import ConvergenceError
 
     def fail(*args: object, **kwargs: object) -> None:
         raise ConvergenceError("corrector failed at the first step\nsecond line")
 
-    monkeypatch.setattr(cycle_branch, "continue_cycles", fail)
+    monkeypatch.setattr(diagram, "continue_cycles", fail)
     code, out, err = run("continue", "fitzhugh_nagumo", "--param", "I", "--range",
                          "-0.5:2", "--samples", "2", "--cycles")
     assert code == 0 and err == ""

@@ -35,6 +35,7 @@ __all__ = [
     "BifurcationDiagram",
     "SkippedStart",
     "bifurcation_diagram",
+    "hopf_cycle_branches",
     "latex_table",
 ]
 
@@ -329,7 +330,8 @@ def bifurcation_diagram(
                     continue
                 branches.append(br)
     names = tuple(system.param_names)
-    cyc, failed = (_cycle_branches(system, param, branches, (lo, hi), settings, collocation)
+    cyc, failed = (hopf_cycle_branches(system, param, branches, (lo, hi), settings,
+                                       collocation)
                    if cycles else ((), ()))
     return BifurcationDiagram(
         model=system.name, param=param, bounds=(lo, hi),
@@ -338,11 +340,18 @@ def bifurcation_diagram(
         continua=tuple(continua), seed=seed, cycle_branches=cyc, cycle_failures=failed)
 
 
-def _cycle_branches(system: Any, param: str, branches: list[Branch],
+def hopf_cycle_branches(system: Any, param: str, branches: Sequence[Branch],
                     bounds: tuple[float, float], settings: ContinuationSettings | None,
                     collocation: CycleSettings | None
                     ) -> tuple[tuple[CycleBranch, ...], tuple[tuple[SpecialPoint, str], ...]]:
-    """A cycle branch from each Hopf point not already reached by an earlier one."""
+    """hopf_cycle_branches(system, param, branches, bounds, settings, collocation)
+    -> (cycle branches, failures)
+
+    A branch of periodic orbits from each located Hopf point of ``branches``, in the
+    order of the parameter, except a Hopf point that an earlier cycle branch ended at
+    (within 1e-6 of the range): one family joining two Hopf points is continued once.
+    A failure is ``(Hopf point, reason)``, not an error. None for a non-smooth system.
+    """
     if getattr(system, "is_smooth", True) is False:
         return (), ()
     hopfs = sorted((sp for br in branches for sp in br.points("hopf") if sp.located),

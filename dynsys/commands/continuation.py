@@ -160,11 +160,17 @@ def run(args: argparse.Namespace) -> int:
 def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: Any,
                    lo: float, hi: float) -> int:
     # lazy: numpy and the library load when the command runs, not for --help (start-up time)
+    import dataclasses
+
     import numpy as np
 
     from dynsys.analysis.stability import unstable_mask
     from dynsys.bifurcation.continuation import continue_equilibria
-    from dynsys.bifurcation.diagram import BifurcationDiagram, bifurcation_diagram
+    from dynsys.bifurcation.diagram import (
+        BifurcationDiagram,
+        bifurcation_diagram,
+        hopf_cycle_branches,
+    )
     from dynsys.bifurcation.simulated_cycles import simulated_cycles
 
     settings = _settings(args)
@@ -182,9 +188,15 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
     else:
         diagram = bifurcation_diagram(system, args.param, (lo, hi), params=params,
                                       region=region, n_samples=args.samples,
-                                      settings=settings)
-    cycle_branches, failures = (_cycle_branches(system, diagram, (lo, hi)) if args.cycles
-                                else ([], []))
+                                      settings=settings, cycles=args.cycles)
+    if args.cycles and args.start:
+        with np.errstate(all="ignore"):
+            found, failed = hopf_cycle_branches(system, args.param, diagram.branches, (lo, hi),
+                                                settings, None)
+        diagram = dataclasses.replace(diagram, cycle_branches=found, cycle_failures=failed)
+    cycle_branches = list(diagram.cycle_branches)
+    failures = [{"hopf": {"params": dict(h.params), "state": dict(h.state)}, "reason": why}
+                for h, why in diagram.cycle_failures]
     cycles = None
     if args.simulate_cycles:
         unstable_focus = [
@@ -209,25 +221,22 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
             fig = plot_bifurcation_diagram(diagram, cycles=cycles, unit=unit,
                                            cycle_branches=cycle_branches)
         save_plot(args, fig)
-    cycle_points = [sp for br in cycle_branches for sp in br.special_points]
     if args.format == "json":
-        out = diagram.to_dict()
-        if args.cycles:
-            out["cycle_branches"] = [br.to_dict() for br in cycle_branches]
-            out["cycle_failures"] = failures
-            out["special_points"] = sorted(
-                [*out["special_points"], *(sp.to_dict() for sp in cycle_points)],
-                key=lambda sp: sp["params"][args.param])
+        out = diagram.to_dict()  # with cycle_branches, cycle_failures and their points
+        if not args.cycles:
+            out.pop("cycle_branches")
+            out.pop("cycle_failures")
         if cycles is not None:
             out["simulated_cycles"] = cycles.to_dict()
         emit_json(args, out)
     elif args.format == "latex":
-        emit(args, special_points_table(sorted(
-            [*diagram.special_points, *cycle_points], key=lambda sp: sp.params[args.param])))
+        emit(args, special_points_table(list(diagram.special_points)))
     else:
-        text = str(diagram)
         if args.cycles:
-            text += "\n" + _cycles_text(diagram, cycle_branches, failures)
+            plain = dataclasses.replace(diagram, cycle_branches=(), cycle_failures=())
+            text = str(plain) + "\n" + _cycles_text(diagram, cycle_branches, failures)
+        else:
+            text = str(diagram)
         if cycles is not None:
             rows = [f"  {args.param} = {v:.6g}: " + (
                 f"period {T:.6g}, " + ", ".join(
@@ -240,49 +249,6 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
             text += "\nLimit cycles (SIMULATED, not continued):\n" + "\n".join(rows)
         emit(args, text)
     return 0
-
-
-def _same_hopf(end: Any, hopf: Any, param: str, width: float) -> bool:
-    """Is the Hopf end of a cycle branch the Hopf point ``hopf`` (same parameter within
-    1e-6 of the range, same state within 1e-4 of its scale)?"""
-    if end.get("type") != "hopf" or param not in end.get("params", {}):
-        return False
-    if abs(float(end["params"][param]) - float(hopf.params[param])) > 1e-6 * width:
-        return False
-    state = end.get("state") or {}
-    return all(abs(float(state.get(k, v)) - float(v)) <= 1e-4 * (1.0 + abs(float(v)))
-               for k, v in hopf.state.items())
-
-
-def _cycle_branches(system: Any, diagram: Any, bounds: tuple[float, float]
-                    ) -> tuple[list[Any], list[dict[str, Any]]]:
-    """A branch of periodic orbits from every Hopf point of the diagram, within ``bounds``.
-
-    A Hopf point where an earlier cycle branch already ended is not started again (the
-    branch joins two Hopf points). A branch that cannot be started is not an error:
-    ``(branches, failures)``, each failure ``{"hopf": {"params", "state"}, "reason"}``.
-    """
-    # lazy: numpy and the library load when the command runs, not for --help
-    import numpy as np
-
-    from dynsys.bifurcation.cycle_branch import continue_cycles
-    from dynsys.errors import DynsysError
-
-    param = diagram.param
-    width = bounds[1] - bounds[0]
-    branches: list[Any] = []
-    failures: list[dict[str, Any]] = []
-    for hopf in diagram.points("hopf"):
-        if any(_same_hopf(end, hopf, param, width) for br in branches for end in br.ends):
-            continue
-        try:
-            with np.errstate(all="ignore"):
-                branches.append(continue_cycles(system, param, hopf, bounds))
-        except (DynsysError, ArithmeticError, ValueError, RuntimeError) as exc:
-            failures.append({"hopf": {"params": dict(hopf.params), "state": dict(hopf.state)},
-                             "reason": str(exc).splitlines()[0] if str(exc) else
-                             type(exc).__name__})
-    return branches, failures
 
 
 def _cycles_text(diagram: Any, branches: list[Any], failures: list[dict[str, Any]]) -> str:

@@ -113,7 +113,7 @@ def plot_bifurcation_diagram(
     cycles: Any = None,
     label_points: bool = True,
     unit: str | None = None,
-    cycle_branches: Sequence[Any] = (),
+    cycle_branches: Sequence[Any] | None = None,
 ) -> Figure:
     """One-parameter bifurcation diagram: branches, stability and special points.
 
@@ -133,7 +133,8 @@ def plot_bifurcation_diagram(
     cycle_branches : sequence of CycleBranch, optional
         Continued periodic orbits: their max/min envelopes of the state (solid stable,
         dashed unstable, see :func:`dynsys.plots.cycles.draw_cycle_envelopes`); on a new
-        figure also a period-against-parameter panel below.
+        figure also a period-against-parameter panel below. Default: the diagram's own
+        ``cycle_branches`` (none for a branch or a list of branches); ``()`` draws none.
 
     Returns
     -------
@@ -141,6 +142,8 @@ def plot_bifurcation_diagram(
     """
     branches = _branches(result)
     period_ax = None
+    if cycle_branches is None:
+        cycle_branches = tuple(getattr(result, "cycle_branches", ()))
     if ax is None and cycle_branches:
         fig = Figure(figsize=(5.0, 5.4), layout="constrained")
         ax, period_ax = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
