@@ -47,7 +47,7 @@ def add_set(parser: argparse.ArgumentParser) -> None:
     """``--set NAME=VALUE`` (repeatable, or comma-separated)."""
     parser.add_argument(
         "--set", dest="set", action="append", default=[], metavar="NAME=VALUE",
-        help="override a parameter (repeatable; or NAME=VALUE,NAME=VALUE)",
+        help="override a parameter (repeatable; or NAME=VALUE,NAME=VALUE; default: none)",
     )
 
 
@@ -55,7 +55,8 @@ def add_format(
     parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("text", "json"),
 ) -> None:
     """``--format {choices}`` with ``--json`` as shorthand for ``--format json``."""
-    parser.add_argument("--format", choices=choices, default="text", help="output format")
+    parser.add_argument("--format", choices=choices, default="text",
+                        help="output format (text)")
     parser.add_argument(
         "--json", dest="format", action="store_const", const="json",
         help="shorthand for --format json",

@@ -67,7 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--samples", type=int, default=5, metavar="N",
                    help="parameter values where all equilibria are searched (default 5)")
     p.add_argument("--cycles", type=int, default=0, metavar="N",
-                   help="simulate N parameter values to draw limit cycles (marked simulated)")
+                   help="simulate N parameter values to draw limit cycles (marked simulated; "
+                   "default 0: none)")
     p.add_argument("--map", metavar="N1,N2",
                    help="with --fold: also count equilibria on an N1 x N2 grid of the two "
                    "ranges (the region map, drawn under the fold curves by --plot)")
