@@ -21,9 +21,11 @@ from dynsys.report.writers import latex_engine
 FIGURES = ["01", "02", "03", "04", "05", "06", "07", "08", "09a", "09b", "10", "11", "12",
            "13", "14", "15", "16a", "16b", "17", "18", "19", "20", "21", "22", "23"]
 CLAIMS = [
-    "single_neuron_three_equilibria", "single_neuron_noise_low", "single_neuron_noise_medium",
-    "single_neuron_noise_high", "mutual_three_equilibria", "mutual_saddle_eigenvalues",
-    "mutual_fold_near_minus_16", "hopfield_one_pattern_two_attractors",
+    "single_neuron_three_equilibria", "single_neuron_one_equilibrium_low_w",
+    "single_neuron_noise_low", "single_neuron_noise_medium",
+    "single_neuron_noise_high", "mutual_three_equilibria", "mutual_low_node_det_tr",
+    "mutual_saddle_eigenvalues", "mutual_saddle_directions", "mutual_fold_near_minus_16",
+    "hopfield_one_pattern_two_attractors",
     "hopfield_two_patterns_four_attractors", "hopfield_recovers_30pct_corruption",
     "hopfield_95pct_up_to_7_8_patterns", "hopfield_50pct_near_9_patterns",
     "hopfield_capacity_0138N",
@@ -85,6 +87,8 @@ def test_claims(quick):
         assert c["claim"] and c["criterion"] and c["measured"]
     for cid in ("single_neuron_three_equilibria", "mutual_three_equilibria",
                 "mutual_saddle_eigenvalues", "mutual_fold_near_minus_16",
+                "single_neuron_one_equilibrium_low_w", "mutual_low_node_det_tr",
+                "mutual_saddle_directions",
                 "hopfield_one_pattern_two_attractors", "hopfield_two_patterns_four_attractors",
                 "single_neuron_noise_low"):
         assert claims[cid]["verdict"] == "holds", claims[cid]
