@@ -300,6 +300,9 @@ def layout_problems(fig: Figure, *, scale: float = 1.0, min_font_pt: float = 0.0
             boxes.append(("legend", legend.get_window_extent(renderer)))
         boxes += [(f'text "{t.get_text()[:30]}"', Text.get_window_extent(t, renderer))
                   for t in _texts(ax)]
+        if legend is not None and legend.get_visible():
+            problems += [f"{_name(ax, k)}: legend covers {what}" for what, box in boxes[1:]
+                         if box.overlaps(boxes[0][1])]
         for what, box in boxes:
             n_markers = _overlaps(box.padded(2), marker_data)
             n_line = _overlaps(box, line_data)
