@@ -555,10 +555,13 @@ def mutual_excitation(report: Any) -> MutualExcitation:
                                                           for p in pts) else ": ")
                 + "; ".join(f"$({p[0]:.12g}, {p[1]:.12g})$, {k}" for p, k in
                             zip(pts, kinds, strict=True))
-                + ". The Jacobian is $J = \\begin{pmatrix}-1 & w_2 f'(w_2 y + I)\\\\ "
-                "w_1 f'(w_1 x + I) & -1\\end{pmatrix}$; its eigenvalues at each equilibrium "
-                "are in Table 1."
+                + ". The Jacobian is"
             )
+            # displayed: a matrix inline would stretch the line spacing of the paragraph
+            report.equation(r"J = \begin{pmatrix}-1 & w_2 f'(w_2 y + I)\\ "
+                            r"w_1 f'(w_1 x + I) & -1\end{pmatrix}")
+            report.text("Its eigenvalues, trace and determinant at each equilibrium are in "
+                        "Table 1.")
             rows = []
             for e in eq:
                 ev = ", ".join(format_number(float(np.real(v))) for v in e.eigenvalues)

@@ -113,6 +113,17 @@ def test_html_self_contained_and_tex_structure(quick):
     for title in ("Neuron with self-connection", "mutual excitation", "Hopfield network",
                   "Claims checked", "Conclusion"):
         assert title in tex
+    # a matrix in running text stretches the line spacing: matrices are displayed
+    assert not re.search(r"\$[^$]*\\begin\{[pbvB]?matrix\}", tex)
+    # mathematics as MathML, not as a plain-text fallback such as (dr)/(dt)
+    assert "<mfrac>" in html and "<mtable>" in html and ")/(" not in html
+    # each claim is named in words and links to the figure that shows it
+    data = json.loads((out / "results.json").read_text())
+    for claim in data["claims"]:
+        assert claim["title"] and "_" not in claim["title"], claim["id"]
+        assert f'href="#fig{claim["figure"]}"' in html, claim["id"]
+        assert f"\\hyperlink{{fig:{claim['figure']}}}" in tex, claim["id"]
+        assert f"\\hypertarget{{fig:{claim['figure']}}}" in tex, claim["id"]
 
 
 @pytest.mark.skipif(latex_engine() is None, reason="no LaTeX engine installed")

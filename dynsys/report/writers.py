@@ -3,7 +3,7 @@
 ``report.tex`` needs only ``texlive-latex-base`` and ``texlive-latex-recommended``
 (geometry, graphicx, amsmath, hyperref; booktabs, float). ``report.html`` is one
 self-contained file: figures embedded as base64 PNG, tables as HTML, mathematics as
-plain text; no script, style sheet, font or image is fetched from anywhere.
+MathML; no script, style sheet, font or image is fetched from anywhere.
 """
 
 from __future__ import annotations
@@ -145,8 +145,8 @@ pre,code{white-space:pre-wrap;overflow-wrap:anywhere}
 div.math,.math{overflow-wrap:anywhere}
 thead tr{border-top:2px solid #000;border-bottom:1px solid #000}
 tbody tr:last-child{border-bottom:2px solid #000}
-.math{font-family:'Times New Roman',serif;font-style:italic}
-div.math{text-align:center;margin:.8em 0}
+div.math{text-align:center;margin:.8em 0;overflow-x:auto;max-width:100%}
+math{font-size:1.05em}
 .unavailable{border:2px solid #D55E00;padding:.5em;background:#fff3ec}
 .holds{color:#006b4f;font-weight:bold}.differs{color:#b34700;font-weight:bold}
 .notavail{color:#555;font-weight:bold}
@@ -178,7 +178,7 @@ def _block_html(block: Block, report: Report) -> str:
     if k == "items":
         return "<ul>" + "".join(f"<li>{text_to_html(i)}</li>" for i in c) + "</ul>\n"
     if k == "equation":
-        return f'<div class="math">{math_to_html(c)}</div>\n'
+        return f'<div class="math">{math_to_html(c, display=True)}</div>\n'
     if k == "figure":
         data = base64.b64encode((report.out / c.files["png"]).read_bytes()).decode("ascii")
         added = " (Added: not in the reference report.)" if c.added else ""
