@@ -201,6 +201,9 @@ class _Parser:
                 return '<mspace width="0.25em"></mspace>'
             if value == "-":
                 return "<mo>−</mo>"
+            if value in "()[]|":
+                # as TeX: a plain bracket keeps its size (only \left/\right stretch)
+                return f'<mo stretchy="false">{_esc(value)}</mo>'
             return f"<mo>{_esc(value)}</mo>"
         return self.command(value)
 

@@ -39,6 +39,7 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{amsmath}
 \usepackage{float}
 \usepackage{longtable}
+\usepackage{array}
 \usepackage{caption}
 \usepackage[hidelinks]{hyperref}
 \setlength{\parskip}{0.5ex}
@@ -68,7 +69,9 @@ def _claims_latex(claims: list[Claim], figures: set[str]) -> str:
         for c in claims if c.explanation
     ]
     # a longtable breaks across pages (the claims do not fit on one)
-    out = ("{\\footnotesize\n\\begin{longtable}{p{2.0cm}p{3.3cm}p{3.4cm}p{3.8cm}p{1.2cm}}\n"
+    col = "".join(rf">{{\raggedright\arraybackslash}}p{{{w}cm}}"
+                  for w in (2.6, 3.3, 3.4, 3.6, 1.2))
+    out = ("{\\footnotesize\n\\begin{longtable}{" + col + "}\n"
            "\\caption*{Claims of the reference report, each checked against a criterion "
            "fixed before measuring.}\\\\\n"
            f"\\toprule\n{head}\n\\midrule\n\\endhead\n\\bottomrule\n\\endfoot\n"
