@@ -118,3 +118,13 @@ def test_place_legend_finds_a_free_place_or_goes_outside():
     place_legend(ax)
     assert layout_problems(fig) == []
     assert fig.get_size_inches()[0] > width  # the figure grew by the legend's width
+
+
+def test_an_arrow_under_a_legend_is_found():
+    """Fig 21: the legend hid the arrow that shows the barrier's height."""
+    fig, ax = _axes()
+    ax.plot([0, 1], [0, 0], label="floor")
+    ax.annotate("", xy=(0.9, 0.0), xytext=(0.9, 1.0), arrowprops={"arrowstyle": "<->"})
+    ax.set_ylim(-0.1, 1.05)
+    ax.legend(loc="upper right")
+    assert any("legend covers line data" in p for p in layout_problems(fig))

@@ -138,7 +138,26 @@ def _axes_data(ax: Axes, renderer: Any) -> tuple[np.ndarray, np.ndarray, list[st
             markers.append(centres[inside])
         if len(line_pts):
             along.append(line_pts[_inside(line_pts, frame)] if clipped else line_pts)
+    along += [_arrow_points(t, ax) for t in ax.texts if _visible(t)]
     return np.concatenate(along), np.concatenate(markers), cut
+
+
+def _arrow_points(ann: Any, ax: Axes) -> np.ndarray:
+    """Points along an annotation's arrow (from its text to the point), display coords.
+
+    An arrow drawn by ``annotate`` (an arrow head on a trajectory, a barrier's height)
+    is data too: a label or legend must not hide it.
+    """
+    if getattr(ann, "arrow_patch", None) is None or ann.xycoords != "data":
+        return np.empty((0, 2))
+    end = ax.transData.transform(np.asarray(ann.xy, dtype=float))
+    if ann.anncoords == "data":
+        start = ax.transData.transform(np.asarray(ann.xyann, dtype=float))
+    elif ann.anncoords == "offset points":
+        start = end + np.asarray(ann.xyann, dtype=float) * ax.figure.dpi / 72
+    else:
+        return np.empty((0, 2))
+    return _densify(np.array([start, end]))
 
 
 def _texts(ax: Axes) -> Iterator[Text]:

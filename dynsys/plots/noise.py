@@ -107,8 +107,10 @@ def plot_potential(pot: Potential, *, grid: Any = None, ax: Axes | None = None,
         v0 = float(pot(np.array([b.well]))[0])
         ax.annotate("", xy=(b.well, v0 + b.height), xytext=(b.well, v0),
                     arrowprops={"arrowstyle": "<->", "color": "0.3", "lw": 0.8})
-        ax.text(b.well, v0 + b.height / 2, f" ΔV = {b.height:.1f}", fontsize=8,
-                ha="left" if b.well < b.top else "right", va="center")
+        left = b.well < b.top  # the label on the side of the barrier's top
+        ax.annotate(f"ΔV = {b.height:.1f}", (b.well, v0 + b.height / 2), fontsize=8,
+                    textcoords="offset points", xytext=(4 if left else -4, 0),
+                    ha="left" if left else "right", va="center")
     ax.set_xlabel(axis_label(pot.state, unit))
     ax.set_ylabel(f"V({pot.state})")
     place_legend(ax, fontsize=8)
