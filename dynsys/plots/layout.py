@@ -258,6 +258,8 @@ def place_legend(ax: Axes, *, outside: str = "right", legend: bool = True,
     []
     """
     kwargs.setdefault("loc", "best")
+    if "handles" not in kwargs and not ax.get_legend_handles_labels()[0]:
+        legend = False  # nothing labelled: no empty legend (and no warning)
     leg = ax.legend(**kwargs) if legend else None
     renderer = _draw(ax.figure.figure)  # the root figure of a subfigure
     lines, markers, _ = _axes_data(ax, renderer)
