@@ -62,3 +62,12 @@ def test_hostile_or_broken_input_stays_well_formed(tex):
     text = tex_to_mathml(tex)
     ET.fromstring(text)
     assert "<script" not in text
+
+
+def test_a_sign_is_a_prefix_and_a_difference_an_infix():
+    """'I = -3' and '[-20, 0]' set the minus as a sign (no space), 'a - b' as an operator."""
+    sign = _tree("I = -3")
+    assert [(e.tag, e.get("form")) for e in sign][2] == ("mo", "prefix")
+    assert _tree("[-20, 0]")[1].get("form") == "prefix"
+    diff = _tree("a - b")
+    assert diff[1].text == "−" and diff[1].get("form") is None

@@ -57,7 +57,8 @@ def test_markup_html_renders_math_as_mathml():
     assert math_to_html(r"\sigma^2") == "<math><msup><mi>σ</mi><mn>2</mn></msup></math>"
     assert math_to_html(r"\frac{a}{b}") == "<math><mfrac><mi>a</mi><mi>b</mi></mfrac></math>"
     assert math_to_html(r"x_{ij} \approx -1") == (
-        "<math><msub><mi>x</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>≈</mo><mo>−</mo>"
+        "<math><msub><mi>x</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>≈</mo>"
+        '<mo form="prefix">−</mo>'
         "<mn>1</mn></math>")
     assert "<script>" not in text_to_html("<script> $<b>$")
     assert text_to_html("$<b>$") == "<math><mo>&lt;</mo><mi>b</mi><mo>&gt;</mo></math>"

@@ -112,6 +112,13 @@ class _Parser:
                 break
             if tok == ("chr", "&"):
                 break
+            if tok in (("chr", "-"), ("chr", "+"), ("chr", "±")) and (
+                    not items or items[-1].startswith(("<mo", "<mspace"))):
+                # a sign, not a binary operator ("= -3", "[-20, 0]"): no spaces around it
+                self.i += 1
+                sign = "−" if tok[1] == "-" else tok[1]
+                items.append(f'<mo form="prefix">{sign}</mo>')
+                continue
             if tok in (("chr", "^"), ("chr", "_")) or tok == ("chr", "'"):
                 base = items.pop() if items else "<mrow></mrow>"
                 items.append(self.scripts(base))

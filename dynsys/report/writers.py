@@ -153,6 +153,13 @@ math{font-size:1.05em}
 .unavailable{border:2px solid #D55E00;padding:.5em;background:#fff3ec}
 .holds{color:#006b4f;font-weight:bold}.differs{color:#b34700;font-weight:bold}
 .notavail{color:#555;font-weight:bold}
+table.claims td:last-child{white-space:nowrap}
+@media (max-width:760px){
+table.claims,table.claims tbody,table.claims tr,table.claims td{display:block;width:auto}
+table.claims thead{display:none}
+table.claims tr{border-top:1px solid #999;padding:.4em 0}
+table.claims td{padding:.1em .3em;overflow-wrap:break-word}
+table.claims td::before{content:attr(data-label) ": ";font-weight:bold}}
 """
 
 
@@ -200,17 +207,20 @@ def _block_html(block: Block, report: Report) -> str:
             fig = (f' (<a href="#fig{html.escape(cl.figure)}">Figure {html.escape(cl.figure)}'
                    "</a>)" if cl.figure in figures else "")
             rows.append(
-                f'<tr id="claim-{html.escape(cl.id)}"><td>{text_to_html(cl.name)}{fig}</td>'
-                f"<td>{text_to_html(cl.claim)}"
-                f"</td><td>{text_to_html(cl.criterion)}</td><td>{text_to_html(cl.measured)}"
-                f'</td><td class="{css}">{html.escape(cl.verdict)}</td></tr>'
+                f'<tr id="claim-{html.escape(cl.id)}"><td data-label="Claim">'
+                f"{text_to_html(cl.name)}{fig}</td>"
+                f'<td data-label="Reference report">{text_to_html(cl.claim)}</td>'
+                f'<td data-label="Criterion">{text_to_html(cl.criterion)}</td>'
+                f'<td data-label="Measured">{text_to_html(cl.measured)}</td>'
+                f'<td data-label="Verdict" class="{css}">{html.escape(cl.verdict)}</td></tr>'
             )
         notes = "".join(
             f"<dt>{text_to_html(cl.name)}</dt><dd>{text_to_html(cl.explanation)}</dd>"
             for cl in report.claims if cl.explanation
         )
-        return ("<table><caption>Claims of the reference report, each checked against a "
-                "criterion fixed before measuring.</caption><thead><tr><th>Claim</th>"
+        return ('<table class="claims"><caption>Claims of the reference report, each '
+                "checked against a criterion fixed before measuring.</caption><thead><tr>"
+                "<th>Claim</th>"
                 "<th>Reference report</th><th>Criterion (fixed in advance)</th>"
                 "<th>Measured</th><th>Verdict</th></tr></thead><tbody>" + "".join(rows)
                 + "</tbody></table>\n" + (f"<dl>{notes}</dl>\n" if notes else ""))
