@@ -157,6 +157,7 @@ table.claims td:last-child{white-space:nowrap}
 @media (max-width:760px){
 table.claims,table.claims tbody,table.claims tr,table.claims td{display:block;width:auto}
 table.claims thead{display:none}
+table.claims caption{display:block;width:auto}
 table.claims tr{border-top:1px solid #999;padding:.4em 0}
 table.claims td{padding:.1em .3em;overflow-wrap:break-word}
 table.claims td::before{content:attr(data-label) ": ";font-weight:bold}}
