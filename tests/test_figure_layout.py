@@ -10,6 +10,8 @@ printed in report.pdf: scaled into the box of ``\\includegraphics`` (FIGURE_BOX_
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -41,6 +43,16 @@ def test_every_report_figure_is_laid_out_cleanly(built):
             problems[number] = found
     assert not problems, "\n".join(f"{name} Figure {n}: {p}" for n, ps in problems.items()
                                    for p in ps)
+
+
+def test_titles_and_labels_are_words_not_ids(built):
+    """'self_excitation: euler, dt = 0.1' was a title: identifiers never reach a figure."""
+    _, res = built
+    for number, fig in res.figure_objects.items():
+        for ax in fig.axes:
+            for text in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()):
+                assert "_" not in re.sub(r"\$[^$]*\$", "", text), (number, text)  # not math
+                assert "[" not in text or "]" not in text, (number, text)  # one unit style
 
 
 def test_figures_are_printed_no_smaller_than_their_fonts_allow(built):

@@ -50,8 +50,9 @@ def _label(name: str, unit: str | None) -> str:
 
 
 def _words(name: Any) -> str:
-    """A model's name as words for a title (``mutual_excitation`` -> mutual excitation)."""
-    return readable_name(name)
+    """A model's name as words opening a title (``mutual_excitation`` -> Mutual excitation)."""
+    text = readable_name(name)
+    return text[:1].upper() + text[1:]
 
 
 def _state_index(names: Sequence[str], state: int | str | None) -> int:

@@ -118,8 +118,10 @@ def plot_timeseries(
         axis.set_ylabel(axis_label(name if not shared else "state", unit))
     axes[-1].set_xlabel("time t")
     method = _METHODS.get(trajectory.method, trajectory.method)
-    title = (f"{readable_name(trajectory.model) if title is None else title}: {method}, "
-             f"dt = {trajectory.dt:g}")
+    if title is None:
+        title = readable_name(trajectory.model)
+        title = title[:1].upper() + title[1:]
+    title = f"{title}: {method}, dt = {trajectory.dt:g}"
     sigma = np.asarray(trajectory.sigma)
     if np.any(sigma != 0):
         title += ", σ = " + (f"{sigma.flat[0]:g}" if np.all(sigma == sigma.flat[0])
