@@ -247,6 +247,8 @@ class _Parser:
         if name in _PASS:
             return ""
         if name in ("left", "right"):
+            if self.peek() is None:
+                return ""
             kind, value = self.next()
             delim = _OPERATORS.get(value, value) if kind == "cmd" else value
             return "" if delim == "." else f'<mo stretchy="true">{_esc(delim)}</mo>'
