@@ -204,6 +204,11 @@ _OFFSETS = ((5, 5, "left", "bottom"), (5, -5, "left", "top"), (-5, 5, "right", "
             (12, -14, "left", "top"), (-12, 14, "right", "bottom"), (-12, -14, "right", "top"))
 
 
+def _inside_box(box: Bbox, frame: Bbox) -> bool:
+    return (frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1
+            and frame.y0 - 1 <= box.y0 and box.y1 <= frame.y1 + 1)
+
+
 def _free(box: Bbox, data: np.ndarray, taken: list[Bbox], frame: Bbox) -> bool:
     return (not _overlaps(box.padded(2), data)
             and not any(box.overlaps(t) for t in taken)
@@ -269,12 +274,21 @@ def place_legend(ax: Axes, *, outside: str = "right", legend: bool = True,
     if leg is None:
         return None
     first = leg.get_window_extent(renderer)
-    # the position "best" chose, then the others (upper right, upper left, ...)
-    for loc in (None, 1, 2, 3, 4, 9, 8, 6, 7, 10):
-        if loc is not None:
+    # the position "best" chose, then the other corners and sides, then points of a grid
+    # over the axes, those nearest an edge first (a free band between two curves)
+    grid = sorted(((x, y) for x in (0.15, 0.3, 0.5, 0.7, 0.85)
+                   for y in (0.15, 0.3, 0.5, 0.7, 0.85)),
+                  key=lambda p: min(p[0], 1 - p[0], p[1], 1 - p[1]))
+    candidates: list[Any] = [None, 1, 2, 3, 4, 9, 8, 6, 7, 10, *grid]
+    for loc in candidates:
+        if isinstance(loc, tuple):
+            leg.set_bbox_to_anchor(loc, transform=ax.transAxes)
+            leg._set_loc(10)  # centred on the grid point
+        elif loc is not None:
             leg._set_loc(loc)
         box = leg.get_window_extent(renderer) if loc is not None else first
-        if not _overlaps(box.padded(2), data) and not any(box.overlaps(t) for t in labels):
+        if (not _overlaps(box.padded(2), data) and not any(box.overlaps(t) for t in labels)
+                and _inside_box(box, frame)):
             return leg
     kwargs.pop("loc")
     if outside == "below":
