@@ -36,7 +36,7 @@ def axis_label(name: str, unit: str | None) -> str:
 
 _PROPER = {"fitzhugh nagumo": "FitzHugh-Nagumo", "wilson cowan": "Wilson-Cowan",
            "hopfield": "Hopfield", "hodgkin huxley": "Hodgkin-Huxley",
-           "morris lecar": "Morris-Lecar"}
+           "morris lecar": "Morris-Lecar", "self excitation": "self-excitation"}
 
 
 def readable_name(name: object) -> str:

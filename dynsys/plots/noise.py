@@ -58,7 +58,7 @@ def plot_noise_panels(
     """
     k = len(trajectories)
     if axes is None:
-        fig = Figure(figsize=(5.2, 1.55 * k), layout="constrained")
+        fig = Figure(figsize=(5.2, 1.3 * k), layout="constrained")
         axs = fig.subplots(k, 1, sharex=True, squeeze=False)[:, 0]
     else:
         axs = list(axes)
