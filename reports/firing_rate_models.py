@@ -25,6 +25,8 @@ STEPS = 20  # number of report.step() calls (the progress bar)
 NEAR = 0.5  # "approximately at (0,0), (25,25), (50,50)": each coordinate within 0.5
 EIG_TOL = 1e-8  # the saddle's eigenvalues 4 and -6
 FOLD_TOL = 0.5  # "the bifurcation point occurs at approximately I = -16"
+LOW_TOL = 0.01  # "det(J) ~ 1 and tr(J) ~ -2" at the low node
+ANGLE_TOL = 1.0  # degrees: "stable along y = -x, unstable along y = x" at the saddle
 OBSERVABLE = (50.0, 1e4)  # mean residence times that runs of a few thousand units resolve
 
 
@@ -34,6 +36,11 @@ def _f(x: float, digits: int = 4) -> str:
 
 def _g(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}" if np.isfinite(x) else "beyond floating point (> 1e308)"
+
+
+def _title(model: Any) -> str:
+    """A figure title from the model's description (its first clause), not its id."""
+    return model.description.split(";")[0].strip() or model.name.replace("_", " ")
 
 
 def _needed(value: Any, what: str) -> Any:
@@ -144,7 +151,7 @@ def single_neuron(report: Any) -> SingleNeuron:
     dt, total = float(model.options["dt"]), float(model.options["total"])
     report.parameters["self_excitation"] = {"params": pars, "dt": dt, "t_end": total}
     report.section("1 Neuron with self-connection")
-    report.text(f"The model ({model.name}) is")
+    report.text("The model is")
     report.equation(r"\frac{dr}{dt} = -r + f(w r + I), \qquad f(s) = 60\,(1 + \tanh s)")
     report.text(
         f"with $w = {pars['w']:g}$, $I = {pars['I']:g}$, time step $\\Delta t = {dt:g}$ "
@@ -231,7 +238,7 @@ def single_neuron(report: Any) -> SingleNeuron:
             f"$r(0) = 60$ it stays at {_f(r[1, -1])}, because 60 is an exact (unstable) "
             "equilibrium and the noiseless Euler map keeps it there."
         )
-        report.figure(2, "r_of_t", plot_timeseries(traj),
+        report.figure(2, "r_of_t", plot_timeseries(traj, title=_title(model)),
                       "Time evolution of the firing rate r(t) from r(0) = 59, 60 and 61 "
                       "(Euler, dt = 0.1, no noise): two stable states separated by the "
                       "unstable threshold at r = 60.")
@@ -448,6 +455,20 @@ def region_map_figure(report: Any, equilibria: Any, model: Any) -> None:
         + " Weak self-excitation ($w < 1/60$) gives a single equilibrium for every $I$; "
         "bistability needs $w > 1/60$ and an input between the two fold curves."
     )
+    weak = np.asarray(ws) < 1 / 60  # criterion's bound: the cusp's closed form w = 1/60
+    weak_counts = sorted({int(k) for k in np.unique(counts[weak])})
+    report.claim(
+        "single_neuron_one_equilibrium_low_w",
+        "For low values of w (weak self-connection) the system has a single stable fixed "
+        "point.",
+        "On the grid, every cell with w < 1/60 (below the cusp) has exactly one "
+        "equilibrium; a single equilibrium of dr/dt = -r + f(wr + I) is stable, as the flux "
+        "is positive below it and negative above it.",
+        f"equilibria per cell for w < 1/60 ({int(weak.sum())} values of w, "
+        f"{int(weak.sum()) * len(i_s)} cells): {', '.join(map(str, weak_counts))}",
+        weak_counts == [1],
+        values={"w_below": float(1 / 60), "counts": weak_counts},
+    )
     report.figure(5, "region_map", plot_region_map(rm, curves),
                   "Number of equilibria over (w, I) on the assignment's grid (w from 0 to 1 "
                   "step 0.01, I from -5 to 0 step 0.05), with the continued fold curves, "
@@ -476,7 +497,7 @@ def mutual_excitation(report: Any) -> MutualExcitation:
 
         traj = simulate(model, starts, total, dt=dt, sigma=0.0)
         report.record("mutual.simulations", {"x0": starts, "final": traj.final, "dt": dt})
-        fig = plot_timeseries(traj)
+        fig = plot_timeseries(traj, title=_title(model))
         report.subsection("2.1 Dynamics")
         report.text(
             "From four initial conditions, the runs end at "
@@ -500,13 +521,18 @@ def mutual_excitation(report: Any) -> MutualExcitation:
         from dynsys.analysis.phase_plane import phase_plane
         from dynsys.plots.phase import plot_phase_plane
 
-        seven = np.array([[5, 5], [45, 45], [20, 20], [10, 40], [40, 10], [30, 30],
-                          [24, 26]], dtype=float)
+        # off both symmetry lines (x = y, and the separatrix x + y = 50), on both sides of
+        # the separatrix and some close to it: the flow curves toward the saddle, then
+        # away along its unstable direction; starts on the diagonals only slide along them
+        seven = np.array([[3, 30], [12, 42], [24, 30], [28, 20], [40, 6], [47, 15],
+                          [18, 8]], dtype=float)
         pp = phase_plane(model, initial=seven, t_end=total)
         report.subsection("2.2 State space")
-        report.figure(7, "state_space", plot_phase_plane(pp),
-                      "State-space trajectories from seven initial conditions with the "
-                      "direction field; the saddle's stable manifold (the separatrix) divides "
+        report.figure(7, "state_space", plot_phase_plane(pp, title="Trajectories and "
+                                                                     "direction field"),
+                      "State-space trajectories from seven initial conditions off the symmetry "
+                      "lines x = y and x + y = 50, with the direction field (arrows show the "
+                      "direction of motion); the saddle's stable manifold (the separatrix) divides "
                       "the flows to the low-rate and the high-rate node.")
         report.subsection("2.3 Nullclines")
         report.text(
@@ -514,7 +540,8 @@ def mutual_excitation(report: Any) -> MutualExcitation:
             "they intersect at the fixed points."
         )
         report.figure(8, "nullclines", plot_phase_plane(pp, field=False, trajectories=False,
-                                                        separatrix=False),
+                                                        separatrix=False,
+                                                        title="Nullclines and fixed points"),
                       "Nullclines of the system and its fixed points (marked by kind).")
 
     if eq is not None:
@@ -528,10 +555,13 @@ def mutual_excitation(report: Any) -> MutualExcitation:
                                                           for p in pts) else ": ")
                 + "; ".join(f"$({p[0]:.12g}, {p[1]:.12g})$, {k}" for p, k in
                             zip(pts, kinds, strict=True))
-                + ". The Jacobian is $J = \\begin{pmatrix}-1 & w_2 f'(w_2 y + I)\\\\ "
-                "w_1 f'(w_1 x + I) & -1\\end{pmatrix}$; its eigenvalues at each equilibrium "
-                "are in Table 1."
+                + ". The Jacobian is"
             )
+            # displayed: a matrix inline would stretch the line spacing of the paragraph
+            report.equation(r"J = \begin{pmatrix}-1 & w_2 f'(w_2 y + I)\\ "
+                            r"w_1 f'(w_1 x + I) & -1\end{pmatrix}")
+            report.text("Its eigenvalues, trace and determinant at each equilibrium are in "
+                        "Table 1.")
             rows = []
             for e in eq:
                 ev = ", ".join(format_number(float(np.real(v))) for v in e.eigenvalues)
@@ -572,6 +602,8 @@ def mutual_excitation(report: Any) -> MutualExcitation:
                 f"A saddle whose eigenvalues equal 4 and -6 within {EIG_TOL:g}.",
                 meas, ok, values={"eigenvalues": ev},
             )
+            saddle_directions(report, saddles[0] if saddles else None)
+            low_node_claim(report, min(eq, key=lambda e: float(e.state[0])))
 
     branch = folds = None
     with report.step("Fold near I = -16", needs="dynsys.bifurcation.continuation"):
@@ -581,6 +613,53 @@ def mutual_excitation(report: Any) -> MutualExcitation:
         bifurcation_figures(report, model)
     return MutualExcitation(equilibria=eq, phase_plane=pp, branch=branch,
                             folds=None if folds is None else tuple(folds))
+
+
+def low_node_claim(report: Any, low: Any) -> None:
+    """The reference's det J ~ 1, tr J ~ -2 at the low fixed point."""
+    tr, det = float(np.trace(low.jacobian)), float(np.linalg.det(low.jacobian))
+    ok = abs(det - 1) <= LOW_TOL and abs(tr + 2) <= LOW_TOL and bool(low.stable)
+    report.claim(
+        "mutual_low_node_det_tr",
+        "At the low fixed point, near (0, 0), f' is nearly zero, so det J is about 1 and "
+        "tr J about -2, with eigenvalues about -1: a stable node.",
+        f"At the equilibrium with the lowest x: |det J - 1| <= {LOW_TOL:g}, "
+        f"|tr J + 2| <= {LOW_TOL:g}, and it is stable.",
+        f"at ({low.state[0]:.6g}, {low.state[1]:.6g}): det J = {det:.9g}, tr J = {tr:.9g}, "
+        f"eigenvalues {', '.join(f'{float(np.real(v)):.9g}' for v in low.eigenvalues)} "
+        f"({low.kind.value})", ok,
+        values={"state": low.state, "det": det, "trace": tr},
+    )
+
+
+def saddle_directions(report: Any, saddle: Any) -> None:
+    """The reference's 'stable along y = -x, unstable along y = x' at the saddle."""
+
+    def angle(v: Any, d: tuple[float, float]) -> float:
+        v = np.real(np.asarray(v, dtype=complex))
+        c = abs(float(v @ np.array(d))) / (np.linalg.norm(v) * np.hypot(*d))
+        return float(np.degrees(np.arccos(min(1.0, c))))
+
+    if saddle is None:
+        ok, meas, values = None, "no saddle found", {}
+    else:
+        lam = np.real(saddle.eigenvalues)
+        stable_v = saddle.eigenvectors[:, int(np.argmin(lam))]
+        unstable_v = saddle.eigenvectors[:, int(np.argmax(lam))]
+        a_s, a_u = angle(stable_v, (1.0, -1.0)), angle(unstable_v, (1.0, 1.0))
+        ok = a_s <= ANGLE_TOL and a_u <= ANGLE_TOL
+        meas = (f"stable eigenvector {a_s:.3g} deg from y = -x, unstable eigenvector "
+                f"{a_u:.3g} deg from y = x")
+        values = {"angle_stable_deg": a_s, "angle_unstable_deg": a_u}
+    report.claim(
+        "mutual_saddle_directions",
+        "The saddle is stable along one manifold (y = -x) and unstable along the orthogonal "
+        "one (y = x).",
+        f"At the saddle, the eigenvector of the negative eigenvalue within {ANGLE_TOL:g} "
+        "degree of the direction (1, -1), that of the positive eigenvalue within "
+        f"{ANGLE_TOL:g} degree of (1, 1).",
+        meas, ok, values=values,
+    )
 
 
 def bifurcation_in_i(report: Any, eq: Any, model: Any) -> tuple[Any, list[float]]:
@@ -653,8 +732,10 @@ def hopfield(report: Any) -> HopfieldResults:
         from dynsys.hopfield.energy import energy_landscape
         from dynsys.plots.hopfield import plot_energy_landscape
 
+        # 2/(points - 1) divides the patterns' overlap 4/64: the corners (+-1, +-1/16)
+        # of the drawn domain, where the patterns sit, are grid points
         land = energy_landscape(_needed(net2, "the two-pattern network"), 0, 1,
-                                points=41 if report.quick else 81)
+                                points=65 if report.quick else 129)
         report.subsection("3.7 The energy landscape (added)")
         report.text(
             "For the Hebbian W with its diagonal kept (positive semidefinite) and $f = "
@@ -702,7 +783,7 @@ def one_pattern(report: Any) -> None:
                   f"overlap with X: {runs[0].overlap:+.3f}.")
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10.2, 6.0), layout="constrained")
+    fig = Figure(figsize=(6.9, 4.35), layout="constrained")
     for sub, res in zip(fig.subfigures(3, 1), runs[1:], strict=True):
         plot_snapshots(res, fig=sub)
     report.figure(13, "three_simulations", fig,
@@ -1020,15 +1101,33 @@ def added_analyses(report: Any, single: SingleNeuron, mutual: MutualExcitation,
 
 
 # --------------------------------------------------------------------- end
+#: Every claim of the reference the report checks, in order: id, a title in words, and
+#: the figure that shows it (the claims table links to it).
+CLAIMS = (
+    ("single_neuron_three_equilibria", "Self-exciting neuron: three equilibria", "4"),
+    ("single_neuron_one_equilibrium_low_w", "Weak self-connection: a single equilibrium",
+     "5"),
+    ("single_neuron_noise_low", "Low noise keeps the state", "3"),
+    ("single_neuron_noise_medium", "Medium noise: occasional switches", "3"),
+    ("single_neuron_noise_high", "High noise: frequent switches", "3"),
+    ("mutual_three_equilibria", "Mutual excitation: three equilibria", "8"),
+    ("mutual_low_node_det_tr", "Low fixed point: det J about 1, tr J about -2", "8"),
+    ("mutual_saddle_eigenvalues", "Saddle eigenvalues 4 and -6", "8"),
+    ("mutual_saddle_directions", "Saddle: stable along y = -x, unstable along y = x", "7"),
+    ("mutual_fold_near_minus_16", "Fold near I = -16", "9a"),
+    ("hopfield_one_pattern_two_attractors", "One pattern: two attractors", "13"),
+    ("hopfield_two_patterns_four_attractors", "Two patterns: four attractors", "16a"),
+    ("hopfield_recovers_30pct_corruption", "Recall from 30% corruption", "17"),
+    ("hopfield_95pct_up_to_7_8_patterns", "Recall above 95% up to 7-8 patterns", "18"),
+    ("hopfield_50pct_near_9_patterns", "Recall crosses 50% near 9 patterns", "18"),
+    ("hopfield_capacity_0138N", "Capacity about 0.138 N", "18"),
+)
+
+
 def claims_and_conclusion(report: Any) -> None:
-    expected = [
-        "single_neuron_three_equilibria", "single_neuron_noise_low",
-        "single_neuron_noise_medium", "single_neuron_noise_high", "mutual_three_equilibria",
-        "mutual_saddle_eigenvalues", "mutual_fold_near_minus_16",
-        "hopfield_one_pattern_two_attractors", "hopfield_two_patterns_four_attractors",
-        "hopfield_recovers_30pct_corruption", "hopfield_95pct_up_to_7_8_patterns",
-        "hopfield_50pct_near_9_patterns", "hopfield_capacity_0138N",
-    ]
+    import dataclasses
+
+    expected = [cid for cid, _, _ in CLAIMS]
     have = {c.id for c in report.claims}
     for cid in expected:
         if cid not in have:
@@ -1036,6 +1135,9 @@ def claims_and_conclusion(report: Any) -> None:
                          "not available: the analysis it needs failed or is missing", None)
     order = {cid: i for i, cid in enumerate(expected)}
     report.claims.sort(key=lambda c: order.get(c.id, len(order)))
+    named = {cid: (title, fig) for cid, title, fig in CLAIMS}
+    report.claims[:] = [dataclasses.replace(c, title=named[c.id][0], figure=named[c.id][1])
+                        if c.id in named else c for c in report.claims]
     report.section("5 Claims checked")
     counts = {v: sum(1 for c in report.claims if c.verdict == v)
               for v in ("holds", "differs", "not available")}
@@ -1047,7 +1149,8 @@ def claims_and_conclusion(report: Any) -> None:
     )
     report.claims_table()
     report.section("6 Conclusion")
-    differs = [c.id.replace("_", " ") for c in report.claims if c.verdict == "differs"]
+    differs = [c.name[:1].lower() + c.name[1:] for c in report.claims
+               if c.verdict == "differs"]
     det = {c.id: c for c in report.claims}
 
     def said(cid: str, text: str) -> str:

@@ -151,7 +151,7 @@ def test_figures(tmp_path) -> None:
     labels = ax.get_legend_handles_labels()[1]
     assert "stable node" in labels and "saddle" in labels
     assert any("separatrix" in t for t in labels) and any("nullcline" in t for t in labels)
-    assert ax.get_xlabel() == "x [spikes/s]"
+    assert ax.get_xlabel() == "x (spikes/s)"
     save_figure(fig, tmp_path / "pp.png")
     assert (tmp_path / "pp.png").stat().st_size > 1000
     fig = plot_basins(pp.basin, state_names=pp.state_names)
@@ -159,7 +159,7 @@ def test_figures(tmp_path) -> None:
     fig = plot_flux(flux(load_model("self_excitation")))
     assert len(fig.axes[0].texts) == 3
     fig = plot_activation(activation_curve(lambda v: 60 * (1 + np.tanh(v))))
-    assert fig.axes[0].get_ylabel() == "f(s) [spikes/s]"
+    assert fig.axes[0].get_ylabel() == "f(s) (spikes/s)"
     from matplotlib.figure import Figure
 
     fig = Figure()

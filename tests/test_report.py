@@ -53,11 +53,15 @@ def test_markup_latex_escapes_prose_and_keeps_math():
     assert text_to_latex("**bold** #1") == r"\textbf{bold} \#1"
 
 
-def test_markup_html_renders_math_as_text():
-    assert math_to_html(r"\sigma^2") == "σ<sup>2</sup>"
-    assert math_to_html(r"\frac{a}{b}") == "(a)/(b)"
-    assert math_to_html(r"x_{ij} \approx -1") == "x<sub>ij</sub> ≈ −1"
+def test_markup_html_renders_math_as_mathml():
+    assert math_to_html(r"\sigma^2") == "<math><msup><mi>σ</mi><mn>2</mn></msup></math>"
+    assert math_to_html(r"\frac{a}{b}") == "<math><mfrac><mi>a</mi><mi>b</mi></mfrac></math>"
+    assert math_to_html(r"x_{ij} \approx -1") == (
+        "<math><msub><mi>x</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>≈</mo>"
+        '<mo form="prefix">−</mo>'
+        "<mn>1</mn></math>")
     assert "<script>" not in text_to_html("<script> $<b>$")
+    assert text_to_html("$<b>$") == "<math><mo>&lt;</mo><mi>b</mi><mo>&gt;</mo></math>"
 
 
 def test_tiny_report_files(tiny):

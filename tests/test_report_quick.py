@@ -21,9 +21,11 @@ from dynsys.report.writers import latex_engine
 FIGURES = ["01", "02", "03", "04", "05", "06", "07", "08", "09a", "09b", "10", "11", "12",
            "13", "14", "15", "16a", "16b", "17", "18", "19", "20", "21", "22", "23"]
 CLAIMS = [
-    "single_neuron_three_equilibria", "single_neuron_noise_low", "single_neuron_noise_medium",
-    "single_neuron_noise_high", "mutual_three_equilibria", "mutual_saddle_eigenvalues",
-    "mutual_fold_near_minus_16", "hopfield_one_pattern_two_attractors",
+    "single_neuron_three_equilibria", "single_neuron_one_equilibrium_low_w",
+    "single_neuron_noise_low", "single_neuron_noise_medium",
+    "single_neuron_noise_high", "mutual_three_equilibria", "mutual_low_node_det_tr",
+    "mutual_saddle_eigenvalues", "mutual_saddle_directions", "mutual_fold_near_minus_16",
+    "hopfield_one_pattern_two_attractors",
     "hopfield_two_patterns_four_attractors", "hopfield_recovers_30pct_corruption",
     "hopfield_95pct_up_to_7_8_patterns", "hopfield_50pct_near_9_patterns",
     "hopfield_capacity_0138N",
@@ -85,6 +87,8 @@ def test_claims(quick):
         assert c["claim"] and c["criterion"] and c["measured"]
     for cid in ("single_neuron_three_equilibria", "mutual_three_equilibria",
                 "mutual_saddle_eigenvalues", "mutual_fold_near_minus_16",
+                "single_neuron_one_equilibrium_low_w", "mutual_low_node_det_tr",
+                "mutual_saddle_directions",
                 "hopfield_one_pattern_two_attractors", "hopfield_two_patterns_four_attractors",
                 "single_neuron_noise_low"):
         assert claims[cid]["verdict"] == "holds", claims[cid]
@@ -109,6 +113,18 @@ def test_html_self_contained_and_tex_structure(quick):
     for title in ("Neuron with self-connection", "mutual excitation", "Hopfield network",
                   "Claims checked", "Conclusion"):
         assert title in tex
+    # a matrix in running text stretches the line spacing: matrices are displayed
+    running = re.sub(r"\\begin\{(equation\*|align\*)\}.*?\\end\{\1\}", "", tex, flags=re.S)
+    assert "matrix}" in tex and "matrix}" not in running
+    # mathematics as MathML, not as a plain-text fallback such as (dr)/(dt)
+    assert "<mfrac>" in html and "<mtable>" in html and ")/(" not in html
+    # each claim is named in words and links to the figure that shows it
+    data = json.loads((out / "results.json").read_text())
+    for claim in data["claims"]:
+        assert claim["title"] and "_" not in claim["title"], claim["id"]
+        assert f'href="#fig{claim["figure"]}"' in html, claim["id"]
+        assert f"\\hyperlink{{fig:{claim['figure']}}}" in tex, claim["id"]
+        assert f"\\hypertarget{{fig:{claim['figure']}}}" in tex, claim["id"]
 
 
 @pytest.mark.skipif(latex_engine() is None, reason="no LaTeX engine installed")

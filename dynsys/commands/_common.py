@@ -49,7 +49,7 @@ def add_set(parser: argparse.ArgumentParser) -> None:
     """``--set NAME=VALUE`` (repeatable, or comma-separated)."""
     parser.add_argument(
         "--set", dest="set", action="append", default=[], metavar="NAME=VALUE",
-        help="override a parameter (repeatable; or NAME=VALUE,NAME=VALUE)",
+        help="override a parameter (repeatable; or NAME=VALUE,NAME=VALUE; default: none)",
     )
     parser.add_argument(
         "--set-name", dest="set_name", metavar="SET",
@@ -62,7 +62,8 @@ def add_format(
     parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("text", "json"),
 ) -> None:
     """``--format {choices}`` with ``--json`` as shorthand for ``--format json``."""
-    parser.add_argument("--format", choices=choices, default="text", help="output format")
+    parser.add_argument("--format", choices=choices, default="text",
+                        help="output format (text)")
     parser.add_argument(
         "--json", dest="format", action="store_const", const="json",
         help="shorthand for --format json",

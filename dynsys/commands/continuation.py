@@ -78,10 +78,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="continue a branch of periodic orbits from every Hopf point found "
                    "(period, max/min, Floquet multipliers, folds of cycles, period doubling, "
                    "Neimark-Sacker, homoclinic ends); takes no value (the former --cycles N "
-                   "is --simulate-cycles N)")
+                   "is --simulate-cycles N); default: off")
     p.add_argument("--simulate-cycles", dest="simulate_cycles", type=int, default=0,
                    metavar="N",
-                   help="simulate N parameter values to draw limit cycles (marked simulated)")
+                   help="simulate N parameter values to draw limit cycles (marked simulated; "
+                   "default 0: none)")
     p.add_argument("--map", metavar="N1,N2",
                    help="with --fold: also count equilibria on an N1 x N2 grid of the two "
                    "ranges (the region map, drawn under the fold curves by --plot)")

@@ -102,7 +102,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--flip", default="0.3", help="fraction of bits flipped (0.3)")
     p.add_argument("--random-start", dest="random_start", action="store_true",
                    help="start from a uniform random state in [-1, 1]^N instead")
-    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     _add_protocol(p)
     add_format(p)
     p.add_argument("--plot", metavar="FILE", help="save snapshots, overlaps and energy")
@@ -110,10 +110,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = hsub.add_parser("capacity", help="recall probability vs number of stored patterns")
     p.add_argument("--n", type=_trial_units, default=64, help="units (64)")
-    p.add_argument("--max-patterns", dest="max_patterns", type=_positive_int, default=16)
-    p.add_argument("--trials", type=_positive_int, default=1000)
+    p.add_argument("--max-patterns", dest="max_patterns", type=_positive_int, default=16,
+                   help="largest number of stored patterns (16)")
+    p.add_argument("--trials", type=_positive_int, default=1000,
+                   help="recall trials per number of patterns (1000)")
     p.add_argument("--flip", default="0.3", help="fraction of bits flipped (0.3)")
-    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     _add_protocol(p)
     _add_executor(p)
     add_format(p, ("text", "json", "csv"))
@@ -121,11 +123,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_capacity)
 
     p = hsub.add_parser("scaling", help="finite-size scaling: recall vs alpha = P/N")
-    p.add_argument("--sizes", default="64,128,256,512,1024,2048", help="N values")
+    p.add_argument("--sizes", default="64,128,256,512,1024,2048",
+                   help="N values (64,128,256,512,1024,2048)")
     p.add_argument("--alphas", default=None, help="loads P/N (default 0.02,0.04,...,0.26)")
-    p.add_argument("--trials", type=_positive_int, default=100)
-    p.add_argument("--flip", default="0.1")
-    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--trials", type=_positive_int, default=100,
+                   help="recall trials per N and load (100)")
+    p.add_argument("--flip", default="0.1", help="fraction of bits flipped (0.1)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     _add_protocol(p)
     _add_executor(p)
     add_format(p)
@@ -137,8 +141,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--patterns", dest="n_patterns", type=_positive_int, default=2,
                    help="random patterns stored (2)")
     p.add_argument("--flips", default=None, help="flip fractions (default 0,0.05,...,0.5)")
-    p.add_argument("--trials", type=_positive_int, default=200)
-    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--trials", type=_positive_int, default=200,
+                   help="recall trials per flip fraction (200)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     _add_protocol(p)
     _add_executor(p)
     add_format(p)
@@ -147,14 +152,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = hsub.add_parser("fixed-points", help="fixed points, energies and stability")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--patterns", default="x,smiley")
-    g.add_argument("--random", type=_positive_int, metavar="P")
-    p.add_argument("--n", type=_units, default=64)
-    p.add_argument("--activation", choices=("sign", "tanh"), default="sign")
+    g.add_argument("--patterns", default="x,smiley",
+                   help="built-in 8x8 patterns to store (x,smiley)")
+    g.add_argument("--random", type=_positive_int, metavar="P",
+                   help="store P random patterns instead")
+    p.add_argument("--n", type=_units, default=64, help="units for --random (64)")
+    p.add_argument("--activation", choices=("sign", "tanh"), default="sign",
+                   help="f (sign, with sign(0) = 0)")
     p.add_argument("--beta", default="4", help="gain of tanh (4)")
-    p.add_argument("--zero-diagonal", action="store_true")
-    p.add_argument("--starts", type=_positive_int, default=100)
-    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--zero-diagonal", action="store_true", help="remove self-connections")
+    p.add_argument("--starts", type=_positive_int, default=100,
+                   help="random starts of the fixed-point search (100)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (0)")
     add_format(p)
     p.set_defaults(func=run_fixed_points)
 

@@ -7,7 +7,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["OKABE_ITO", "RATE_UNIT", "color", "new_axes"]
+__all__ = ["OKABE_ITO", "RATE_UNIT", "axis_label", "color", "new_axes", "readable_name"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = (
@@ -23,6 +23,33 @@ OKABE_ITO = (
 
 #: Axis-label unit of firing rates.
 RATE_UNIT = "spikes/s"
+
+
+def axis_label(name: str, unit: str | None) -> str:
+    """An axis label in the one style every figure uses: ``name (unit)``, or ``name``.
+
+    >>> axis_label("x", "spikes/s"), axis_label("v", None)
+    ('x (spikes/s)', 'v')
+    """
+    return f"{name} ({unit})" if unit else name
+
+
+_PROPER = {"fitzhugh nagumo": "FitzHugh-Nagumo", "wilson cowan": "Wilson-Cowan",
+           "hopfield": "Hopfield", "hodgkin huxley": "Hodgkin-Huxley",
+           "morris lecar": "Morris-Lecar", "self excitation": "self-excitation"}
+
+
+def readable_name(name: object) -> str:
+    """A model's identifier as words for a title: underscores to spaces, proper names
+    capitalised.
+
+    >>> readable_name("mutual_excitation"), readable_name("fitzhugh_nagumo")
+    ('mutual excitation', 'FitzHugh-Nagumo')
+    """
+    text = str(name).replace("_", " ").strip()
+    for key, proper in _PROPER.items():
+        text = text.replace(key, proper)
+    return text
 
 
 def color(i: int) -> str:

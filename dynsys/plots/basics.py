@@ -12,13 +12,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from dynsys.analysis.flux import ActivationCurve, Flux
-from dynsys.plots._style import OKABE_ITO, RATE_UNIT, new_axes
+from dynsys.plots._style import OKABE_ITO, RATE_UNIT, axis_label, new_axes, readable_name
+from dynsys.plots.layout import place_legend
 
 __all__ = ["plot_activation", "plot_flux"]
 
 
 def plot_activation(curve: ActivationCurve, ax: Axes | None = None, *,
-                    ylabel: str = f"f(s) [{RATE_UNIT}]", **line_kw: Any) -> Figure:
+                    ylabel: str = axis_label("f(s)", RATE_UNIT), **line_kw: Any) -> Figure:
     """Draw an activation function (the report's Figure 1).
 
     Examples
@@ -37,7 +38,7 @@ def plot_activation(curve: ActivationCurve, ax: Axes | None = None, *,
     ax.set_ylabel(ylabel)
     ax.set_title("Activation function")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", frameon=False)
+    place_legend(ax, loc="upper left", frameon=False)
     return fig
 
 
@@ -73,10 +74,9 @@ def plot_flux(fl: Flux, ax: Axes | None = None, *, unit: str | None = RATE_UNIT,
         if slopes:
             ax.annotate(f"slope {s:.3g}", (x, 0.0), textcoords="offset points",
                         xytext=(4, 10 if stable else -16), fontsize=8)
-    u = f" [{unit}]" if unit else ""
-    ax.set_xlabel(f"{name}{u}")
-    ax.set_ylabel(f"d{name}/dt" + (f" [{unit}/s]" if unit else ""))
-    ax.set_title(f"Flux of {fl.system_name}")
+    ax.set_xlabel(axis_label(name, unit))
+    ax.set_ylabel(axis_label(f"d{name}/dt", f"{unit}/s" if unit else None))
+    ax.set_title(f"Flux of the {readable_name(fl.system_name)} model")
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=8)
+    place_legend(ax, frameon=False, fontsize=8)
     return fig

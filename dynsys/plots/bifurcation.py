@@ -21,8 +21,9 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
 from dynsys.errors import ModelError
-from dynsys.plots._style import OKABE_ITO, color, new_axes
+from dynsys.plots._style import OKABE_ITO, axis_label, color, new_axes, readable_name
 from dynsys.plots.cycles import draw_cycle_envelopes, draw_period
+from dynsys.plots.layout import place_legend
 
 __all__ = [
     "plot_bifurcation_diagram",
@@ -46,7 +47,13 @@ def _branches(result: Any) -> list[Any]:
 
 
 def _label(name: str, unit: str | None) -> str:
-    return f"{name} ({unit})" if unit else name
+    return axis_label(name, unit)
+
+
+def _words(name: Any) -> str:
+    """A model's name as words opening a title (``mutual_excitation`` -> Mutual excitation)."""
+    text = readable_name(name)
+    return text[:1].upper() + text[1:]
 
 
 def _state_index(names: Sequence[str], state: int | str | None) -> int:
@@ -102,7 +109,7 @@ def _mark_points(ax: Axes, points: Iterable[Any], xkey: str, ykey: str | None, j
             text = f"{short} {xkey}={fmt.format(x)}"
             if ykey is not None:
                 text += f", {ykey}={fmt.format(y)}"
-            ax.annotate(text, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=7)
+            ax.annotate(text, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
 
 
 def plot_bifurcation_diagram(
@@ -176,11 +183,11 @@ def plot_bifurcation_diagram(
     if period_ax is not None:
         period_ax.set_xlabel(first.param)
         period_ax.set_ylabel("period")
-        period_ax.legend(fontsize=7, loc="best")
+        place_legend(period_ax, fontsize=7)
     ax.set_xlabel(first.param if period_ax is None else "")
     ax.set_ylabel(_label(first.state_names[j], unit))
-    ax.set_title(f"{first.model}: equilibria against {first.param}", fontsize=9)
-    ax.legend(fontsize=7, loc="best")
+    ax.set_title(f"{_words(first.model)}: equilibria against {first.param}", fontsize=9)
+    place_legend(ax, fontsize=8)
     return fig
 
 
@@ -224,7 +231,7 @@ def plot_equilibrium_count(
     matplotlib.figure.Figure
     """
     if axes is None:
-        fig = Figure(figsize=(5.0, 5.0), layout="constrained")
+        fig = Figure(figsize=(5.0, 4.4), layout="constrained")
         top, bottom = fig.subplots(2, 1, sharex=True)
     else:
         top, bottom = axes
@@ -239,9 +246,9 @@ def plot_equilibrium_count(
         top.axvline(sp.params[result.param], color="0.6", linestyle=":", linewidth=0.8)
     top.set_ylabel("number of equilibria")
     top.set_yticks(sorted(set(counts.tolist())))
+    top.set_title(f"{_words(result.model)}: equilibria against {result.param}", fontsize=9)
     plot_bifurcation_diagram(result, bottom, state=state, unit=unit)
     bottom.set_title("")
-    top.set_title(f"{result.model}: equilibria against {result.param}", fontsize=9)
     return fig
 
 
@@ -292,7 +299,7 @@ def plot_moving_nullclines(
     ax.plot([], [], color="0.3", linestyle="--", label=f"d{state_names[1]}/dt = 0")
     ax.set_xlabel(_label(state_names[0], unit))
     ax.set_ylabel(_label(state_names[1], unit))
-    ax.legend(fontsize=7)
+    place_legend(ax, fontsize=8)
     return fig
 
 
@@ -331,8 +338,8 @@ def plot_two_parameter(
     _mark_points(ax, _unique_points(items), p1, p2, 0, label_points)
     ax.set_xlabel(p1)
     ax.set_ylabel(p2)
-    ax.set_title(f"{items[0].model}: two-parameter diagram", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.set_title(f"{_words(items[0].model)}: two-parameter diagram", fontsize=9)
+    place_legend(ax, fontsize=8)
     return fig
 
 
@@ -381,7 +388,6 @@ def plot_region_map(
     ax.set_ylim(region_map.values2.min(), region_map.values2.max())
     ax.set_xlabel(p1)
     ax.set_ylabel(p2)
-    ax.set_title(f"{region_map.model}: number of equilibria", fontsize=9)
-    if items:
-        ax.legend(fontsize=7, loc="best")
+    ax.set_title(f"{_words(region_map.model)}: number of equilibria", fontsize=9)
+    place_legend(ax, fontsize=8, legend=bool(items))
     return fig

@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 
 from dynsys.errors import ModelError
 from dynsys.plots._style import OKABE_ITO, color
+from dynsys.plots.layout import place_legend
 
 __all__ = [
     "draw_cycle_envelopes",
@@ -347,7 +348,7 @@ def plot_cycle(cycle: Any, *, x: int | str = 0, y: int | str = 1, unit: str | No
         ax.set_xlabel(_label(cycle.state_names[i], unit))
         ax.set_ylabel(_label(cycle.state_names[k], unit))
         ax.set_title("orbit in the phase plane", fontsize=9)
-        ax.legend(fontsize=7, loc="best")
+        place_legend(ax, fontsize=7)
     tc = axs[-1]
     for j, name in enumerate(cycle.state_names[:6]):
         tc.plot(t, orbit[:, j], color=color(j), linewidth=1.4, label=name)
@@ -355,7 +356,7 @@ def plot_cycle(cycle: Any, *, x: int | str = 0, y: int | str = 1, unit: str | No
     tc.set_xlabel("time t")
     tc.set_ylabel(_label("state", unit))
     tc.set_title(f"one period, T = {cycle.period:.6g}", fontsize=9)
-    tc.legend(fontsize=7, loc="best")
+    place_legend(tc, fontsize=7)
     items = list(cycle.params.items())
     pars = ", ".join(f"{k}={v:g}" for k, v in items[:5]) + (", ..." if len(items) > 5 else "")
     fig.suptitle(f"{cycle.model}: periodic orbit ({state})" + (f", {pars}" if pars else ""),

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from dynsys._types import ArrayLike
 from dynsys.hopfield.capacity import AGS_CAPACITY, mceliece_limits
 from dynsys.plots._style import color, new_axes
+from dynsys.plots.layout import place_legend
 
 __all__ = [
     "plot_activity",
@@ -91,7 +92,7 @@ def plot_snapshots(result: Any, times: Sequence[float] | None = None, *,
         idx = np.unique(np.linspace(0, len(t) - 1, 6).round().astype(int))
     else:
         idx = np.array([int(np.argmin(np.abs(t - s))) for s in times])
-    fig = fig or Figure(figsize=(1.7 * len(idx), 2.0), layout="constrained")
+    fig = fig or Figure(figsize=(1.15 * len(idx), 1.45), layout="constrained")
     axes = fig.subplots(1, len(idx), squeeze=False)[0]
     for ax, i in zip(axes, idx, strict=True):
         plot_pattern(result.states[i], result.shape, ax=ax, title=f"t = {t[i]:g}")
@@ -128,7 +129,7 @@ def plot_overlaps(result: Any, *, ax: Axes | None = None) -> Figure:
     ax.set_ylim(-1.05, 1.05)
     ax.set_xlabel("time t")
     ax.set_ylabel("overlap m")
-    ax.legend(frameon=False, fontsize="small")
+    place_legend(ax, frameon=False, fontsize="small")
     return fig
 
 
@@ -145,7 +146,7 @@ def plot_energy(result: Any, *, ax: Axes | None = None) -> Figure:
 
 def plot_recall(result: Any) -> Figure:
     """Snapshots on top, overlaps and energy below."""
-    fig = Figure(figsize=(9.0, 5.0), layout="constrained")
+    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
     subs = fig.subfigures(2, 1, height_ratios=[1.0, 1.6])
     top, bottom = subs[0], subs[1]  # type: ignore[index]
     plot_snapshots(result, fig=top)
@@ -162,11 +163,18 @@ def plot_energy_landscape(landscape: Any, *, ax: Axes | None = None) -> Figure:
     fig.colorbar(cs, ax=ax, label="energy L")
     a, b = landscape.patterns
     m = landscape.pattern_overlap  # +-p sits at (+-1, +-m), +-q at (+-m, +-1)
+    # the states x = a p + b q inside [-1, 1]^N: the quadrilateral with the stored
+    # patterns and their negatives as corners (the grid's cells only approach them)
+    ax.plot([1, m, -1, -m, 1], [m, 1, -m, -1, m], color="black", lw=0.8,
+            label="edge of [-1, 1]^N")
     ax.plot([1, -1, m, -m], [m, -m, 1, -1], "o", color="white", mec="black", ms=5,
-            clip_on=False, label="stored patterns and negatives")
+            clip_on=False, zorder=5, label="stored patterns and negatives")
+    ax.margins(0.05)
     ax.set_xlabel(f"overlap with {a}")
     ax.set_ylabel(f"overlap with {b}")
-    ax.set_aspect("equal")
+    # equal scales by widening the data limits, not by shrinking the axes: the axes
+    # keep their full height, and the colour bar beside them is exactly as tall
+    ax.set_aspect("equal", adjustable="datalim")
     return fig
 
 
@@ -200,7 +208,7 @@ def plot_capacity(curves: Any, *, ax: Axes | None = None, theory: bool = True,
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("stored patterns P")
     ax.set_ylabel("recall probability")
-    ax.legend(frameon=False, fontsize="small")
+    place_legend(ax, frameon=False, fontsize="small")
     return fig
 
 
@@ -225,7 +233,7 @@ def plot_scaling(result: Any, *, ax: Axes | None = None, overlap: bool = True) -
     ax.set_xlabel(r"load $\alpha$ = P / N  (dotted: $1/(2\ln N)$; dashed: overlap $\geq$ 0.9)")
     ax.set_ylabel("recall probability")
     ax.set_ylim(-0.02, 1.02)
-    ax.legend(frameon=False, fontsize="small")
+    place_legend(ax, frameon=False, fontsize="small")
     return fig
 
 
@@ -239,5 +247,5 @@ def plot_error_correction(curve: Any, *, ax: Axes | None = None) -> Figure:
     ax.set_xlabel("fraction of bits flipped")
     ax.set_ylabel("recall probability")
     ax.set_ylim(-0.02, 1.02)
-    ax.legend(frameon=False, fontsize="small")
+    place_legend(ax, frameon=False, fontsize="small")
     return fig

@@ -17,13 +17,10 @@ from matplotlib.figure import Figure
 
 from dynsys.noise.potential import Potential
 from dynsys.noise.switching import ResidenceScan, SwitchingStatistics
-from dynsys.plots._style import RATE_UNIT, color, new_axes
+from dynsys.plots._style import RATE_UNIT, axis_label, color, new_axes
+from dynsys.plots.layout import place_legend
 
 __all__ = ["plot_noise_panels", "plot_potential", "plot_residence_scan"]
-
-
-def _unit_label(state: str, unit: str | None) -> str:
-    return f"{state} ({unit})" if unit else state
 
 
 def plot_noise_panels(
@@ -61,7 +58,7 @@ def plot_noise_panels(
     """
     k = len(trajectories)
     if axes is None:
-        fig = Figure(figsize=(6.5, 2.1 * k), layout="constrained")
+        fig = Figure(figsize=(5.2, 1.3 * k), layout="constrained")
         axs = fig.subplots(k, 1, sharex=True, squeeze=False)[:, 0]
     else:
         axs = list(axes)
@@ -70,9 +67,9 @@ def plot_noise_panels(
     for i, (ax, traj) in enumerate(zip(axs, trajectories, strict=True)):
         t = np.asarray(traj.t)
         states = np.asarray(traj.states)[:, :, state]
+        name = traj.state_names[state] if hasattr(traj, "state_names") else "r"
         for j, series in enumerate(states):
-            x0 = series[0]
-            ax.plot(t, series, color=color(j), lw=1.0, label=f"r(0) = {x0:g}")
+            ax.plot(t, series, color=color(j), lw=1.0, label=f"{name}(0) = {series[0]:g}")
         for w in wells:
             ax.axhline(w, color="0.4", lw=0.8, ls=":")
         if threshold is not None:
@@ -84,10 +81,9 @@ def plot_noise_panels(
             title += (f": {st.total_switches} switches in {st.runs} runs of "
                       f"{st.t_end:g} time units")
         ax.set_title(title, fontsize=9)
-        name = traj.state_names[state] if hasattr(traj, "state_names") else "r"
-        ax.set_ylabel(_unit_label(name, unit))
+        ax.set_ylabel(axis_label(name, unit))
     axs[-1].set_xlabel("time t")
-    axs[0].legend(fontsize=7, loc="center right", ncols=1)
+    place_legend(axs[0], fontsize=8, ncols=1)
     return fig
 
 
@@ -111,11 +107,13 @@ def plot_potential(pot: Potential, *, grid: Any = None, ax: Axes | None = None,
         v0 = float(pot(np.array([b.well]))[0])
         ax.annotate("", xy=(b.well, v0 + b.height), xytext=(b.well, v0),
                     arrowprops={"arrowstyle": "<->", "color": "0.3", "lw": 0.8})
-        ax.text(b.well, v0 + b.height / 2, f" ΔV = {b.height:.1f}", fontsize=8,
-                ha="left" if b.well < b.top else "right", va="center")
-    ax.set_xlabel(_unit_label(pot.state, unit))
+        left = b.well < b.top  # the label on the side of the barrier's top
+        ax.annotate(f"ΔV = {b.height:.1f}", (b.well, v0 + b.height / 2), fontsize=8,
+                    textcoords="offset points", xytext=(4 if left else -4, 0),
+                    ha="left" if left else "right", va="center")
+    ax.set_xlabel(axis_label(pot.state, unit))
     ax.set_ylabel(f"V({pot.state})")
-    ax.legend(fontsize=7, loc="upper center")
+    place_legend(ax, fontsize=8)
     return fig
 
 
@@ -145,5 +143,5 @@ def plot_residence_scan(scan: ResidenceScan, *, ax: Axes | None = None,
                 label="no switch: lower bound")
     ax.set_xlabel("noise amplitude σ")
     ax.set_ylabel("mean residence time")
-    ax.legend(fontsize=7)
+    place_legend(ax, fontsize=8)
     return fig

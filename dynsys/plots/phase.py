@@ -21,8 +21,9 @@ from matplotlib.patches import Patch
 from dynsys.analysis.equilibria import Equilibria
 from dynsys.analysis.phase_plane import BasinMap, PhasePlane
 from dynsys.analysis.stability import Kind
-from dynsys.plots._style import OKABE_ITO, RATE_UNIT, new_axes
+from dynsys.plots._style import OKABE_ITO, RATE_UNIT, axis_label, new_axes, readable_name
 from dynsys.plots.cycles import draw_cycles_phase
+from dynsys.plots.layout import place_legend
 
 __all__ = ["plot_basins", "plot_equilibria", "plot_phase_plane"]
 
@@ -32,19 +33,19 @@ _MARKER = {
 }
 
 
-def _label(name: str, unit: str | None) -> str:
-    return f"{name} [{unit}]" if unit else name
-
-
 def plot_equilibria(eq: Equilibria, ax: Axes | None = None) -> Figure:
-    """Mark 2-D equilibria by kind: filled = stable, open = unstable, one legend entry each."""
+    """Mark 2-D equilibria by kind: filled = stable, open = unstable, one legend entry each.
+
+    Markers are drawn whole (``clip_on=False``): an equilibrium on the edge of the
+    region, such as a node at (0, 0), shows as a full marker, not a quarter.
+    """
     fig, ax = new_axes(ax)
     seen: set[str] = set()
     for e in eq:
         colour = OKABE_ITO[7] if e.stable else OKABE_ITO[1]
         label = e.label
         ax.plot([e.state[0]], [e.state[1]], _MARKER.get(e.kind, "o"), ms=9, mew=2, mec=colour,
-                mfc=colour if e.stable else "white", zorder=6,
+                mfc=colour if e.stable else "white", zorder=6, clip_on=False,
                 label=None if label in seen else label)
         seen.add(label)
     return fig
@@ -53,7 +54,7 @@ def plot_equilibria(eq: Equilibria, ax: Axes | None = None) -> Figure:
 def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None = RATE_UNIT,
                      field: bool = True, trajectories: bool = True,
                      separatrix: bool = True, basin: bool = True,
-                     cycles: Sequence[Any] = ()) -> Figure:
+                     cycles: Sequence[Any] = (), title: str | None = None) -> Figure:
     """Draw a phase portrait.
 
     Parameters
@@ -66,6 +67,8 @@ def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None
     cycles : sequence of Cycle or CycleBranch, optional
         Periodic orbits to draw (solid stable, dashed unstable; see
         :func:`dynsys.plots.cycles.draw_cycles_phase`).
+    title : str, optional
+        The axes title (default "Phase plane of" the model's name in words; "" for none).
 
     Examples
     --------
@@ -73,9 +76,9 @@ def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None
     >>> from dynsys.analysis.phase_plane import phase_plane
     >>> fig = plot_phase_plane(phase_plane(load_model("mutual_excitation")))
     >>> fig.axes[0].get_xlabel()
-    'x [spikes/s]'
+    'x (spikes/s)'
     """
-    fig, ax = new_axes(ax, figsize=(5.2, 4.6))
+    fig, ax = new_axes(ax, figsize=(4.3, 3.9))
     (x0, x1), (y0, y1) = (pp.region[pp.state_names[0]], pp.region[pp.state_names[1]])
     if basin and pp.basin is not None:
         _draw_basins(pp.basin, ax, alpha=0.25, legend=False)
@@ -107,17 +110,20 @@ def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None
                 continue
             ax.plot(tr[:, 0], tr[:, 1], color=OKABE_ITO[2], lw=1.2, zorder=2,
                     label="trajectories" if i == 0 else None)
-            ax.plot([tr[0, 0]], [tr[0, 1]], "o", ms=3, color=OKABE_ITO[2])
+            ax.plot([tr[0, 0]], [tr[0, 1]], "o", ms=3, color=OKABE_ITO[2], clip_on=False)
             _arrow(ax, tr)
     if cycles:
         draw_cycles_phase(ax, list(cycles), pp.state_names[0], pp.state_names[1])
     plot_equilibria(pp.equilibria, ax)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.set_xlabel(_label(pp.state_names[0], unit))
-    ax.set_ylabel(_label(pp.state_names[1], unit))
-    ax.set_title(f"Phase plane of {pp.system_name}")
-    ax.legend(fontsize=7, loc="best", framealpha=0.85)
+    ax.set_xlabel(axis_label(pp.state_names[0], unit))
+    ax.set_ylabel(axis_label(pp.state_names[1], unit))
+    if title is None:
+        title = f"Phase plane of the {readable_name(pp.system_name)} model"
+    if title:
+        ax.set_title(title)
+    place_legend(ax, fontsize=8, framealpha=0.85)
     return fig
 
 
@@ -144,7 +150,9 @@ def _draw_basins(b: BasinMap, ax: Axes, *, alpha: float = 1.0, legend: bool = Tr
                    for i, a in enumerate(b.attractors)]
         if np.any(b.labels < 0):
             handles.append(Patch(color=colours[0], label="undecided"))
-        ax.legend(handles=handles, fontsize=7, loc="best", framealpha=0.85)
+        # the map fills the axes: the legend goes beside it
+        ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0, frameon=False)
     return mesh
 
 
@@ -163,11 +171,11 @@ def plot_basins(b: BasinMap, ax: Axes | None = None, *,
     >>> fig.axes[0].get_title()
     'Basins of attraction'
     """
-    fig, ax = new_axes(ax, figsize=(5.0, 4.4))
+    fig, ax = new_axes(ax, figsize=(5.6, 3.6))
     _draw_basins(b, ax)
     for a in b.attractors:
-        ax.plot([a[0]], [a[1]], "o", ms=8, color=OKABE_ITO[7])
-    ax.set_xlabel(_label(state_names[0], unit))
-    ax.set_ylabel(_label(state_names[1], unit))
+        ax.plot([a[0]], [a[1]], "o", ms=8, color=OKABE_ITO[7], clip_on=False, zorder=5)
+    ax.set_xlabel(axis_label(state_names[0], unit))
+    ax.set_ylabel(axis_label(state_names[1], unit))
     ax.set_title("Basins of attraction")
     return fig

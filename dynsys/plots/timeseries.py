@@ -10,9 +10,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from dynsys.errors import ModelError
-from dynsys.plots._style import RATE_UNIT, color, new_axes
+from dynsys.plots._style import RATE_UNIT, axis_label, color, new_axes, readable_name
+from dynsys.plots.layout import place_legend
 
 __all__ = ["plot_timeseries"]
+
+
+#: Integration methods in words (the title says how the curves were computed).
+_METHODS = {"euler": "Euler", "rk4": "Runge-Kutta 4", "euler_maruyama": "Euler-Maruyama",
+            "euler-maruyama": "Euler-Maruyama", "rk45": "RK45", "lsoda": "LSODA",
+            "bdf": "BDF", "radau": "Radau", "dop853": "DOP853"}
 
 
 def _label(trajectory: Any, run: int) -> str:
@@ -32,6 +39,7 @@ def plot_timeseries(
     max_runs: int = 40,
     unit: str | None = RATE_UNIT,
     legend: bool | None = None,
+    title: str | None = None,
 ) -> Figure:
     """plot_timeseries(trajectory, *, states=None, ax=None, max_runs=40) -> Figure.
 
@@ -55,6 +63,9 @@ def plot_timeseries(
         Unit of the state axis (None: no unit, e.g. for a membrane potential model).
     legend : bool, optional
         Label the initial conditions (default: when there are at most 8 of them).
+    title : str, optional
+        Replaces the model's name (in words) at the start of the title; the method, dt
+        and noise follow it.
 
     Returns
     -------
@@ -104,17 +115,20 @@ def plot_timeseries(
                 label = _label(trajectory, run) + (f" [{name}]" if shared else "")
             axis.plot(trajectory.t, trajectory.states[run, :, j], color=color(run // trials),
                       lw=1.2, alpha=alpha, ls=styles[k % 4] if shared else "-", label=label)
-        unit_text = f" ({unit})" if unit else ""
-        axis.set_ylabel(f"{name}{unit_text}" if not shared else f"state{unit_text}")
+        axis.set_ylabel(axis_label(name if not shared else "state", unit))
     axes[-1].set_xlabel("time t")
-    title = f"{trajectory.model}: {trajectory.method}, dt = {trajectory.dt:g}"
+    method = _METHODS.get(trajectory.method, trajectory.method)
+    if title is None:
+        title = readable_name(trajectory.model)
+        title = title[:1].upper() + title[1:]
+    title = f"{title}: {method}, dt = {trajectory.dt:g}"
     sigma = np.asarray(trajectory.sigma)
     if np.any(sigma != 0):
-        title += ", sigma = " + (f"{sigma.flat[0]:g}" if np.all(sigma == sigma.flat[0])
+        title += ", σ = " + (f"{sigma.flat[0]:g}" if np.all(sigma == sigma.flat[0])
                                  else ", ".join(f"{v:g}" for v in sigma.reshape(-1)[:4]))
     if shown < trajectory.runs:
         title += f" ({shown} of {trajectory.runs} runs shown)"
     axes[0].set_title(title, fontsize="medium")
     if show_legend:
-        axes[0].legend(fontsize="small", frameon=False)
+        place_legend(axes[0], fontsize="small", frameon=False)
     return fig

@@ -18,7 +18,7 @@ import platform
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
@@ -118,6 +118,7 @@ class ReportResult:
     claims: tuple[Claim, ...]
     unavailable: tuple[dict[str, str], ...]
     seconds: float
+    figure_objects: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable({
@@ -130,7 +131,8 @@ class ReportResult:
 
 def run_report(recipe: str | Path | ModuleType = DEFAULT_RECIPE, out: str | Path | None = None,
                *, quick: bool = False, seed: int = 0, progress: bool = False,
-               pdf: bool = True, parallel: bool = True) -> ReportResult:
+               pdf: bool = True, parallel: bool = True,
+               keep_figures: bool = False) -> ReportResult:
     """Run a recipe and write the report into ``out`` (default ``dynsys-report``).
 
     Parameters
@@ -154,6 +156,9 @@ def run_report(recipe: str | Path | ModuleType = DEFAULT_RECIPE, out: str | Path
         Build ``report.pdf`` when a LaTeX engine is on the PATH.
     parallel : bool
         Render figures in a worker process while the recipe computes (two cores).
+    keep_figures : bool
+        Return the matplotlib Figures in ``ReportResult.figure_objects`` (number ->
+        Figure), for inspection after the build (layout tests).
 
     Returns
     -------
@@ -175,11 +180,11 @@ def run_report(recipe: str | Path | ModuleType = DEFAULT_RECIPE, out: str | Path
     # interrupted run leaves the previous report as it was, never old and new mixed
     with staged_folder(final, marker="results.json") as folder:
         result = _run_into(module, name, folder, quick=quick, seed=seed, progress=progress,
-                           pdf=pdf, parallel=parallel)
+                           pdf=pdf, parallel=parallel, keep_figures=keep_figures)
     files = tuple(final / f.relative_to(folder) for f in result.files)
     pdf_path = None if result.pdf is None else final / result.pdf.relative_to(folder)
     return ReportResult(final, files, pdf_path, result.pdf_message, result.claims,
-                        result.unavailable, result.seconds)
+                        result.unavailable, result.seconds, result.figure_objects)
 
 
 def _build(module: ModuleType, name: str, report: Report) -> None:
@@ -195,12 +200,14 @@ def _build(module: ModuleType, name: str, report: Report) -> None:
 
 
 def _run_into(module: ModuleType, name: str, out: Path, *, quick: bool, seed: int,
-              progress: bool, pdf: bool, parallel: bool) -> ReportResult:
+              progress: bool, pdf: bool, parallel: bool,
+              keep_figures: bool = False) -> ReportResult:
     """Run the recipe and write every file of the report into the folder ``out``."""
     start = time.perf_counter()
     report = Report(out, title=module.TITLE, author=getattr(module, "AUTHOR", ""),
                     quick=quick, seed=seed, progress=progress,
-                    steps=getattr(module, "STEPS", None), parallel=parallel)
+                    steps=getattr(module, "STEPS", None), parallel=parallel,
+                    keep_figures=keep_figures)
     try:
         _build(module, name, report)
         mark = time.perf_counter()
@@ -230,4 +237,4 @@ def _run_into(module: ModuleType, name: str, out: Path, *, quick: bool, seed: in
     files += [report.out / f.files[s] for f in report.figures for s in ("png", "pdf")]
     files += [report.out / t.file for t in report.tables]
     return ReportResult(report.out, tuple(files), pdf_path, message, tuple(report.claims),
-                        tuple(report.unavailable), seconds)
+                        tuple(report.unavailable), seconds, dict(report.figure_objects))

@@ -43,6 +43,8 @@ class Claim:
 
     ``verdict`` is ``"holds"`` or ``"differs"``, or ``"not available"`` when the
     analysis needed to measure it is missing (then ``measured`` says what is missing).
+    ``title`` names the claim in words for the reader (the ``id`` is for machines), and
+    ``figure`` is the number of the figure that shows it (linked in HTML and PDF).
     """
 
     id: str
@@ -52,12 +54,19 @@ class Claim:
     verdict: Verdict
     values: dict[str, Any] = field(default_factory=dict)
     explanation: str = ""
+    title: str = ""
+    figure: str = ""
+
+    @property
+    def name(self) -> str:
+        """The claim in words: its title, else its id with spaces."""
+        return self.title or self.id.replace("_", " ")
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable({
-            "id": self.id, "claim": self.claim, "criterion": self.criterion,
-            "measured": self.measured, "verdict": self.verdict, "values": self.values,
-            "explanation": self.explanation,
+            "id": self.id, "title": self.name, "claim": self.claim,
+            "criterion": self.criterion, "measured": self.measured, "verdict": self.verdict,
+            "values": self.values, "explanation": self.explanation, "figure": self.figure,
         })
 
 
@@ -199,11 +208,14 @@ class Report:
         Show a progress bar on stderr (``steps`` is the recipe's estimate).
     parallel : bool
         Render figures in a worker process, overlapping with the computation.
+    keep_figures : bool
+        Keep each matplotlib Figure in :attr:`figure_objects` (number -> Figure), to be
+        inspected after the report is built (the layout tests do).
     """
 
     def __init__(self, out: str | Path, *, title: str, author: str = "", quick: bool = False,
                  seed: int = 0, progress: bool = False, steps: int | None = None,
-                 parallel: bool = False) -> None:
+                 parallel: bool = False, keep_figures: bool = False) -> None:
         self.out = Path(out)
         self.title = title
         self.author = author
@@ -218,6 +230,8 @@ class Report:
         self.unavailable: list[dict[str, str]] = []
         self.timings: dict[str, float] = {}
         self.abstract = ""
+        self.keep_figures = keep_figures
+        self.figure_objects: dict[str, Any] = {}
         (self.out / "figures").mkdir(parents=True, exist_ok=True)
         (self.out / "tables").mkdir(parents=True, exist_ok=True)
         self._pending: list[tuple[str, Any]] = []
@@ -279,6 +293,8 @@ class Report:
                 _render(fig, paths)
         else:
             _render(fig, paths)
+        if self.keep_figures:
+            self.figure_objects[number] = fig
         entry = FigureEntry(number, key, " ".join(caption.split()), files, added)
         self.figures.append(entry)
         self.blocks.append(Block("figure", entry))
@@ -299,12 +315,17 @@ class Report:
         return entry
 
     def claim(self, id: str, claim: str, criterion: str, measured: str, holds: bool | None,
-              *, values: dict[str, Any] | None = None, explanation: str = "") -> Claim:
-        """Record a checked claim; ``holds=None`` means it could not be measured."""
+              *, values: dict[str, Any] | None = None, explanation: str = "",
+              title: str = "", figure: str | int = "") -> Claim:
+        """Record a checked claim; ``holds=None`` means it could not be measured.
+
+        ``title``: the claim in a few words; ``figure``: the number of the figure that
+        shows it (the claims table links to it).
+        """
         verdict = "not available" if holds is None else ("holds" if holds else "differs")
         c = Claim(id, " ".join(claim.split()), " ".join(criterion.split()),
                   " ".join(measured.split()), verdict, dict(values or {}),
-                  " ".join(explanation.split()))
+                  " ".join(explanation.split()), " ".join(title.split()), str(figure))
         self.claims = [x for x in self.claims if x.id != id] + [c]
         return c
 

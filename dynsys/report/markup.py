@@ -2,14 +2,16 @@
 
 Text is plain prose with inline mathematics between ``$...$`` (LaTeX syntax),
 ``**bold**`` and ```code```. LaTeX output escapes the prose and keeps the mathematics; HTML output
-escapes the prose and renders the mathematics as readable plain text (Greek letters,
-sub- and superscripts, fractions), so the page needs no script or external resource.
+escapes the prose and renders the mathematics as MathML (:mod:`dynsys.report.mathml`),
+which browsers typeset natively, so the page needs no script or external resource.
 """
 
 from __future__ import annotations
 
 import html
 import re
+
+from dynsys.report.mathml import tex_to_mathml
 
 __all__ = ["math_to_html", "text_to_html", "text_to_latex"]
 
@@ -75,98 +77,13 @@ def text_to_latex(text: str) -> str:
     return "".join(parts)
 
 
-_GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
-    "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "pi": "π", "rho": "ρ",
-    "sigma": "σ", "tau": "τ", "phi": "φ", "omega": "ω", "xi": "ξ", "Delta": "Δ",
-    "Gamma": "Γ", "Lambda": "Λ", "Sigma": "Σ", "Omega": "Ω", "Phi": "Φ",
-}
-_SYMBOLS = {
-    "approx": "≈", "times": "×", "cdot": "·", "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥",
-    "pm": "±", "mp": "∓", "to": "→", "infty": "∞", "neq": "≠", "ne": "≠", "in": "∈",
-    "partial": "∂", "int": "∫", "sum": "∑", "ldots": "…", "dots": "…", "quad": "  ",
-    "qquad": "    ", "implies": "⟹", "Rightarrow": "⇒", "mid": "|", "lvert": "|",
-    "rvert": "|", "langle": "⟨", "rangle": "⟩", "prime": "′", "circ": "∘", "sim": "∼",
-    "propto": "∝", "ell": "ℓ", "hbar": "ℏ", "equiv": "≡", "ll": "≪", "gg": "≫",
-}
-_FUNCS = ("tanh", "cosh", "sinh", "exp", "log", "ln", "sin", "cos", "det", "tr", "min",
-          "max", "sign", "operatorname")
+def math_to_html(tex: str, *, display: bool = False) -> str:
+    """LaTeX mathematics as MathML (rendered by the browser; no script, nothing fetched).
 
-
-def _braced(s: str, i: int) -> tuple[str, int]:
-    """The group starting at ``s[i]`` (``{...}`` or one character) and the index after it."""
-    if i < len(s) and s[i] == "{":
-        depth, j = 0, i
-        while j < len(s):
-            if s[j] == "{":
-                depth += 1
-            elif s[j] == "}":
-                depth -= 1
-                if depth == 0:
-                    return s[i + 1:j], j + 1
-            j += 1
-        return s[i + 1:], len(s)
-    if i < len(s) and s[i] == "\\":
-        m = re.match(r"\\[A-Za-z]+", s[i:])
-        if m:
-            return m.group(0), i + len(m.group(0))
-    return s[i:i + 1], i + 1
-
-
-def math_to_html(tex: str) -> str:
-    """Render simple LaTeX mathematics as HTML text (no MathJax, no external resources)."""
-    for env in ("pmatrix", "bmatrix", "matrix"):
-        tex = tex.replace(f"\\begin{{{env}}}", "[").replace(f"\\end{{{env}}}", "]")
-    tex = tex.replace("\\\\", "; ").replace("&", ", ")
-    out: list[str] = []
-    i = 0
-    while i < len(tex):
-        ch = tex[i]
-        if ch == "\\":
-            m = re.match(r"\\([A-Za-z]+|.)", tex[i:])
-            name = m.group(1) if m else ""
-            i += len(name) + 1
-            if name in _GREEK:
-                out.append(_GREEK[name])
-            elif name in _SYMBOLS:
-                out.append(_SYMBOLS[name])
-            elif name in ("frac", "dfrac", "tfrac"):
-                num, i = _braced(tex, i)
-                den, i = _braced(tex, i)
-                out.append(f"({math_to_html(num)})/({math_to_html(den)})")
-            elif name == "sqrt":
-                arg, i = _braced(tex, i)
-                out.append(f"√({math_to_html(arg)})")
-            elif name in ("mathrm", "text", "mathit", "mathbf", "operatorname", "textrm",
-                          "mathcal", "boldsymbol", "mathrel", "mathbin", "mathop"):
-                arg, i = _braced(tex, i)
-                out.append(math_to_html(arg))
-            elif name in _FUNCS:
-                out.append(name)
-            elif name in ("left", "right", "big", "Big", "bigl", "bigr", "displaystyle"):
-                continue
-            elif name in (",", ";", ":", "!", " "):
-                out.append(" " if name != "!" else "")
-            elif name in ("{", "}", "%", "$", "#", "&", "_"):
-                out.append(html.escape(name))
-            else:
-                out.append(html.escape(name))
-        elif ch in "^_":
-            arg, i = _braced(tex, i + 1)
-            tag = "sup" if ch == "^" else "sub"
-            out.append(f"<{tag}>{math_to_html(arg)}</{tag}>")
-        elif ch in "{}":
-            i += 1
-        elif ch == "~":
-            out.append(" ")
-            i += 1
-        elif ch == "-":
-            out.append("−")
-            i += 1
-        else:
-            out.append(html.escape(ch))
-            i += 1
-    return "".join(out)
+    >>> math_to_html(r"x^2")
+    '<math><msup><mi>x</mi><mn>2</mn></msup></math>'
+    """
+    return tex_to_mathml(tex, display=display)
 
 
 def text_to_html(text: str) -> str:
@@ -174,7 +91,7 @@ def text_to_html(text: str) -> str:
     parts = []
     for seg in _SEGMENTS.split(text):
         if seg.startswith("$") and seg.endswith("$") and len(seg) > 1:
-            parts.append(f'<span class="math">{math_to_html(seg[1:-1])}</span>')
+            parts.append(math_to_html(seg[1:-1]))
         elif seg.startswith("**") and seg.endswith("**") and len(seg) > 4:
             parts.append(f"<strong>{html.escape(seg[2:-2])}</strong>")
         elif seg.startswith("`") and seg.endswith("`") and len(seg) > 2:

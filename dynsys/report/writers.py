@@ -3,7 +3,7 @@
 ``report.tex`` needs only ``texlive-latex-base`` and ``texlive-latex-recommended``
 (geometry, graphicx, amsmath, hyperref; booktabs, float). ``report.html`` is one
 self-contained file: figures embedded as base64 PNG, tables as HTML, mathematics as
-plain text; no script, style sheet, font or image is fetched from anywhere.
+MathML; no script, style sheet, font or image is fetched from anywhere.
 """
 
 from __future__ import annotations
@@ -21,11 +21,16 @@ from dynsys._version import __version__
 from dynsys.report.document import Block, Claim, Report
 from dynsys.report.markup import math_to_html, text_to_html, text_to_latex
 
-__all__ = ["TEX_PACKAGES", "compile_pdf", "latex_engine", "write_html", "write_json_results",
-           "write_tex"]
+__all__ = ["FIGURE_BOX_IN", "TEX_PACKAGES", "compile_pdf", "latex_engine", "write_html",
+           "write_json_results", "write_tex"]
 
 #: Debian packages that provide every LaTeX package report.tex uses.
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended"
+
+#: The box a figure is scaled into in report.pdf (inches): 0.85 of the text width and
+#: 0.42 of the text height of an A4 page with 2.2 cm margins (210 x 297 mm - 2 x 22 mm).
+_TEXT_IN = ((210 - 2 * 22) / 25.4, (297 - 2 * 22) / 25.4)
+FIGURE_BOX_IN = (0.85 * _TEXT_IN[0], 0.42 * _TEXT_IN[1])
 
 _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage[margin=2.2cm]{geometry}
@@ -34,6 +39,7 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{amsmath}
 \usepackage{float}
 \usepackage{longtable}
+\usepackage{array}
 \usepackage{caption}
 \usepackage[hidelinks]{hyperref}
 \setlength{\parskip}{0.5ex}
@@ -41,23 +47,31 @@ _PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 """
 
 
-def _claims_rows(claims: list[Claim]) -> list[tuple[str, ...]]:
-    return [(c.id.replace("_", " "), c.claim, c.criterion, c.measured, c.verdict)
-            for c in claims]
+def _claim_name_latex(c: Claim, figures: set[str]) -> str:
+    """The claim in words and, where it names a figure of the report, a link to it."""
+    out = text_to_latex(c.name)
+    if c.figure in figures:
+        out += rf" (\hyperlink{{fig:{c.figure}}}{{Figure {c.figure}}})"
+    return out
 
 
-def _claims_latex(claims: list[Claim]) -> str:
+def _claims_latex(claims: list[Claim], figures: set[str]) -> str:
     header = ("Claim", "Reference report", "Criterion (fixed in advance)", "Measured",
               "Verdict")
     head = " & ".join(header) + r" \\"
-    rows = "".join(" & ".join(text_to_latex(c) for c in row) + " \\\\\n"
-                   for row in _claims_rows(claims))
+    rows = "".join(
+        " & ".join([_claim_name_latex(c, figures),
+                    *(text_to_latex(t) for t in (c.claim, c.criterion, c.measured,
+                                                 c.verdict))]) + " \\\\\n"
+        for c in claims)
     notes = [
-        rf"\item[{text_to_latex(c.id.replace('_', ' '))}:] {text_to_latex(c.explanation)}"
+        rf"\item[{text_to_latex(c.name)}:] {text_to_latex(c.explanation)}"
         for c in claims if c.explanation
     ]
     # a longtable breaks across pages (the claims do not fit on one)
-    out = ("{\\footnotesize\n\\begin{longtable}{p{2.0cm}p{3.3cm}p{3.4cm}p{3.8cm}p{1.2cm}}\n"
+    col = "".join(rf">{{\raggedright\arraybackslash}}p{{{w}cm}}"
+                  for w in (2.6, 3.3, 3.4, 3.6, 1.2))
+    out = ("{\\footnotesize\n\\begin{longtable}{" + col + "}\n"
            "\\caption*{Claims of the reference report, each checked against a criterion "
            "fixed before measuring.}\\\\\n"
            f"\\toprule\n{head}\n\\midrule\n\\endhead\n\\bottomrule\n\\endfoot\n"
@@ -83,7 +97,7 @@ def _block_latex(block: Block, report: Report) -> str:
     if k == "figure":
         added = " (Added: not in the reference report.)" if c.added else ""
         return (
-            "\\begin{figure}[H]\n\\centering\n"
+            f"\\begin{{figure}}[H]\n\\centering\\hypertarget{{fig:{c.number}}}{{}}\n"
             f"\\includegraphics[width=0.85\\linewidth,height=0.42\\textheight,"
             f"keepaspectratio]{{{c.files['pdf']}}}\n"
             f"\\caption*{{\\textbf{{Figure {c.number}:}} {text_to_latex(c.caption + added)}}}\n"
@@ -97,7 +111,7 @@ def _block_latex(block: Block, report: Report) -> str:
             "\\end{table}\n"
         )
     if k == "claims":
-        return _claims_latex(report.claims)
+        return _claims_latex(report.claims, {f.number for f in report.figures})
     if k == "unavailable":
         return (f"\\medskip\\noindent\\fbox{{\\parbox{{0.95\\linewidth}}{{\\textbf{{Not yet "
                 f"available:}} {text_to_latex(c['what'])}. "
@@ -134,11 +148,19 @@ pre,code{white-space:pre-wrap;overflow-wrap:anywhere}
 div.math,.math{overflow-wrap:anywhere}
 thead tr{border-top:2px solid #000;border-bottom:1px solid #000}
 tbody tr:last-child{border-bottom:2px solid #000}
-.math{font-family:'Times New Roman',serif;font-style:italic}
-div.math{text-align:center;margin:.8em 0}
+div.math{text-align:center;margin:.8em 0;overflow-x:auto;max-width:100%}
+math{font-size:1.05em}
 .unavailable{border:2px solid #D55E00;padding:.5em;background:#fff3ec}
 .holds{color:#006b4f;font-weight:bold}.differs{color:#b34700;font-weight:bold}
 .notavail{color:#555;font-weight:bold}
+table.claims td:last-child{white-space:nowrap}
+@media (max-width:760px){
+table.claims,table.claims tbody,table.claims tr,table.claims td{display:block;width:auto}
+table.claims thead{display:none}
+table.claims caption{display:block;width:auto}
+table.claims tr{border-top:1px solid #999;padding:.4em 0}
+table.claims td{padding:.1em .3em;overflow-wrap:break-word}
+table.claims td::before{content:attr(data-label) ": ";font-weight:bold}}
 """
 
 
@@ -167,7 +189,7 @@ def _block_html(block: Block, report: Report) -> str:
     if k == "items":
         return "<ul>" + "".join(f"<li>{text_to_html(i)}</li>" for i in c) + "</ul>\n"
     if k == "equation":
-        return f'<div class="math">{math_to_html(c)}</div>\n'
+        return f'<div class="math">{math_to_html(c, display=True)}</div>\n'
     if k == "figure":
         data = base64.b64encode((report.out / c.files["png"]).read_bytes()).decode("ascii")
         added = " (Added: not in the reference report.)" if c.added else ""
@@ -180,19 +202,26 @@ def _block_html(block: Block, report: Report) -> str:
         return _table_html(c.header, c.rows, cap)
     if k == "claims":
         rows = []
+        figures = {f.number for f in report.figures}
         for cl in report.claims:
             css = {"holds": "holds", "differs": "differs"}.get(cl.verdict, "notavail")
+            fig = (f' (<a href="#fig{html.escape(cl.figure)}">Figure {html.escape(cl.figure)}'
+                   "</a>)" if cl.figure in figures else "")
             rows.append(
-                f"<tr><td><code>{html.escape(cl.id)}</code></td><td>{text_to_html(cl.claim)}"
-                f"</td><td>{text_to_html(cl.criterion)}</td><td>{text_to_html(cl.measured)}"
-                f'</td><td class="{css}">{html.escape(cl.verdict)}</td></tr>'
+                f'<tr id="claim-{html.escape(cl.id)}"><td data-label="Claim">'
+                f"{text_to_html(cl.name)}{fig}</td>"
+                f'<td data-label="Reference report">{text_to_html(cl.claim)}</td>'
+                f'<td data-label="Criterion">{text_to_html(cl.criterion)}</td>'
+                f'<td data-label="Measured">{text_to_html(cl.measured)}</td>'
+                f'<td data-label="Verdict" class="{css}">{html.escape(cl.verdict)}</td></tr>'
             )
         notes = "".join(
-            f"<dt><code>{html.escape(cl.id)}</code></dt><dd>{text_to_html(cl.explanation)}</dd>"
+            f"<dt>{text_to_html(cl.name)}</dt><dd>{text_to_html(cl.explanation)}</dd>"
             for cl in report.claims if cl.explanation
         )
-        return ("<table><caption>Claims of the reference report, each checked against a "
-                "criterion fixed before measuring.</caption><thead><tr><th>Claim</th>"
+        return ('<table class="claims"><caption>Claims of the reference report, each '
+                "checked against a criterion fixed before measuring.</caption><thead><tr>"
+                "<th>Claim</th>"
                 "<th>Reference report</th><th>Criterion (fixed in advance)</th>"
                 "<th>Measured</th><th>Verdict</th></tr></thead><tbody>" + "".join(rows)
                 + "</tbody></table>\n" + (f"<dl>{notes}</dl>\n" if notes else ""))
