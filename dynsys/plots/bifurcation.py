@@ -152,7 +152,8 @@ def plot_bifurcation_diagram(
     if cycle_branches is None:
         cycle_branches = tuple(getattr(result, "cycle_branches", ()))
     if ax is None and cycle_branches:
-        fig = Figure(figsize=(5.0, 5.4), layout="constrained")
+        # narrow, so that with a legend beside it the figure still prints near 1:1
+        fig = Figure(figsize=(3.9, 4.1), layout="constrained")
         ax, period_ax = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
     fig, ax = new_axes(ax)
     if not branches:
@@ -162,7 +163,10 @@ def plot_bifurcation_diagram(
     for i, br in enumerate(branches):
         _draw_branch(ax, br, j, color(0 if len(branches) == 1 else i), i == 0)
     pts = [sp for br in branches for sp in br.special_points]
-    _mark_points(ax, pts, first.param, None, j, label_points, "{:.6g}")
+    # four digits beside the cycles' labels on the narrower two-panel figure (the exact
+    # values are in the tables and results.json)
+    _mark_points(ax, pts, first.param, None, j, label_points,
+                 "{:.4g}" if period_ax is not None else "{:.6g}")
     if cycles is not None and np.any(cycles.oscillating):
         osc = np.asarray(cycles.oscillating, dtype=bool)
         settled = (np.ones_like(osc) if cycles.settled is None
@@ -183,11 +187,13 @@ def plot_bifurcation_diagram(
     if period_ax is not None:
         period_ax.set_xlabel(first.param)
         period_ax.set_ylabel("period")
-        place_legend(period_ax, fontsize=7)
+        place_legend(period_ax, fontsize=8)
     ax.set_xlabel(first.param if period_ax is None else "")
     ax.set_ylabel(_label(first.state_names[j], unit))
     ax.set_title(f"{_words(first.model)}: equilibria against {first.param}", fontsize=9)
     place_legend(ax, fontsize=8)
+    if period_ax is not None:  # a legend beside the axes widened the figure: the two
+        place_legend(ax, legend=False)  # panels moved, so place the point labels again
     return fig
 
 

@@ -123,13 +123,14 @@ def _mark(ax: Axes, kind: str, x: float, ys: Iterable[float], seen: set[str],
     for k, y in enumerate(ys):
         ax.plot([x], [y], marker=marker, color="black", markerfacecolor="white",
                 markersize=9 if kind == "homoclinic" else 7, linestyle="none", zorder=6,
-                label=None if (kind in seen or k) else _LEGEND.get(kind, kind), gid=kind)
+                label=None if (kind in seen or k) else _LEGEND.get(kind, kind), gid=kind,
+                clip_on=False)  # drawn whole where it sits on the axes' edge
         seen.add(kind)
         if text is not None and k == 0:
             left = kind == "homoclinic"  # to the left: clear of the fold labels beside it
             ax.annotate(text, (x, y), textcoords="offset points",
                         xytext=(-6, 5) if left else (5, 5), ha="right" if left else "left",
-                        fontsize=7)
+                        fontsize=8)
 
 
 def _homoclinic_ends(branch: Any) -> list[dict[str, Any]]:
