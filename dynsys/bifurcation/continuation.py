@@ -165,15 +165,8 @@ class Branch:
         ``"stable"`` or ``"k unstable"``.
         """
         nh = self.non_hyperbolic
-        labels = ["non-hyperbolic" if nh[i] else "stable" if self.unstable[i] == 0
-                  else f"{int(self.unstable[i])} unstable" for i in range(len(self))]
-        out = []
-        start = 0
-        for i in range(1, len(self) + 1):
-            if i == len(self) or labels[i] != labels[start]:
-                out.append((start, i, labels[start]))
-                start = i
-        return out
+        return label_runs(["non-hyperbolic" if nh[i] else "stable" if self.unstable[i] == 0
+                           else f"{int(self.unstable[i])} unstable" for i in range(len(self))])
 
     def points(self, kind: str | PointType) -> tuple[SpecialPoint, ...]:
         """The special points of one type (e.g. ``"fold"``)."""
@@ -246,6 +239,17 @@ class Branch:
         return (f"<Branch {self.model} in {self.param}: {len(self)} points, "
                 f"{self.param} in [{self.values.min():.6g}, {self.values.max():.6g}], "
                 f"{len(self.special_points)} special points>")
+
+
+def label_runs(labels: list[str]) -> list[tuple[int, int, str]]:
+    """Runs of equal consecutive labels: ``(start, stop, label)``, stop exclusive."""
+    out = []
+    start = 0
+    for i in range(1, len(labels) + 1):
+        if i == len(labels) or labels[i] != labels[start]:
+            out.append((start, i, labels[start]))
+            start = i
+    return out
 
 
 def _path(values: FloatArray) -> str:

@@ -66,7 +66,7 @@ from dynsys.bifurcation._cycle_ends import (
     on_bound,
 )
 from dynsys.bifurcation._cycle_step import Pt, Tracer, deviation
-from dynsys.bifurcation.continuation import _path
+from dynsys.bifurcation.continuation import _path, label_runs
 from dynsys.bifurcation.cycles import (
     Cycle,
     CycleSettings,
@@ -149,14 +149,8 @@ class CycleBranch:
 
     def stability_runs(self) -> list[tuple[int, int, str]]:
         """Runs of one stability label ``(start, stop, label)``, stop exclusive."""
-        labels = ["stable" if self.stable[i] else f"{int(self.unstable[i])} unstable"
-                  if self.unstable[i] else "neutral" for i in range(len(self))]
-        out, start = [], 0
-        for i in range(1, len(self) + 1):
-            if i == len(self) or labels[i] != labels[start]:
-                out.append((start, i, labels[start]))
-                start = i
-        return out
+        return label_runs(["stable" if self.stable[i] else f"{int(self.unstable[i])} unstable"
+                           if self.unstable[i] else "neutral" for i in range(len(self))])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: values, period, max/min per state, stability, multipliers, ends."""
