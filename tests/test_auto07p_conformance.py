@@ -92,3 +92,4 @@ def test_ends_agree(both) -> None:
         saddle = aend["saddle"]["state"]
         for name, value in cb.end["saddle"].items():
             assert value == pytest.approx(saddle[name], abs=1e-3)
+

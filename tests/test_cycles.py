@@ -346,3 +346,26 @@ def test_bifurcation_diagram_continues_the_cycles_from_each_hopf_point_once() ->
     assert "Branch of periodic orbits" in str(d)
     assert bifurcation_diagram(load_model("fitzhugh_nagumo"), "I", (-0.5, 2.0),
                                cycles=False).cycle_branches == ()
+
+
+def test_period_doubling_is_located_where_a_multiplier_is_minus_one() -> None:
+    """Rossler (a = b = 0.2): the simple cycle doubles its period near c = 2.83
+    (Rossler 1976); at the located point one Floquet multiplier is -1. (At these a, b
+    the equilibria are born at c = 0.4 in a fold with eigenvalues 0, +-1.4i, a
+    degenerate zero-Hopf point, so the branch starts from a cycle instead.)"""
+    z_, c = sp.symbols("z c", real=True)
+    a = b = sp.Rational(1, 5)
+    model = Model({x: -y - z_, y: x + a * y, z_: b + z_ * (x - c)}, params={c: 2.5},
+                  name="rossler")
+    start = find_cycle(model, [1.0, 1.0, 0.0])
+    assert start.stable
+    br = continue_cycles(model, "c", start, (2.0, 3.0))
+    (pd,) = br.points("period_doubling")
+    assert pd.located and 2.8 < pd.params["c"] < 2.86
+    mu = np.array(pd.multipliers)
+    assert np.min(np.abs(mu + 1.0)) < 1e-6
+    assert br.points("neimark_sacker") == ()
+    # stable below the period doubling, one multiplier outside the circle above it
+    below = br.values < pd.params["c"] - 1e-3
+    above = br.values > pd.params["c"] + 1e-3
+    assert br.stable[below].all() and np.all(br.unstable[above] == 1)
