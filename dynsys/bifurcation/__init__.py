@@ -27,6 +27,7 @@ from dynsys.bifurcation.diagram import (
     BifurcationDiagram as BifurcationDiagram,
     SkippedStart as SkippedStart,
     bifurcation_diagram as bifurcation_diagram,
+    hopf_cycle_branches as hopf_cycle_branches,
     latex_table as latex_table,
 )
 from dynsys.bifurcation.locate import (
@@ -85,6 +86,7 @@ __all__ = [
     "continue_hopf",
     "find_cycle",
     "fold_coefficients",
+    "hopf_cycle_branches",
     "hopf_coefficients",
     "illinois",
     "latex_table",

@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "equilibrium (solid stable, dashed unstable)")
     p.add_argument("--x0", action="append", default=[], metavar="V1,V2",
                    help="with --cycles: a state the search for stable cycles starts from "
-                   "(repeatable; replaces all the default starts)")
+                   "(repeatable; replaces all the default starts; default: none, the "
+                   "model's init and beside each equilibrium)")
     p.add_argument("--unit", default=None, help=UNIT_HELP)
     p.add_argument("--seed", type=seed, default=0, help="seed of the equilibrium search (0)")
     add_format(p, ("text", "json"))
