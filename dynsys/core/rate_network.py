@@ -187,6 +187,7 @@ class RateNetwork:
         expr, s = _activation(_logistic() if f is None else f)
         self.activation, self.symbol = expr, s
         self.tau = _unit_vector(tau, n, "tau", positive=True)
+        self._unit_tau = bool(np.all(self.tau == 1.0))
         self.inputs = _unit_vector(0.0 if I is None else I, n, "I")
         self.sigma = _unit_vector(sigma, n, "sigma", non_negative=True)
         names = tuple(param_names)
@@ -276,7 +277,8 @@ class RateNetwork:
         if not self.sparse:
             return xs @ self._w.T
         flat = xs.reshape(-1, self.n)
-        return np.asarray(self._w @ flat.T).T.reshape(xs.shape)
+        # (W X^T)^T, made C-contiguous again: mixing layouts slows every later ufunc
+        return np.ascontiguousarray(np.asarray(self._w @ flat.T).T).reshape(xs.shape)
 
     def _prepare(self, x: ArrayLike, p: ParamsLike) -> tuple[FloatArray, FloatArray, FloatArray,
                                                              FloatArray]:
@@ -285,7 +287,9 @@ class RateNetwork:
         ps = resolve_params(self, p)
         wx = self.field(xs)
         g = ps[..., 0:1]
-        h = g * wx + self.inputs + ps[..., 1:2]
+        h = g * wx
+        h += self.inputs  # in place: one pass each over the batch
+        h += ps[..., 1:2]
         batch = np.broadcast_shapes(xs.shape, h.shape)
         if h.shape != batch:
             h = np.broadcast_to(h, batch)
@@ -300,7 +304,16 @@ class RateNetwork:
         """``(-x + f(g W x + I + I0)) / tau``, shape ``(..., n)``."""
         xs, _, _, h = self._prepare(x, p)
         with np.errstate(over="ignore"):
-            return (self._eval(self._f, h) - xs) / self.tau
+            out = self._eval(self._f, h)
+            fresh = out.flags.writeable and not np.may_share_memory(out, h)
+            if not fresh or out.shape != np.broadcast_shapes(out.shape, xs.shape):
+                out = out - xs  # f returned its argument, a constant or a smaller batch
+            else:
+                out -= xs
+            if self._unit_tau:
+                return out
+            out /= self.tau
+            return out
 
     def _slopes(self, x: ArrayLike, p: ParamsLike) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(W x, g, f'(h) / tau)."""
