@@ -4,6 +4,8 @@ with cosine connectivity, the mutual-excitation folds)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import scipy.sparse as sps
@@ -20,8 +22,10 @@ from dynsys import (
     simulate,
     stability,
 )
+from dynsys._io import to_jsonable
 from dynsys.core.system import System
 from dynsys.errors import ModelError
+from dynsys.latex import check_structure
 
 s = sp.Symbol("s")
 LOGISTIC = 1 / (1 + sp.exp(-s))
@@ -320,3 +324,38 @@ def test_bad_states_and_params() -> None:
         net.rhs(np.zeros(3), {"beta": 1.0})
     with pytest.raises(ModelError, match="one state"):
         net.jac_sparse(np.zeros((2, 3)))
+
+
+# ---------------------------------------------------------------------------- conformance
+@pytest.mark.parametrize("sparse", [False, True])
+def test_analyzer_conformance(sparse) -> None:
+    """The checks of test_conformance_analyzer on a 5-unit bistable network."""
+    rng = np.random.default_rng(2)
+    n = 5
+    W = np.where(rng.uniform(size=(n, n)) < 0.6, rng.normal(1.5, 1.0, (n, n)), 0.0)
+    net = RateNetwork(sps.csr_matrix(W) if sparse else W, LOGISTIC, g=4.0, I0=-8.0,
+                      tau=rng.uniform(0.5, 2.0, n), name="conformance")
+    eq = find_equilibria(net, rng=0, n_starts=256)
+    assert len(eq) >= 2
+    lo, hi = np.zeros(n), np.ones(n)
+    for e in eq:
+        assert e.residual < 1e-10
+        assert np.all(e.state >= lo) and np.all(e.state <= hi)
+        assert np.allclose(e.jacobian, net.jac(e.state))
+        for k in range(n):
+            v = e.eigenvectors[:, k]
+            assert np.allclose(e.jacobian @ v, e.eigenvalues[k] * v, atol=1e-9)
+        assert np.all(np.diff(e.eigenvalues.real) <= 1e-9)
+        assert e.description is not None and "mean" in e.description
+    states = eq.states
+    for i in range(len(states)):
+        for j in range(i):
+            assert np.max(np.abs(states[i] - states[j])) > 1e-7
+    again = find_equilibria(net, rng=0, n_starts=256)
+    assert np.array_equal(again.states, eq.states)
+    d = json.loads(json.dumps(to_jsonable(eq.to_dict()), allow_nan=False))
+    assert d["model"] == "conformance" and len(d["equilibria"]) == len(eq)
+    assert check_structure(eq.to_latex()) == []
+    info = json.loads(json.dumps(net.describe()))
+    assert info["units"] == n and info["sparse"] is sparse and info["f_range"] == [0.0, 1.0]
+    assert "W" in net.latex() and "conformance" in repr(net)
