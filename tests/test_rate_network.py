@@ -278,6 +278,28 @@ def test_non_smooth_activation_has_switching() -> None:
     assert net.region == {"x1": (0.0, 10.0), "x2": (0.0, 10.0)}
 
 
+@pytest.mark.parametrize(("f", "bounds"), [
+    (sp.erf(s), (-1.0, 1.0)),                   # sympy has no range: the limits, checked
+    (s / (1 + sp.Abs(s)), (-1.0, 1.0)),
+    (sp.Max(0, sp.tanh(s)), (0.0, 1.0)),
+    (20 / (1 + sp.exp(-(s - 3) / 2)), (0.0, 20.0)),
+    (sp.log(1 + sp.exp(s)), None),              # softplus: unbounded above
+    (s / (1 + sp.Abs(s)) + sp.sin(s), None),    # overshoots its limits
+])
+def test_region_from_activation_range(f, bounds) -> None:
+    net = RateNetwork(np.eye(2), f)
+    assert net.f_range == bounds
+    assert net.region == (None if bounds is None else {"x1": bounds, "x2": bounds})
+
+
+def test_activation_symbol_named_t_and_non_smooth() -> None:
+    t = sp.Symbol("t")
+    net = RateNetwork(np.eye(2), sp.Max(t, 0) / (1 + sp.Max(t, 0)), I=[-1.0, 2.0])
+    assert not net.is_smooth and net.f_range == (0.0, 1.0)
+    np.testing.assert_allclose(net.rhs([1.0, 0.0]), [-1.0, 2 / 3])  # h = x + I = (0, 2)
+    np.testing.assert_allclose(np.abs(net.switching([1.0, 0.0])), [0.0, 2.0])
+
+
 def test_large_sparse_jacobian_budget() -> None:
     n = 600
     W = sps.identity(n, format="csr") * 0.5
@@ -305,6 +327,7 @@ def test_large_sparse_jacobian_budget() -> None:
     ({"I": [1.0]}, "I must"),
     ({"sigma": -1.0}, "non-negative"),
     ({"g": np.inf}, "finite"),
+    ({"I0": "high"}, "finite numbers"),
     ({"param_names": ("g", "g")}, "distinct"),
     ({"f_range": (1.0, 0.0)}, "low < high"),
     ({"name": "a b"}, "identifier"),

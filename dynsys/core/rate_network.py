@@ -106,13 +106,27 @@ def _activation(f: Any) -> tuple[sp.Expr, sp.Symbol]:
     return f.subs(free[0], s), s
 
 
-def _range(f: sp.Expr, s: sp.Symbol) -> tuple[float, float] | None:
-    """Bounds of f over the reals when both are finite (sympy's function_range)."""
+def _range(f: sp.Expr, s: sp.Symbol, fn: Callable[..., Any]) -> tuple[float, float] | None:
+    """Bounds of f over the reals when both are finite: sympy's ``function_range``, else
+    the limits at -oo and +oo when f sampled densely on [-1e3, 1e3] stays between them
+    (erf, s / (1 + |s|), max(0, tanh s)); None otherwise."""
     try:
         rng = function_range(f, s, sp.S.Reals)
         lo, hi = float(rng.inf), float(rng.sup)
     except (NotImplementedError, TypeError, ValueError, AttributeError):
-        return None
+        try:
+            ends = [float(sp.limit(f, s, end)) for end in (-sp.oo, sp.oo)]
+        except (NotImplementedError, TypeError, ValueError, AttributeError):
+            return None
+        lo, hi = min(ends), max(ends)
+        grid = np.concatenate([np.linspace(-20.0, 20.0, 8001), np.geomspace(20.0, 1e3, 200),
+                               -np.geomspace(20.0, 1e3, 200)])
+        with np.errstate(all="ignore"):
+            values = np.broadcast_to(np.asarray(fn(grid), dtype=np.float64), grid.shape)
+        slack = 1e-12 * max(1.0, abs(lo), abs(hi))
+        if not (np.all(np.isfinite(values)) and values.min() >= lo - slack
+                and values.max() <= hi + slack):
+            return None
     if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
         return None
     return lo, hi
@@ -196,7 +210,10 @@ class RateNetwork:
             raise ModelError(f"param_names must be two distinct identifiers (gain, input), "
                              f"got {param_names!r}")
         self.param_names: tuple[str, ...] = names
-        defaults = np.array([g, I0], dtype=np.float64)
+        try:
+            defaults = np.array([g, I0], dtype=np.float64)
+        except (TypeError, ValueError):
+            defaults = np.array([np.nan, np.nan])
         if defaults.shape != (2,) or not np.all(np.isfinite(defaults)):
             raise ModelError(f"g and I0 must be finite numbers, got {g!r} and {I0!r}")
         defaults.setflags(write=False)
@@ -210,13 +227,12 @@ class RateNetwork:
         self._f = numeric_function([s], expr)
         self._fprime = numeric_function([s], sp.diff(expr, s))
         self._switch: Callable[..., Any] | None = None
-        if not self.is_smooth:
-            one = Model({s: expr}, name="activation")
-            exprs = _switching_exprs(one)
-            self._nswitch = len(exprs)
-            self._switch = numeric_function(list(one.states), exprs)
+        if not self.is_smooth:  # a one-state Model in a fixed symbol finds the kinks
+            u = sp.Symbol("u", real=True)
+            exprs = _switching_exprs(Model({u: expr.subs(s, u)}, name="activation"))
+            self._switch = numeric_function([u], exprs)
         if f_range is None:
-            bounds = _range(expr, s)
+            bounds = _range(expr, s, self._f)
         else:
             try:
                 lo, hi = (float(v) for v in f_range)
