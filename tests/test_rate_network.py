@@ -306,7 +306,7 @@ def test_large_sparse_jacobian_budget() -> None:
     net = RateNetwork(W, sp.tanh(s))
     assert net.jac(np.zeros(n)).shape == (n, n)
     with pytest.raises(ModelError, match="jac_sparse"):
-        net.jac(np.zeros((200, n)))
+        net.jac(np.zeros((400, n)))  # 400 x 600 x 600 x 8 bytes = 1.15 GB
     j = net.jac_sparse(np.zeros(n))
     assert sps.issparse(j) and j.nnz == n
     np.testing.assert_allclose(j.diagonal(), -0.5)

@@ -41,9 +41,10 @@ from dynsys.errors import ModelError
 __all__ = ["DENSE_JACOBIAN_STATES", "RateNetwork"]
 
 #: Sparse networks up to this many units return dense Jacobians for any batch; larger
-#: ones only while the batch's dense Jacobians fit in :data:`_MAX_JAC_BYTES`.
+#: ones only while the batch's dense Jacobians fit in :data:`_MAX_JAC_BYTES` (1 GiB:
+#: continuation asks for a whole branch's Jacobians at once, 8 MB per point at n = 1000).
 DENSE_JACOBIAN_STATES = 500
-_MAX_JAC_BYTES = 256 * 2**20
+_MAX_JAC_BYTES = 2**30
 
 
 def _logistic() -> sp.Expr:
@@ -168,7 +169,7 @@ class RateNetwork:
     ``jac`` returns dense ``(..., n, n)`` Jacobians, ``(-delta_ij + g f'(h_i) W_ij) /
     tau_i`` with ``h = g W x + I + I0``. For a sparse W with ``n <=
     DENSE_JACOBIAN_STATES`` (500) any batch is densified; a larger sparse network
-    returns dense Jacobians only while the batch fits in 256 MB and raises
+    returns dense Jacobians only while the batch fits in 1 GiB and raises
     ModelError beyond: use :meth:`jac_sparse` (one state, a CSR matrix). The analyses
     do not use sparse Jacobians yet.
 
