@@ -10,6 +10,9 @@ Printed, all measured in this process (best of ``--repeat`` timings):
   (``X += dt * (-X + f(g W X + I + I0)) / tau`` on a ``(n, runs)`` array) in the same
   process, and their ratio; the final states of both, which must agree;
 * ``rhs`` on a batch of ``--runs`` states, ``jac`` (dense) and ``jac_sparse`` at one state;
+* a branch of equilibria of the E-I network in the global input ``I0`` from -2 to 2
+  (``continue_equilibria``, dense Jacobians and eigenvalues at every point; skipped with
+  ``--no-continuation``);
 * dense n = 200 random network (``W ~ N(0, 1/n)``, g = 2, tanh): ``find_equilibria`` with
   256 starts (``n_starts=256``; the default budget, 4096 starts with dense 200 x 200
   Jacobians, needs about 4 GB).
@@ -26,7 +29,7 @@ import numpy as np
 import scipy.sparse as sps
 import sympy as sp
 
-from dynsys import RateNetwork, find_equilibria, simulate
+from dynsys import RateNetwork, continue_equilibria, find_equilibria, simulate
 
 S = sp.Symbol("s")
 
@@ -68,6 +71,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=100)
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-continuation", action="store_true")
     args = ap.parse_args()
     n, dt, g, i0 = 1000, 0.1, 1.0, 0.0
     rng = np.random.default_rng(1)
@@ -95,6 +99,15 @@ def main() -> None:
     t_jsp, _ = best(lambda: net.jac_sparse(xb[0]), 5)
     print(f"rhs on {args.runs} states {t_rhs * 1e3:.2f} ms; jac (dense {n} x {n}) at one "
           f"state {t_jac * 1e3:.2f} ms; jac_sparse at one state {t_jsp * 1e3:.2f} ms")
+
+    if not args.no_continuation:
+        start = simulate(net, np.full(n, 0.5), 50.0, dt=dt, params={"I0": -2.0},
+                         save_every=500).final[0]
+        t_br, br = best(lambda: continue_equilibria(net, "I0", start, (-2.0, 2.0),
+                                                    params={"I0": -2.0}), 1)
+        kinds = ", ".join(sorted({pt.type.value for pt in br.special_points})) or "none"
+        print(f"continuation in I0 over [-2, 2]: {t_br:.2f} s, {len(br)} points, "
+              f"special points: {kinds}")
 
     m = 200
     wd = rng.normal(0.0, 1.0 / np.sqrt(m), (m, m))
