@@ -39,6 +39,8 @@ _EXPORTS: dict[str, str] = {
     "System": "dynsys.core.system",
     "compile": "dynsys.core.system",
     "resolve_params": "dynsys.core.system",
+    # dynsys.core.rate_network
+    "RateNetwork": "dynsys.core.rate_network",
     # dynsys.analysis.stability
     "Kind": "dynsys.analysis.stability",
     "Stability": "dynsys.analysis.stability",
@@ -231,6 +233,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see ordinary imports
     )
     from dynsys.core.loading import load_model as load_model, model_names as model_names
     from dynsys.core.model import Model as Model
+    from dynsys.core.rate_network import RateNetwork as RateNetwork
     from dynsys.core.symbols import heav as heav, symbols as symbols, time_symbol as time_symbol
     from dynsys.core.system import (
         CompiledSystem as CompiledSystem,

@@ -30,6 +30,10 @@ from dynsys.core.odefile import (
     format_ode as format_ode,
     read_ode as read_ode,
 )
+from dynsys.core.rate_network import (
+    DENSE_JACOBIAN_STATES as DENSE_JACOBIAN_STATES,
+    RateNetwork as RateNetwork,
+)
 from dynsys.core.region import (
     DEFAULT_HALF_WIDTH as DEFAULT_HALF_WIDTH,
     DefaultRegionWarning as DefaultRegionWarning,
@@ -61,6 +65,7 @@ from dynsys.core.tables import (
 
 __all__ = [
     "DEFAULT_HALF_WIDTH",
+    "DENSE_JACOBIAN_STATES",
     "MAX_DEPTH",
     "MAX_NODES",
     "MAX_TABLE_POINTS",
@@ -74,6 +79,7 @@ __all__ = [
     "IgnoredOptionWarning",
     "Model",
     "OdeSpec",
+    "RateNetwork",
     "System",
     "TableLookup",
     "check_region",

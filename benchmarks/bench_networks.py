@@ -1,0 +1,122 @@
+"""Benchmark: rate networks in matrix form (:class:`dynsys.RateNetwork`, issue 14).
+
+    .venv/bin/python benchmarks/bench_networks.py [--runs 100] [--steps 1000]
+
+Printed, all measured in this process (best of ``--repeat`` timings):
+
+* n = 1000 sparse E-I network (800 excitatory, 200 inhibitory units, 10 % connection
+  density, logistic f, tau = 1, dt = 0.1): construction time; ``--steps`` Euler steps x
+  ``--runs`` runs through ``dynsys.simulate`` against a hand-written scipy.sparse loop
+  (``X += dt * (-X + f(g W X + I + I0)) / tau`` on a ``(n, runs)`` array) in the same
+  process, and their ratio; the final states of both, which must agree;
+* ``rhs`` on a batch of ``--runs`` states, ``jac`` (dense) and ``jac_sparse`` at one state;
+* a branch of equilibria of the E-I network in the global input ``I0`` from -2 to 2
+  (``continue_equilibria``, dense Jacobians and eigenvalues at every point; skipped with
+  ``--no-continuation``);
+* dense n = 200 random network (``W ~ N(0, 1/n)``, g = 2, tanh): ``find_equilibria`` with
+  256 starts (``n_starts=256``; the default budget, 4096 starts with dense 200 x 200
+  Jacobians, needs about 4 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sps
+import sympy as sp
+
+from dynsys import RateNetwork, continue_equilibria, find_equilibria, simulate
+
+S = sp.Symbol("s")
+
+
+def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Best wall time of ``repeat`` calls, and the last result."""
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def ei_weights(n: int = 1000, density: float = 0.1, seed: int = 0) -> sps.csr_matrix:
+    """A sparse E-I matrix: 80 % excitatory columns (+J_E), 20 % inhibitory (-J_I), J_I =
+    4 J_E (balanced on average), weights scaled by 1 / sqrt(expected in-degree)."""
+    rng = np.random.default_rng(seed)
+    w = sps.random(n, n, density=density, format="csr", random_state=rng,
+                   data_rvs=lambda k: np.ones(k))
+    n_e = int(0.8 * n)
+    scale = np.where(np.arange(n) < n_e, 1.0, -4.0) / np.sqrt(density * n)
+    return (w @ sps.diags(scale)).tocsr()
+
+
+def hand_loop(w: sps.csr_matrix, x0: np.ndarray, inputs: np.ndarray, g: float, i0: float,
+              dt: float, steps: int) -> np.ndarray:
+    """The baseline: Euler on X (n, runs) with one sparse product per step."""
+    x = np.ascontiguousarray(x0.T)
+    drive = (inputs + i0)[:, None]
+    for _ in range(steps):
+        h = g * (w @ x) + drive
+        x = x + dt * (-x + 1.0 / (1.0 + np.exp(-h)))
+    return x.T
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-continuation", action="store_true")
+    args = ap.parse_args()
+    n, dt, g, i0 = 1000, 0.1, 1.0, 0.0
+    rng = np.random.default_rng(1)
+    w = ei_weights(n)
+    inputs = rng.normal(0.5, 0.2, n)
+    f = 1 / (1 + sp.exp(-S))
+
+    t_build, net = best(lambda: RateNetwork(w, f, I=inputs, g=g, I0=i0, name="ei"), 1)
+    print(f"E-I network n = {n}, {w.nnz} connections ({w.nnz / n**2:.0%}): "
+          f"construction {t_build:.3f} s")
+
+    x0 = rng.uniform(0.0, 1.0, (args.runs, n))
+    t_end = args.steps * dt
+    t_sim, tr = best(lambda: simulate(net, x0, t_end, dt=dt, save_every=args.steps),
+                     args.repeat)
+    t_ref, ref = best(lambda: hand_loop(w, x0, inputs, g, i0, dt, args.steps), args.repeat)
+    diff = float(np.max(np.abs(tr.final - ref)))
+    print(f"{args.steps} Euler steps x {args.runs} runs: dynsys simulate {t_sim:.3f} s, "
+          f"hand-written scipy.sparse loop {t_ref:.3f} s, ratio {t_sim / t_ref:.2f} "
+          f"(max |difference| of final states {diff:.1e})")
+
+    xb = x0
+    t_rhs, _ = best(lambda: net.rhs(xb), 20)
+    t_jac, _ = best(lambda: net.jac(xb[0]), 5)
+    t_jsp, _ = best(lambda: net.jac_sparse(xb[0]), 5)
+    print(f"rhs on {args.runs} states {t_rhs * 1e3:.2f} ms; jac (dense {n} x {n}) at one "
+          f"state {t_jac * 1e3:.2f} ms; jac_sparse at one state {t_jsp * 1e3:.2f} ms")
+
+    if not args.no_continuation:
+        start = simulate(net, np.full(n, 0.5), 50.0, dt=dt, params={"I0": -2.0},
+                         save_every=500).final[0]
+        t_br, br = best(lambda: continue_equilibria(net, "I0", start, (-2.0, 2.0),
+                                                    params={"I0": -2.0}), 1)
+        kinds = ", ".join(sorted({pt.type.value for pt in br.special_points})) or "none"
+        print(f"continuation in I0 over [-2, 2]: {t_br:.2f} s, {len(br)} points, "
+              f"special points: {kinds}")
+
+    m = 200
+    wd = rng.normal(0.0, 1.0 / np.sqrt(m), (m, m))
+    dense = RateNetwork(wd, sp.tanh(S), g=2.0, name="random_dense")
+    t_eq, eqs = best(lambda: find_equilibria(dense, n_starts=256), 1)
+    kinds = sorted({e.kind.value for e in eqs})
+    print(f"dense n = {m}, g = 2: find_equilibria(n_starts=256) {t_eq:.2f} s, "
+          f"{len(eqs)} equilibria ({', '.join(kinds)}), {eqs.newton_failures} failed starts")
+
+
+if __name__ == "__main__":
+    main()
