@@ -293,6 +293,14 @@ def test_a_guess_that_settles_to_an_equilibrium_is_refused_with_a_remedy() -> No
         find_cycle(model, [0.0, 0.0], {"I": 0.0})
 
 
+def test_a_slowly_decaying_focus_is_not_taken_for_a_cycle() -> None:
+    """x' = -0.01 x - y, y' = x - 0.01 y spirals in slowly: after the transient it still
+    oscillates, but its range shrinks by e^-1.5 across the measuring window."""
+    focus = Model({x: -0.01 * x - y, y: x - 0.01 * y}, name="weak_focus")
+    with pytest.raises(ConvergenceError, match="still decaying"):
+        find_cycle(focus, [1.0, 0.0], settings=CycleSettings(transient=200.0))
+
+
 def test_non_smooth_and_time_dependent_models_are_refused() -> None:
     with pytest.raises(ModelError, match="smooth"):
         find_cycle(load_model("hopfield"), np.zeros(64))

@@ -421,11 +421,20 @@ def _profile_from_run(t: FloatArray, x: FloatArray, mesh: col.Mesh
     """Cut the last full period out of a run: (node values, period)."""
     spread = np.ptp(x, axis=0)
     j = int(np.argmax(spread / (1.0 + np.abs(x.mean(axis=0)))))
-    if not spread[j] > 1e-8 * (1.0 + float(np.max(np.abs(x)))):
+    # below 1e-6 (relative) a "range" is the integrator's noise around an equilibrium
+    if not spread[j] > 1e-6 * (1.0 + float(np.max(np.abs(x)))):
         raise ConvergenceError(
             "the run settled to an equilibrium (no oscillation to start a periodic orbit "
             "from): give a state on or near the cycle, a longer transient, or start from a "
             "Hopf point")
+    quarter = len(x) // 4
+    early, late = np.ptp(x[:quarter, j]), np.ptp(x[-quarter:, j])
+    if late < 0.5 * early:  # the rule of simulated_cycles: a focus, spiralling in
+        raise ConvergenceError(
+            f"the run is still decaying toward an equilibrium (the oscillation of state "
+            f"{j + 1} shrank from {early:.3g} to {late:.3g} over the measuring window): no "
+            "cycle to start from; give a state on or near the cycle, or start from a Hopf "
+            "point")
     d = x[:, j] - 0.5 * (x[:, j].max() + x[:, j].min())
     idx = np.nonzero((d[:-1] < 0) & (d[1:] >= 0))[0]
     if len(idx) < 3:
