@@ -416,8 +416,8 @@ def make_cycle(system: Any, sol: Solution, names: tuple[str, ...]) -> Cycle:
 
 
 # ============================================================== initial guesses
-def _profile_from_run(t: FloatArray, x: FloatArray, mesh: col.Mesh
-                      ) -> tuple[FloatArray, float]:
+def _profile_from_run(t: FloatArray, x: FloatArray, mesh: col.Mesh,
+                      names: tuple[str, ...] = ()) -> tuple[FloatArray, float]:
     """Cut the last full period out of a run: (node values, period)."""
     spread = np.ptp(x, axis=0)
     j = int(np.argmax(spread / (1.0 + np.abs(x.mean(axis=0)))))
@@ -427,19 +427,20 @@ def _profile_from_run(t: FloatArray, x: FloatArray, mesh: col.Mesh
             "the run settled to an equilibrium (no oscillation to start a periodic orbit "
             "from): give a state on or near the cycle, a longer transient, or start from a "
             "Hopf point")
+    name = names[j] if j < len(names) else f"state {j + 1}"
     quarter = len(x) // 4
     early, late = np.ptp(x[:quarter, j]), np.ptp(x[-quarter:, j])
     if late < 0.5 * early:  # the rule of simulated_cycles: a focus, spiralling in
         raise ConvergenceError(
-            f"the run is still decaying toward an equilibrium (the oscillation of state "
-            f"{j + 1} shrank from {early:.3g} to {late:.3g} over the measuring window): no "
+            f"the run is still decaying toward an equilibrium (the oscillation of {name} "
+            f"shrank from {early:.3g} to {late:.3g} over the measuring window): no "
             "cycle to start from; give a state on or near the cycle, or start from a Hopf "
             "point")
     d = x[:, j] - 0.5 * (x[:, j].max() + x[:, j].min())
     idx = np.nonzero((d[:-1] < 0) & (d[1:] >= 0))[0]
     if len(idx) < 3:
         raise ConvergenceError(
-            f"the run shows fewer than 3 oscillations of {j} (found {len(idx)}): integrate "
+            f"the run shows fewer than 3 oscillations of {name} (found {len(idx)}): integrate "
             "a longer transient or start from a Hopf point")
     tc = t[idx] + (t[idx + 1] - t[idx]) * (-d[idx]) / (d[idx + 1] - d[idx])
     t0, t1 = float(tc[-2]), float(tc[-1])
@@ -477,7 +478,7 @@ def _from_state(system: Any, x0: FloatArray, p: FloatArray, mesh: col.Mesh,
                        label="measuring run")
     if sol.status < 0 or not np.all(np.isfinite(sol.y)):
         raise ConvergenceError(f"the run from the guess failed: {sol.message}")
-    return _profile_from_run(sol.t, sol.y.T, mesh)
+    return _profile_from_run(sol.t, sol.y.T, mesh, tuple(system.state_names))
 
 
 def _from_hopf(system: Any, hopf: SpecialPoint, p: FloatArray, mesh: col.Mesh
@@ -601,7 +602,8 @@ def find_cycle(system: Any, guess: Any, params: ParamsLike = None, *,
             states = np.asarray(guess.states, dtype=np.float64)
             if states.ndim == 3:
                 states = states[0]
-            u, period = _profile_from_run(np.asarray(guess.t), states, mesh)
+            u, period = _profile_from_run(np.asarray(guess.t), states, mesh,
+                                          tuple(system.state_names))
         else:
             x0 = np.asarray(guess, dtype=np.float64).reshape(-1)
             if x0.size != system.n or not np.all(np.isfinite(x0)):
