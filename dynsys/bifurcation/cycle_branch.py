@@ -432,12 +432,7 @@ def _solution_of(system: Any, cyc: Cycle, p: FloatArray, cs: CycleSettings) -> S
 
 
 def _cycle_of(system: Any, sol: Solution, mu: ComplexArray, names: tuple[str, ...]) -> Cycle:
-    cyc = make_cycle(system, sol, names)
-    return cyc if mu is None else Cycle(
-        model=cyc.model, params=cyc.params, state_names=cyc.state_names, period=cyc.period,
-        mesh=cyc.mesh, ncol=cyc.ncol, nodes=cyc.nodes, multipliers=mu,
-        residual=cyc.residual, newton_iterations=cyc.newton_iterations,
-        error_estimate=cyc.error_estimate)
+    return make_cycle(system, sol, names, mu)  # the multipliers computed while tracing
 
 
 @dataclass

@@ -405,12 +405,15 @@ def _converge(system: Any, mesh: col.Mesh, u: FloatArray, period: float, p: Floa
     return sol
 
 
-def make_cycle(system: Any, sol: Solution, names: tuple[str, ...]) -> Cycle:
-    """A :class:`Cycle` from a converged solution (multipliers from its Jacobian)."""
+def make_cycle(system: Any, sol: Solution, names: tuple[str, ...],
+               multipliers: ComplexArray | None = None) -> Cycle:
+    """A :class:`Cycle` from a converged solution (multipliers from its Jacobian unless
+    already computed)."""
+    mu = col.multipliers(sol.lin) if multipliers is None else multipliers
     return Cycle(model=system.name, params=dict(zip(names, sol.p.tolist(), strict=True)),
                  state_names=tuple(system.state_names), period=float(sol.period),
                  mesh=sol.mesh.tau.copy(), ncol=sol.mesh.ncol, nodes=sol.u.copy(),
-                 multipliers=col.multipliers(sol.lin), residual=sol.residual,
+                 multipliers=mu, residual=sol.residual,
                  newton_iterations=sol.iterations,
                  error_estimate=col.error_estimate(sol.mesh, sol.u))
 
