@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
+import dynsys.bifurcation._collocation as col
 from dynsys._numerics.newton import newton
 from dynsys._types import ComplexArray, FloatArray
 from dynsys.analysis.stability import stability
-from dynsys.bifurcation import _collocation as col
 from dynsys.bifurcation._cycle_step import Pt, Tracer
 from dynsys.bifurcation.cycles import CycleSettings, Solution, solve_fixed
 from dynsys.bifurcation.locate import locate_hopf

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+import dynsys.bifurcation._collocation as col
 from dynsys._types import FloatArray
-from dynsys.bifurcation import _collocation as col
 from dynsys.bifurcation._arclength import ContinuationSettings
 from dynsys.bifurcation.cycles import CycleSettings, Solution, solve_fixed
 from dynsys.errors import DynsysError

@@ -52,9 +52,9 @@ from typing import Any
 
 import numpy as np
 
+import dynsys.bifurcation._collocation as col
 from dynsys._io import to_jsonable
 from dynsys._types import ComplexArray, FloatArray, ParamsLike
-from dynsys.bifurcation import _collocation as col
 from dynsys.bifurcation._arclength import ContinuationSettings, _param_index
 from dynsys.bifurcation._cycle_ends import (
     homoclinic_end,

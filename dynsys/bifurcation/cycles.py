@@ -37,7 +37,7 @@ from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
 from dynsys.analysis.simulate import Adaptive, Trajectory, adaptive_run
-from dynsys.bifurcation import _collocation as col
+import dynsys.bifurcation._collocation as col
 from dynsys.bifurcation.points import PointType, SpecialPoint
 from dynsys.core.system import compile, require_autonomous, resolve_params
 from dynsys.errors import ConvergenceError, ModelError
