@@ -20,13 +20,18 @@ import dynsys.bifurcation._collocation as col
 from dynsys._numerics.newton import newton
 from dynsys._types import ComplexArray, FloatArray
 from dynsys.analysis.stability import stability
+from dynsys.bifurcation._cycle_guess import (
+    check_hopf_start,
+    critical_eigenvector,
+    eigenvector_profile,
+)
 from dynsys.bifurcation._cycle_step import Pt, Tracer
 from dynsys.bifurcation.cycles import CycleSettings, Solution, solve_fixed
 from dynsys.bifurcation.locate import locate_hopf
 from dynsys.bifurcation.points import SpecialPoint
 from dynsys.core.derivatives import derivatives
 from dynsys.core.system import resolve_params
-from dynsys.errors import DynsysError, ModelError
+from dynsys.errors import DynsysError
 
 __all__: list[str] = []
 
@@ -41,21 +46,12 @@ def hopf_first(tracer: Tracer, hopf: SpecialPoint, cs: CycleSettings
                 ) -> tuple[Pt, ComplexArray]:
     """The Hopf point as a zero-amplitude orbit, and the tangent along its eigenvector."""
     system = tracer.system
-    if hopf.omega is None or not hopf.omega > 0:
-        raise ModelError("the Hopf point has no positive frequency (omega = 0, a "
-                         "Bogdanov-Takens point): no cycles start there")
-    if hopf.l1 is not None and (not math.isfinite(hopf.l1) or hopf.l1 == 0):
-        raise ModelError("the Hopf point is degenerate (first Lyapunov coefficient l1 = 0): "
-                         "the direction of its cycles is undetermined")
+    check_hopf_start(hopf, need_l1=False)
     x = np.array([hopf.state[nm] for nm in system.state_names], dtype=np.float64)
     p = tracer.p_base
     mesh = col.Mesh.uniform(cs.ntst, cs.ncol)
-    ev, vec = np.linalg.eig(np.asarray(system.jac(x, p), dtype=np.float64))
-    i = int(np.argmin(np.abs(ev - 1j * hopf.omega)))
-    q = vec[:, i]
     tau = mesh.nodes()
-    phi = (np.outer(np.cos(2 * np.pi * tau), q.real) - np.outer(np.sin(2 * np.pi * tau),
-                                                                   q.imag))
+    phi = eigenvector_profile(critical_eigenvector(system, x, p, float(hopf.omega)), tau)
     u = np.tile(x, (len(tau), 1)).reshape(mesh.ntst, mesh.ncol, -1)
     period = 2 * math.pi / float(hopf.omega)
     t = np.concatenate([phi.ravel(), [0.0, 0.0]])
@@ -103,8 +99,7 @@ def hopf_at(tracer: Tracer, a: Pt, b: Pt, names: tuple[str, ...]) -> dict[str, A
     end = {"type": "hopf", "param": names[k], "params": dict(zip(names, p.tolist(), strict=True)),
            "period": float(a.sol.period), "located": False}
     try:
-        ev, vec = np.linalg.eig(np.asarray(system.jac(x0, p), dtype=np.float64))
-        q0 = vec[:, int(np.argmin(np.abs(ev - 1j * omega0)))]
+        q0 = critical_eigenvector(system, x0, p, omega0)
         x, alpha, omega, res, _ = locate_hopf(derivatives(system), x0, p, k, q0, omega0)
     except (DynsysError, np.linalg.LinAlgError) as exc:
         end["reason"] = str(exc).splitlines()[0]

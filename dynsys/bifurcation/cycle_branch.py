@@ -65,6 +65,7 @@ from dynsys.bifurcation._cycle_ends import (
     make_end,
     on_bound,
 )
+from dynsys.bifurcation._cycle_guess import params_mapping
 from dynsys.bifurcation._cycle_step import Pt, Tracer, deviation
 from dynsys.bifurcation.continuation import _path, label_runs
 from dynsys.bifurcation.cycles import (
@@ -323,10 +324,10 @@ def continue_cycles(
         if start.type is not PointType.HOPF:
             raise ModelError(f"cycles start from a Hopf point or a Cycle, not a "
                              f"{start.type.value}")
-        p_base = resolve_params(system, {**_mapping(system, params), **dict(start.params)}
+        p_base = resolve_params(system, {**params_mapping(system, params), **dict(start.params)}
                                 ).astype(np.float64)
     elif isinstance(start, Cycle):
-        p_base = resolve_params(system, {**dict(start.params), **_mapping(system, params)}
+        p_base = resolve_params(system, {**dict(start.params), **params_mapping(system, params)}
                                 ).astype(np.float64)
     else:
         raise ModelError("start must be a Hopf SpecialPoint or a Cycle (find one with "
@@ -413,15 +414,6 @@ def _merge_folds(specials: list[tuple[int, SpecialPoint]], k: int, thr: float
         run.append(item)
     flush()
     return sorted(out, key=lambda item: item[0])
-
-
-def _mapping(system: Any, params: ParamsLike) -> dict[str, float]:
-    if params is None:
-        return {}
-    if isinstance(params, Mapping):
-        return {str(k): float(v) for k, v in params.items()}
-    arr = np.asarray(params, dtype=np.float64).reshape(-1)
-    return dict(zip(system.param_names, arr.tolist(), strict=True))
 
 
 def _solution_of(system: Any, cyc: Cycle, p: FloatArray, cs: CycleSettings) -> Solution:
