@@ -20,7 +20,7 @@ from dynsys._types import ComplexArray, FloatArray, ParamsLike
 from dynsys.analysis.simulate import Adaptive, adaptive_run
 from dynsys.bifurcation.points import SpecialPoint
 from dynsys.core.system import resolve_params
-from dynsys.errors import ConvergenceError, ModelError
+from dynsys.errors import ConvergenceError, DynsysError, ModelError
 
 __all__: list[str] = []
 
@@ -88,7 +88,37 @@ def from_state(system: Any, x0: FloatArray, p: FloatArray, mesh: col.Mesh,
                        label="measuring run")
     if sol.status < 0 or not np.all(np.isfinite(sol.y)):
         raise ConvergenceError(f"the run from the guess failed: {sol.message}")
-    return profile_from_run(sol.t, sol.y.T, mesh, tuple(system.state_names))
+    try:
+        return profile_from_run(sol.t, sol.y.T, mesh, tuple(system.state_names))
+    except ConvergenceError as exc:
+        settled = _equilibrium_near(system, sol.y[:, -1], p)
+        if settled is None:
+            raise
+        x, stable = settled
+        where = ", ".join(f"{nm} = {v:.6g}" for nm, v in zip(system.state_names, x,
+                                                              strict=True))
+        raise ConvergenceError(
+            f"{exc}; the run ends near the {'stable ' if stable else ''}equilibrium "
+            f"({where})", last_iterate={"equilibrium": x.tolist(), "stable": stable}
+        ) from None
+
+
+def _equilibrium_near(system: Any, end: FloatArray, p: FloatArray
+                      ) -> tuple[FloatArray, bool] | None:
+    """The equilibrium a run ended near (Newton from its last state, within 1e-2 of it
+    relative), and whether it is stable; None if there is none."""
+
+    def fun(z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        return (np.asarray(system.rhs(z, p), dtype=np.float64),
+                np.asarray(system.jac(z, p), dtype=np.float64))
+
+    try:
+        x, _, _ = newton(fun, end, what="equilibrium at the run's end")
+    except (DynsysError, ArithmeticError, ValueError):
+        return None
+    if np.max(np.abs(x - end)) > 1e-2 * (1.0 + float(np.max(np.abs(x)))):
+        return None  # the run did not end near this equilibrium
+    return x, bool(np.all(np.linalg.eigvals(fun(x)[1]).real < 0))
 
 
 def params_mapping(system: Any, params: ParamsLike) -> dict[str, float]:

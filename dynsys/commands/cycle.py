@@ -86,45 +86,6 @@ def _state_name(value: str | None, names: tuple[str, ...], default: int, flag: s
     return value
 
 
-def _settled(system: Any, x0: list[float], params: dict[str, float],
-             transient: float) -> tuple[list[float], bool] | None:
-    """The equilibrium a run from ``x0`` ends near (and whether it is stable), if any.
-
-    Called only when no cycle was found, to tell "the run settled to an equilibrium"
-    (slowly, so that find_cycle saw a decaying oscillation) from a genuine failure.
-    """
-    # lazy: numpy and the library load when the command runs, not for --help
-    import numpy as np
-
-    from dynsys._numerics.newton import newton
-    from dynsys.analysis.simulate import Adaptive, adaptive_run
-    from dynsys.core.system import resolve_params
-    from dynsys.errors import DynsysError
-
-    p = resolve_params(system, params or None).astype(np.float64)
-
-    def rhs(t: float, y: Any) -> Any:
-        return np.asarray(system.rhs(y, p), dtype=np.float64)
-
-    def fun(y: Any) -> tuple[Any, Any]:
-        return (np.asarray(system.rhs(y, p), dtype=np.float64),
-                np.asarray(system.jac(y, p), dtype=np.float64))
-
-    try:
-        sol = adaptive_run(rhs, (0.0, transient), np.asarray(x0, dtype=np.float64),
-                           Adaptive("DOP853", rtol=1e-7, atol=1e-9), label="transient run")
-        if sol.status < 0 or not np.all(np.isfinite(sol.y)):
-            return None
-        end = sol.y[:, -1]
-        x, _, _ = newton(fun, end, what="equilibrium at the run's end")
-    except (DynsysError, ArithmeticError, ValueError):
-        return None
-    if np.max(np.abs(x - end)) > 1e-2 * (1.0 + float(np.max(np.abs(x)))):
-        return None  # the run did not end near this equilibrium
-    eig = np.linalg.eigvals(fun(x)[1])
-    return x.tolist(), bool(np.all(eig.real < 0))
-
-
 def run(args: argparse.Namespace) -> int:
     # lazy: the library loads when the command runs, not for --help (start-up time)
     from dynsys.bifurcation.cycles import CycleSettings, find_cycle
@@ -154,15 +115,14 @@ def run(args: argparse.Namespace) -> int:
         remedy = (f"try --x0 a state nearer a cycle, a longer --transient, other parameters "
                   f"(--set), or follow the cycles from a Hopf point with `dynsys continue "
                   f"{args.model} --param NAME --range LO:HI --cycles`")
-        options = getattr(model, "options", {}) or {}
-        eq = _settled(system, x0, params, transient if transient is not None else
-                      float(options.get("total", 200.0) or 200.0))
-        if eq is not None:
-            where = ", ".join(f"{nm} = {v:.6g}" for nm, v in zip(names, eq[0], strict=True))
+        eq = exc.last_iterate  # find_cycle names the equilibrium a settled run ends at
+        if isinstance(eq, dict) and "equilibrium" in eq:
+            where = ", ".join(f"{nm} = {v:.6g}" for nm, v in zip(names, eq["equilibrium"],
+                                                                 strict=True))
             raise ModelError(
                 f"no periodic orbit: the run from ({start}) settles to the "
-                f"{'stable ' if eq[1] else ''}equilibrium ({where}), so {system.name} does "
-                f"not oscillate from there at these parameters; {remedy}") from None
+                f"{'stable ' if eq['stable'] else ''}equilibrium ({where}), so {system.name} "
+                f"does not oscillate from there at these parameters; {remedy}") from None
         raise ModelError(f"no periodic orbit from ({start}): {exc}; {remedy}") from None
     if args.plot:
         # lazy: matplotlib loads only when a figure is asked for (start-up time)
