@@ -161,10 +161,16 @@ class BifurcationDiagram:
                 f"{'s' if len(self.special_points) != 1 else ''}"
                 + (f", {len(self.skipped)} skipped start"
                    f"{'s' if len(self.skipped) != 1 else ''}" if self.skipped else ""))
-        lines = [head, *(str(br) for br in self.branches),
-                 *(str(cb) for cb in self.cycle_branches)]
-        lines += [f"└─ no cycles from the Hopf point at {self.param} = "
-                  f"{h.params[self.param]:.8g}: {why}" for h, why in self.cycle_failures]
+        lines = [head, *(str(br) for br in self.branches)]
+        if self.cycle_branches or self.cycle_failures:
+            nh, nb, nf = (len(self.points("hopf")), len(self.cycle_branches),
+                          len(self.cycle_failures))
+            lines.append(f"Cycle branches from {nh} Hopf point{'s' if nh != 1 else ''}: "
+                         f"{nb} branch{'es' if nb != 1 else ''}"
+                         + (f", {nf} failed" if nf else ""))
+            lines += [str(cb) for cb in self.cycle_branches]
+            lines += [f"└─ no cycle branch from the Hopf point at {self.param} = "
+                      f"{h.params[self.param]:.8g}: {why}" for h, why in self.cycle_failures]
         lines += [f"continuum at {self.param} = {v:g}: {c.description}" for v, c in self.continua]
         lines += [f"└─ {sk}" for sk in self.skipped]
         return "\n".join(lines)

@@ -195,9 +195,6 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
             found, failed = hopf_cycle_branches(system, args.param, diagram.branches, (lo, hi),
                                                 settings, None)
         diagram = dataclasses.replace(diagram, cycle_branches=found, cycle_failures=failed)
-    cycle_branches = list(diagram.cycle_branches)
-    failures = [{"hopf": {"params": dict(h.params), "state": dict(h.state)}, "reason": why}
-                for h, why in diagram.cycle_failures]
     cycles = None
     if args.simulate_cycles:
         unstable_focus = [
@@ -216,11 +213,10 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
         from dynsys.plots.bifurcation import plot_bifurcation_diagram, plot_equilibrium_count
 
         unit = figure_unit(args, getattr(system, "model", system))
-        if cycles is None and not cycle_branches and system.n >= 1:
+        if cycles is None and not diagram.cycle_branches and system.n >= 1:
             fig = plot_equilibrium_count(diagram, unit=unit)
         else:
-            fig = plot_bifurcation_diagram(diagram, cycles=cycles, unit=unit,
-                                           cycle_branches=cycle_branches)
+            fig = plot_bifurcation_diagram(diagram, cycles=cycles, unit=unit)
         save_plot(args, fig)
     if args.format == "json":
         out = diagram.to_dict()  # with cycle_branches, cycle_failures and their points
@@ -233,11 +229,10 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
     elif args.format == "latex":
         emit(args, special_points_table(list(diagram.special_points)))
     else:
-        if args.cycles:
-            plain = dataclasses.replace(diagram, cycle_branches=(), cycle_failures=())
-            text = str(plain) + "\n" + _cycles_text(diagram, cycle_branches, failures)
-        else:
-            text = str(diagram)
+        text = str(diagram)  # with the cycle branches' trees and failures, if any
+        if args.cycles and not (diagram.cycle_branches or diagram.cycle_failures):
+            text += ("\nCycle branches: none (no Hopf point on the equilibrium branches in "
+                     f"{args.param} [{lo:g}, {hi:g}])")
         if cycles is not None:
             rows = [f"  {args.param} = {v:.6g}: " + (
                 f"period {T:.6g}, " + ", ".join(
@@ -250,22 +245,6 @@ def _one_parameter(args: argparse.Namespace, system: Any, params: dict, region: 
             text += "\nLimit cycles (SIMULATED, not continued):\n" + "\n".join(rows)
         emit(args, text)
     return 0
-
-
-def _cycles_text(diagram: Any, branches: list[Any], failures: list[dict[str, Any]]) -> str:
-    """The cycle branches' trees, and one line per Hopf point no branch started from."""
-    param = diagram.param
-    hopfs = diagram.points("hopf")
-    if not hopfs:
-        return ("Cycle branches: none (no Hopf point on the equilibrium branches in "
-                f"{param} [{diagram.bounds[0]:g}, {diagram.bounds[1]:g}])")
-    lines = [f"Cycle branches from {len(hopfs)} Hopf point{'s' if len(hopfs) != 1 else ''}: "
-             f"{len(branches)} branch{'es' if len(branches) != 1 else ''}"
-             + (f", {len(failures)} failed" if failures else "")]
-    lines += [str(br) for br in branches]
-    lines += [f"└─ no cycle branch from the Hopf point at {param} = "
-              f"{f['hopf']['params'][param]:.8g}: {f['reason']}" for f in failures]
-    return "\n".join(lines)
 
 
 def _two_parameter(args: argparse.Namespace, system: Any, params: dict, region: Any) -> int:
