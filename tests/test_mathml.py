@@ -87,3 +87,18 @@ def test_random_token_soup_always_ends_in_well_formed_mathml():
     for _ in range(2000):
         tex = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         ET.fromstring(tex_to_mathml(tex))
+
+
+def test_left_right_pairs_nest_inside_scripts():
+    """Wilson-Cowan's e^{-a (E w - ...)}: the inner \\left( ... \\right) closes inside the
+    exponent; each pair is one row with both delimiters stretched (a closing bracket
+    that escaped the exponent left a wide gap in report.html)."""
+    out = tex_to_mathml(r"\left(1 + e^{- a \left(E - \theta\right)}\right) x")
+    root = ET.fromstring(out)
+    sup = root.find(".//msup")
+    assert sup is not None
+    inner = [mo.text for mo in sup.iter("mo") if mo.get("stretchy") == "true"]
+    assert inner == ["(", ")"]
+    outer = [mo.text for mo in root.iter("mo") if mo.get("stretchy") == "true"]
+    assert outer == ["(", "(", ")", ")"]
+    assert not [mo for mo in root.iter("mo") if mo.get("stretchy") == "false"]

@@ -246,17 +246,29 @@ class _Parser:
             return f"<mtext>{_esc(self.raw_group())}</mtext>"
         if name in _PASS:
             return ""
-        if name in ("left", "right"):
-            if self.peek() is None:
-                return ""
-            kind, value = self.next()
-            delim = _OPERATORS.get(value, value) if kind == "cmd" else value
-            return "" if delim == "." else f'<mo stretchy="true">{_esc(delim)}</mo>'
+        if name == "left":  # \left( ... \right): one row, the delimiters stretched
+            opening = self.delimiter()
+            inner = self.sequence()  # stops at the matching \right
+            closing = ""
+            if self.peek() == ("cmd", "right"):
+                self.i += 1
+                closing = self.delimiter()
+            return "<mrow>" + opening + "".join(inner) + closing + "</mrow>"
+        if name == "right":  # a stray \right: its delimiter alone
+            return self.delimiter()
         if name == "begin":
             return self.environment(self.raw_group())
         if name in ("{", "}", "%", "$", "#", "&", "_", "|"):
             return f"<mo>{_esc(name if name != '|' else '‖')}</mo>"
         return f"<mi>{_esc(name)}</mi>"  # unknown: shown, never dropped
+
+    def delimiter(self) -> str:
+        """The delimiter after ``\\left``/``\\right`` as a stretchy operator ("" for ".")."""
+        if self.peek() is None:
+            return ""
+        kind, value = self.next()
+        delim = _OPERATORS.get(value, value) if kind == "cmd" else value
+        return "" if delim == "." else f'<mo stretchy="true">{_esc(delim)}</mo>'
 
     def environment(self, env: str) -> str:
         if env == "array" and self.peek() == ("chr", "{"):
