@@ -38,7 +38,9 @@ def build(report: Any) -> None:
     )
     report.section("1 The model")
     report.equation(model.latex())
-    report.text("Parameters: " + ", ".join(f"${k} = {v:g}$".replace("theta_", "\\theta_")
+    import sympy as sp  # the parameters' names as the equations print them (w_{ee}, \tau)
+
+    report.text("Parameters: " + ", ".join(f"${sp.latex(sp.Symbol(k))} = {v:g}$"
                                            for k, v in pars.items()) + ".")
 
     with report.step("Equilibria", needs="dynsys.analysis.equilibria, dynsys.latex"):
