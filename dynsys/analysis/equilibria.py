@@ -62,6 +62,7 @@ from dynsys._random import RecordedSeed, seeded
 from dynsys._types import FloatArray, ParamsLike, RngLike
 from dynsys.analysis._map_points import MAP_NOTE, as_fixed_point, flow_of_map
 from dynsys.analysis._roots_1d import roots_1d
+from dynsys.analysis.certify import attach_certificates, certificate_line
 from dynsys.analysis.continua import Continuum, interval, split_continua, whole_region
 from dynsys.analysis.equilibrium import Equilibrium, _compress, _fmt_complex, linearize
 from dynsys.analysis.stability import TOL_EQUAL, TOL_HYPERBOLIC
@@ -129,6 +130,15 @@ class Equilibria:
     seed: RecordedSeed = None
     #: True for the fixed points of a map (their eigenvalues are multipliers).
     is_map: bool = False
+    #: ``certify=True`` only (else None / 0 / ()): every equilibrium proven unique in its
+    #: enclosure and nothing undecided (:mod:`dynsys.analysis.certify`); the boxes the
+    #: interval search examined; the undecided clusters, each a ``(lo, hi)`` per state,
+    #: with the number of boxes merged in each; whether the box budget ran out.
+    certified: bool | None = None
+    boxes: int = 0
+    undecided_boxes: tuple[tuple[tuple[float, float], ...], ...] = ()
+    undecided_counts: tuple[int, ...] = ()
+    certify_exhausted: bool = False
 
     def __iter__(self) -> Iterator[Equilibrium]:
         return iter(self.equilibria)
@@ -168,6 +178,11 @@ class Equilibria:
                 "seed": self.seed,
             },
             **({"map": True} if self.is_map else {}),
+            **({} if self.certified is None else {
+                "certified": self.certified, "boxes": self.boxes,
+                "undecided_boxes": [{k: [lo, hi] for k, (lo, hi) in
+                                     zip(self.state_names, box, strict=True)}
+                                    for box in self.undecided_boxes]}),
         })
 
     def to_latex(self, precision: int = 4, **kwargs: Any) -> str:
@@ -217,6 +232,12 @@ class Equilibria:
             if e.trace is not None:
                 extra += f"; trace {e.trace:.6g}, det {e.det:.6g}"
             lines.append(extra)
+            if e.certificate == "unique":
+                lines.append(f"     certificate: unique in an enclosure of width "
+                             f"{e.enclosure_width:.1e}; stability "
+                             f"{'certified' if e.stability_certified else 'not certified'}")
+            elif e.certificate is not None:
+                lines.append(f"     certificate: {e.certificate}")
             if e.non_smooth:
                 lines.append("     note: non-smooth system; the Jacobian may be ill-defined here")
         diag = f"  search: {self.method}, {self.starts} starts"
@@ -235,6 +256,8 @@ class Equilibria:
             if self.outside_region:
                 diag += f", {self.outside_region} converged outside the region"
         lines.append(diag)
+        if self.certified is not None:
+            lines.append(f"  {certificate_line(self)}")
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -259,6 +282,7 @@ def find_equilibria(
     sim_starts: int = 64,
     tol_hyperbolic: float = TOL_HYPERBOLIC,
     tol_equal: float = TOL_EQUAL,
+    certify: bool = False,
 ) -> Equilibria:
     """Find every equilibrium in a box: ``find_equilibria(system, params, region) -> Equilibria``.
 
@@ -291,6 +315,11 @@ def find_equilibria(
         Short Euler runs whose end points join the starts (n-D).
     tol_hyperbolic, tol_equal : float
         Classification tolerances (see :mod:`dynsys.analysis.stability`).
+    certify : bool, default False
+        Also prove the result (:mod:`dynsys.analysis.certify`): an interval
+        branch-and-prune over the box with Krawczyk certificates, checked against the
+        search. Sets ``certified``, ``boxes``, ``undecided_boxes`` and each equilibrium's
+        ``certificate``. Needs a Model's symbolic right-hand sides (not a map).
 
     Returns
     -------
@@ -321,6 +350,16 @@ def find_equilibria(
     """
     compiled = compile(system) if isinstance(system, Model) else system
     model = getattr(compiled, "model", None)
+    if certify:  # the plain search, then the proof over its region (certify.py)
+        plain = find_equilibria(
+            compiled, params, region, rng=rng, n_starts=n_starts, rounds=rounds,
+            max_iter=max_iter, grid=grid, tol=tol, sim_starts=sim_starts,
+            tol_hyperbolic=tol_hyperbolic, tol_equal=tol_equal)
+        if plain.is_map:
+            raise ModelError(f"certify proves equilibria of flows; {compiled.name} is a map")
+        return attach_certificates(  # type: ignore[no-any-return]
+            plain, compiled, resolve_params(compiled, params), tol_hyperbolic=tol_hyperbolic,
+            tol_equal=tol_equal)
     if getattr(model, "discrete", False) and not getattr(model, "events", ()):
         eqs = find_equilibria(
             flow_of_map(model), params, region, rng=rng, n_starts=n_starts, rounds=rounds,

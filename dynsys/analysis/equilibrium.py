@@ -70,6 +70,15 @@ class Equilibrium:
     #: What the system says of the state (its ``describe_state`` hook, e.g. a Hopfield
     #: network's overlaps with its patterns); None where it has no such hook.
     description: str | None = None
+    #: ``find_equilibria(..., certify=True)`` only: ``"unique"`` (proven the one equilibrium
+    #: in a box, by a Krawczyk test) or ``"unverified"`` (found by the search only).
+    certificate: str | None = None
+    #: The interval ``(lo, hi)`` per state proven to hold the equilibrium, and its width.
+    enclosure: tuple[tuple[float, float], ...] | None = None
+    enclosure_width: float | None = None
+    #: True when no eigenvalue of the Jacobian at the true equilibrium can have real part
+    #: 0 (interval Jacobian on the enclosure): the kind is then certified.
+    stability_certified: bool = False
 
     @property
     def n(self) -> int:
@@ -99,6 +108,13 @@ class Equilibrium:
             out["non_smooth"] = True
         if self.description is not None:
             out["description"] = self.description
+        if self.certificate is not None:
+            out["certificate"] = self.certificate
+            out["stability_certified"] = self.stability_certified
+            if self.enclosure is not None:
+                out["enclosure"] = {k: [lo, hi] for k, (lo, hi) in
+                                    zip(self.state_names, self.enclosure, strict=True)}
+                out["enclosure_width"] = self.enclosure_width
         return to_jsonable(out)
 
     def __repr__(self) -> str:
