@@ -2,6 +2,11 @@
 phase planes and the 1-D flux.
 """
 
+from dynsys.analysis.certify import (
+    BoxSearch as BoxSearch,
+    CertifiedRoot as CertifiedRoot,
+    certify_box as certify_box,
+)
 from dynsys.analysis.continua import (
     Continuum as Continuum,
 )
@@ -65,6 +70,8 @@ __all__ = [
     "ActivationCurve",
     "Adaptive",
     "BasinMap",
+    "BoxSearch",
+    "CertifiedRoot",
     "Continuum",
     "DirectionField",
     "Equilibria",
@@ -81,6 +88,7 @@ __all__ = [
     "activation_curve",
     "as_method",
     "basin_map",
+    "certify_box",
     "classify",
     "classify_map",
     "direction_field",

@@ -64,8 +64,7 @@ from dynsys.analysis.equilibrium import Equilibrium, linearize
 from dynsys.core.model import Model
 from dynsys.errors import ModelError
 
-__all__ = ["BoxSearch", "CertifiedRoot", "attach_certificates", "certificate_line",
-           "certify_box"]
+__all__ = ["BoxSearch", "CertifiedRoot", "certify_box"]
 
 _U = 2.0**-53
 _TINY = 1e-300

@@ -1,8 +1,9 @@
 """``dynsys analyze MODEL``: every equilibrium in the region, classified.
 
 ``dynsys analyze MODEL [--set NAME=VALUE ...] [--region x=LO:HI,y=LO:HI]
-[--format text|json|latex] [--plot FILE]``. ``--plot`` draws the flux (1-D) or the
-phase plane (2-D). The JSON is :meth:`dynsys.analysis.equilibria.Equilibria.to_dict`.
+[--format text|json|latex] [--plot FILE] [--certify]``. ``--plot`` draws the flux (1-D)
+or the phase plane (2-D, with the boxes ``--certify`` left undecided hatched). The JSON
+is :meth:`dynsys.analysis.equilibria.Equilibria.to_dict`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=seed, default=0, help="seed of the quasi-random starts (0)")
     p.add_argument("--precision", type=int, default=4, help="decimals in LaTeX output (4)")
     p.add_argument("--unit", default=None, help=UNIT_HELP)
+    p.add_argument("--certify", action="store_true",
+                   help="also prove the result: interval branch-and-prune with Krawczyk "
+                        "certificates over the region (every equilibrium found and unique "
+                        "in its enclosure, or the undecided boxes listed)")
     p.set_defaults(func=run)
 
 
@@ -54,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if args.plot and system.n > 2:  # refuse before the (possibly long) search
         raise ModelError(f"--plot draws 1-D and 2-D models only; {system.name} has {system.n} "
                          "states")
-    eq = find_equilibria(system, params, region, rng=args.seed)
+    eq = find_equilibria(system, params, region, rng=args.seed, certify=args.certify)
     if args.plot:
         save_plot(args, _plot(system, params, eq, figure_unit(args, model)))
     if args.format == "json":
@@ -88,7 +93,8 @@ def _plot(system: Any, params: dict[str, float], eq: Any, unit: str | None) -> A
         from dynsys.analysis.phase_plane import phase_plane
         from dynsys.plots.phase import plot_phase_plane
 
-        fig = plot_phase_plane(phase_plane(system, params, eq.region), unit=unit)
+        fig = plot_phase_plane(phase_plane(system, params, eq.region), unit=unit,
+                               undecided=eq.undecided_boxes)
     else:
         raise ModelError(f"--plot draws 1-D and 2-D models only; {system.name} has {n} states")
     return fig

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from dynsys.analysis.equilibria import Equilibria
 from dynsys.analysis.phase_plane import BasinMap, PhasePlane
@@ -54,7 +54,8 @@ def plot_equilibria(eq: Equilibria, ax: Axes | None = None) -> Figure:
 def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None = RATE_UNIT,
                      field: bool = True, trajectories: bool = True,
                      separatrix: bool = True, basin: bool = True,
-                     cycles: Sequence[Any] = (), title: str | None = None) -> Figure:
+                     cycles: Sequence[Any] = (), title: str | None = None,
+                     undecided: Sequence[Sequence[tuple[float, float]]] = ()) -> Figure:
     """Draw a phase portrait.
 
     Parameters
@@ -69,6 +70,10 @@ def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None
         :func:`dynsys.plots.cycles.draw_cycles_phase`).
     title : str, optional
         The axes title (default "Phase plane of" the model's name in words; "" for none).
+    undecided : sequence of boxes, optional
+        Boxes a certified search left undecided (``Equilibria.undecided_boxes``, each a
+        ``(lo, hi)`` per state), drawn hatched, at least 5% of the axes wide so that a
+        tiny box near a fold stays visible.
 
     Examples
     --------
@@ -114,6 +119,7 @@ def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None
             _arrow(ax, tr)
     if cycles:
         draw_cycles_phase(ax, list(cycles), pp.state_names[0], pp.state_names[1])
+    _draw_undecided(ax, undecided, (x1 - x0, y1 - y0))
     plot_equilibria(pp.equilibria, ax)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -125,6 +131,17 @@ def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None
         ax.set_title(title)
     place_legend(ax, fontsize=8, framealpha=0.85)
     return fig
+
+
+def _draw_undecided(ax: Axes, boxes: Sequence[Sequence[tuple[float, float]]],
+                    span: tuple[float, float]) -> None:
+    """Hatched rectangles for undecided boxes (enlarged to 5% of the axes if smaller)."""
+    for k, ((xa, xb), (ya, yb)) in enumerate(boxes):
+        w, h = max(xb - xa, 0.05 * span[0]), max(yb - ya, 0.05 * span[1])
+        cx, cy = (xa + xb) / 2, (ya + yb) / 2
+        ax.add_patch(Rectangle((cx - w / 2, cy - h / 2), w, h, fill=False, hatch="////",
+                               edgecolor=OKABE_ITO[5], lw=1.2, zorder=7,
+                               label="undecided (certification)" if k == 0 else None))
 
 
 def _arrow(ax: Axes, tr: np.ndarray) -> None:
