@@ -62,7 +62,7 @@ from dynsys._random import RecordedSeed, seeded
 from dynsys._types import FloatArray, ParamsLike, RngLike
 from dynsys.analysis._map_points import MAP_NOTE, as_fixed_point, flow_of_map
 from dynsys.analysis._roots_1d import roots_1d
-from dynsys.analysis.certify import attach_certificates, certificate_line
+from dynsys.analysis.certify import attach_certificates, certificate_line, model_functions
 from dynsys.analysis.continua import Continuum, interval, split_continua, whole_region
 from dynsys.analysis.equilibrium import Equilibrium, _compress, _fmt_complex, linearize
 from dynsys.analysis.stability import TOL_EQUAL, TOL_HYPERBOLIC
@@ -351,6 +351,8 @@ def find_equilibria(
     compiled = compile(system) if isinstance(system, Model) else system
     model = getattr(compiled, "model", None)
     if certify:  # the plain search, then the proof over its region (certify.py)
+        require_autonomous(compiled, "certifying equilibria")
+        model_functions(compiled)  # refuses a system without symbolic right-hand sides
         plain = find_equilibria(
             compiled, params, region, rng=rng, n_starts=n_starts, rounds=rounds,
             max_iter=max_iter, grid=grid, tol=tol, sim_starts=sim_starts,
