@@ -29,11 +29,22 @@ _leaves = st.one_of(
 )
 
 
+def _apply(fn, *args: sp.Expr) -> sp.Expr:
+    """``fn(*args)``, or its first argument where sympy refuses or gets an infinity."""
+    try:
+        value = fn(*args)
+    except (TypeError, ValueError):
+        return args[0]
+    return args[0] if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) else value
+
+
 def _extend(children: st.SearchStrategy[sp.Expr]) -> st.SearchStrategy[sp.Expr]:
     return st.one_of(
-        st.tuples(st.sampled_from(_UNARY), children).map(lambda t: t[0](t[1])),
-        st.tuples(st.sampled_from(_BINARY), children, children).map(lambda t: t[0](t[1], t[2])),
-        st.tuples(children, st.integers(-3, 4)).map(lambda t: t[0] ** t[1]),
+        st.tuples(st.sampled_from(_UNARY), children).map(lambda t: _apply(t[0], t[1])),
+        st.tuples(st.sampled_from(_BINARY), children, children).map(
+            lambda t: _apply(t[0], t[1], t[2])),
+        st.tuples(children, st.integers(-3, 4)).map(
+            lambda t: _apply(lambda a, k: a ** k, t[0], sp.Integer(t[1]))),
     )
 
 

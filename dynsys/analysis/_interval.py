@@ -341,6 +341,9 @@ class _Builder:
             return _Op("heaviside", (self.node(e.args[0]),), h0)
         if isinstance(e, sp.DiracDelta) and len(e.args) == 1:
             return _Op("dirac", (self.node(e.args[0]),))
+        if (isinstance(e, sp.Derivative) and isinstance(e.expr, sp.floor | sp.ceiling)
+                and len(e.variables) == 1):  # 0 between the jumps, none across them
+            return _Op("djump", (self.node(e.expr),))
         if isinstance(e, sp.Min | sp.Max):
             return _Op("max" if isinstance(e, sp.Max) else "min",
                        tuple(self.node(a) for a in e.args))
@@ -461,6 +464,10 @@ def _run(op: _Op, reg: list[Any], lo: FloatArray, hi: FloatArray) -> tuple[Any, 
         return _iheaviside(reg[a[0]], op.data)
     if kind == "dirac":
         return _idirac(reg[a[0]])
+    if kind == "djump":  # the step function's own enclosure: constant or not
+        lo_s, hi_s = reg[a[0]]
+        jump = lo_s != hi_s
+        return (np.where(jump, -np.inf, 0.0), np.where(jump, np.inf, 0.0)), jump
     if kind in ("min", "max"):
         return _iminmax([reg[j] for j in a], kind == "max")
     if kind == "bool":
@@ -515,6 +522,6 @@ def interval_function(exprs: Sequence[sp.Expr], args: Sequence[sp.Symbol]) -> In
     """
     builder = _Builder(args)
     outputs = tuple(builder.node(sp.sympify(e)) for e in exprs)
-    smooth = not any(op.kind in ("heaviside", "dirac", "min", "max", "piecewise") or
+    smooth = not any(op.kind in ("heaviside", "dirac", "djump", "min", "max", "piecewise") or
                      op.kind in _FLAGGED for op in builder.ops)
     return IntervalFunction(tuple(builder.ops), outputs, len(args), smooth)

@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from dynsys._types import FloatArray
 from dynsys.analysis._interval import IntervalFunction, interval_function
@@ -216,29 +217,31 @@ def _krawczyk(f: IntervalFunction, jf: IntervalFunction, lo: FloatArray, hi: Flo
 
 
 def _mean_value_excludes(f: IntervalFunction, jf: IntervalFunction, lo: FloatArray,
-                         hi: FloatArray, p: FloatArray) -> Any:
-    """True where ``0 not in F(m) + F'(X)(X - m)`` for some component."""
+                         hi: FloatArray, p: FloatArray, kink: Any) -> Any:
+    """True where ``0 not in F(m) + F'(X)(X - m)`` for some component; never where a
+    non-smooth function may switch in ``X`` (``kink``), as the mean-value theorem needs F
+    differentiable there."""
     b, n = lo.shape
     m = 0.5 * lo + 0.5 * hi
     fm_lo, fm_hi, _ = _call(f, m, m, p)
-    j_lo, j_hi, _ = _call(jf, lo, hi, p)
+    j_lo, j_hi, kink_j = _call(jf, lo, hi, p)
     jm, jr = _midrad(j_lo.reshape(b, n, n), j_hi.reshape(b, n, n))
     dm, dr = _midrad(np.nextafter(lo - m, -np.inf), np.nextafter(hi - m, np.inf))
     s_m, s_r = _matmul(jm, jr, dm[..., None], dr[..., None])
     s_lo, s_hi = _bounds(s_m[..., 0], s_r[..., 0])
     tot_lo = np.nextafter(fm_lo + s_lo, -np.inf)
     tot_hi = np.nextafter(fm_hi + s_hi, np.inf)
-    return np.any((tot_lo > 0) | (tot_hi < 0), axis=1)
+    return np.any((tot_lo > 0) | (tot_hi < 0), axis=1) & ~kink & ~kink_j
 
 
 def _step(f: IntervalFunction, jf: IntervalFunction, lo: FloatArray, hi: FloatArray,
           p: FloatArray, scale: FloatArray) -> _Batch:
     """Exclude, certify or contract one batch; what is left comes back for bisection."""
-    f_lo, f_hi, _ = _call(f, lo, hi, p)
+    f_lo, f_hi, kink_f = _call(f, lo, hi, p)
     keep = np.all((f_lo <= 0) & (f_hi >= 0), axis=1)
-    lo, hi = lo[keep], hi[keep]
+    lo, hi, kink_f = lo[keep], hi[keep], kink_f[keep]
     if len(lo):
-        keep = ~_mean_value_excludes(f, jf, lo, hi, p)
+        keep = ~_mean_value_excludes(f, jf, lo, hi, p, kink_f)
         lo, hi = lo[keep], hi[keep]
     if len(lo) == 0:
         return _Batch(lo, hi, [], np.zeros(0, dtype=bool), np.zeros(0, dtype=bool),
@@ -246,9 +249,13 @@ def _step(f: IntervalFunction, jf: IntervalFunction, lo: FloatArray, hi: FloatAr
     pad = _INFLATE * scale
     xl, xh = lo - pad, hi + pad  # exact enough: the inflated box is what is tested
     k_lo, k_hi, kink = _krawczyk(f, jf, xl, xh, p)
+    if not f.smooth:  # F may switch in the inflated box without F' saying so (a jump)
+        kink = kink | _call(f, xl, xh, p)[2]
     inside = np.all((k_lo > xl) & (k_hi < xh), axis=1) & ~kink
     cert = [(k_lo[i], k_hi[i], xl[i], xh[i]) for i in np.flatnonzero(inside)]
-    # every root of X is in K(X~): contract, and drop what became empty
+    # every root of X is in K(X~) where F is smooth on X~: contract, drop what is empty
+    k_lo = np.where(kink[:, None], lo, k_lo)
+    k_hi = np.where(kink[:, None], hi, k_hi)
     new_lo, new_hi = np.maximum(lo, k_lo), np.minimum(hi, k_hi)
     alive = ~inside & np.all(new_lo <= new_hi, axis=1)
     width = np.max((hi - lo) / scale, axis=1)
@@ -368,6 +375,8 @@ def _polish(system: Any, f: IntervalFunction, jf: IntervalFunction, p: FloatArra
         if np.any(t_lo < box_lo) or np.any(t_hi > box_hi):
             break  # a tight box must lie inside the certified one (same root)
         kl, kh, kink = _krawczyk(f, jf, t_lo[None], t_hi[None], p)
+        if not f.smooth:
+            kink = kink | _call(f, t_lo[None], t_hi[None], p)[2]
         if not kink[0] and np.all((kl[0] > t_lo) & (kh[0] < t_hi)):
             enc_lo, enc_hi = kl[0], kh[0]
             break
@@ -453,17 +462,16 @@ def _clusters(lo: FloatArray, hi: FloatArray, scale: FloatArray,
     k = len(lo)
     if k == 0:
         return ()
-    tol = 1e-9 * scale
-    rows: list[FloatArray] = []
-    cols: list[FloatArray] = []
-    for start in range(0, k, 512):
-        a_lo, a_hi = lo[start:start + 512, None, :], hi[start:start + 512, None, :]
-        touch = np.all((a_lo <= hi[None] + tol) & (lo[None] <= a_hi + tol), axis=2)
-        i, j = np.nonzero(touch)
-        rows.append(i + start)
-        cols.append(j)
-    r, c = np.concatenate(rows), np.concatenate(cols)
-    graph = coo_matrix((np.ones(len(r)), (r, c)), shape=(k, k))
+    centre, half = (lo + hi) / (2 * scale), (hi - lo) / (2 * scale)
+    pairs = cKDTree(centre).query_pairs(r=2 * float(half.max()) + 2e-9, p=np.inf,
+                                        output_type="ndarray")
+    if len(pairs):  # candidates within reach; keep those that touch (to 1e-9 scaled)
+        i, j = pairs[:, 0], pairs[:, 1]
+        touch = np.all(np.abs(centre[i] - centre[j]) <= half[i] + half[j] + 1e-9, axis=1)
+        i, j = i[touch], j[touch]
+    else:
+        i = j = np.zeros(0, dtype=int)
+    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(k, k))
     count, label = connected_components(graph, directed=False)
     out = [(lo[label == g].min(axis=0), hi[label == g].max(axis=0), int(np.sum(label == g)))
            for g in range(count)]
