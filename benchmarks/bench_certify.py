@@ -2,7 +2,8 @@
 
 Systems: mutual_excitation (2-D, 3 equilibria) on its region, and the winner-take-all
 networks of 3 and 4 units of ``benchmarks/bench_equilibria.py`` (``x_i' = -x_i +
-S(a x_i - b sum_{j != i} x_j + I)``, logistic ``S``, many equilibria) on the unit box.
+S(a x_i - b sum_{j != i} x_j + I)``, logistic ``S``, many equilibria) on the unit box,
+with a = 10, b = 2, I = -5 and, steeper, a = 40, b = 8, I = -20.
 Printed per system: boxes examined, time (best of ``--repeat``), roots certified,
 undecided clusters and their volume (fraction of the box), and how many of the
 probabilistic search's roots were certified. Aim (issue 15): the 2-D model under 1 s,
@@ -58,6 +59,9 @@ def main() -> None:
     ap.add_argument("--units", type=int, nargs="*", default=[3, 4])
     args = ap.parse_args()
     models = [load_model("mutual_excitation"), *(winner_take_all(n) for n in args.units)]
+    # steeper: a = 40, b = 8, I = -20 (S(s) switches over |s| < ~0.1, 1% of the box)
+    models += [winner_take_all(n, 40.0, 8.0, -20.0).replace(name=f"wta{n}-steep")
+               for n in args.units]
     print(f"{'model':<18} {'boxes':>8} {'time (s)':>9} {'certified':>9} {'stab.':>6} "
           f"{'search':>6} {'undecided':>9} {'und. volume':>11}")
     for model in models:
