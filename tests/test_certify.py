@@ -22,6 +22,7 @@ from dynsys.analysis.equilibrium import linearize
 from dynsys.cli import main
 from dynsys.core.loading import load_model
 from dynsys.core.model import Model
+from dynsys.core.rate_network import RateNetwork
 from dynsys.core.symbols import symbols
 from dynsys.core.system import compile
 from dynsys.errors import ModelError
@@ -247,3 +248,18 @@ def test_analyze_certify_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze", "hopfield", "--certify"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: certify needs") and "Traceback" not in err
+
+
+def test_rate_network_in_matrix_form_is_certified_like_its_model() -> None:
+    w = np.array([[10.0, -2.0, -2.0], [-2.0, 10.0, -2.0], [-2.0, -2.0, 10.0]])
+    net = find_equilibria(RateNetwork(w, I=-5.0), certify=True)
+    x = symbols("x1 x2 x3")
+    eqs = {xi: -xi + 1 / (1 + sp.exp(-(sum(int(w[i, j]) * x[j] for j in range(3)) - 5)))
+           for i, xi in enumerate(x)}
+    box = certify_box(compile(Model(eqs, name="wta3")), np.zeros(0), np.zeros(3), np.ones(3))
+    assert net.certified is True and len(net) == len(box.roots) == 13
+    for e in net:  # each network equilibrium lies in exactly one of the model's enclosures
+        assert sum(bool(np.all(r.lo <= e.state + 1e-12) and np.all(e.state - 1e-12 <= r.hi))
+                   for r in box.roots) == 1
+    with pytest.raises(ModelError, match="up to 12 units"):
+        certify_box(RateNetwork(np.eye(13)), np.array([1.0, 0.0]), np.zeros(13), np.ones(13))

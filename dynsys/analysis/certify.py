@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import sympy as sp
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -63,6 +64,7 @@ from dynsys._types import FloatArray
 from dynsys.analysis._interval import IntervalFunction, interval_function
 from dynsys.analysis.equilibrium import Equilibrium, linearize
 from dynsys.core.model import Model
+from dynsys.core.rate_network import RateNetwork
 from dynsys.errors import ModelError
 
 __all__ = ["BoxSearch", "CertifiedRoot", "certify_box"]
@@ -116,8 +118,36 @@ def _functions(model: Model) -> tuple[IntervalFunction, IntervalFunction]:
     return interval_function(list(model.rhs), args), interval_function(list(jac), args)
 
 
+#: Largest rate network in matrix form that is certified (its n^2 Jacobian entries are
+#: written out symbolically, once).
+MAX_NETWORK_UNITS = 12
+
+
+def _network_functions(net: RateNetwork) -> tuple[IntervalFunction, IntervalFunction]:
+    """``F_i = (-x_i + f(g (W x)_i + I_i + I0)) / tau_i`` written out for a small network
+    (its weights, inputs and time constants enclosed as constants, one ulp either side)."""
+    n = net.n
+    if n > MAX_NETWORK_UNITS:
+        raise ModelError(f"certify writes a rate network out symbolically, up to "
+                         f"{MAX_NETWORK_UNITS} units; {net.name} has {n}")
+    xs = [sp.Symbol(f"_x{i}", real=True) for i in range(n)]
+    g, i0 = (sp.Symbol(f"_p{k}", real=True) for k in range(2))
+    w = net.dense_weights()
+    rhs = []
+    for i in range(n):
+        h = g * sp.Add(*[sp.Float(float(w[i, j])) * xs[j] for j in range(n) if w[i, j] != 0])
+        h = h + sp.Float(float(net.inputs[i])) + i0
+        rhs.append((-xs[i] + net.activation.subs(net.symbol, h)) / sp.Float(float(net.tau[i])))
+    jac = sp.Matrix(rhs).jacobian(sp.Matrix(xs))
+    args = [*xs, g, i0]
+    return interval_function(rhs, args), interval_function(list(jac), args)
+
+
 def model_functions(system: Any) -> tuple[IntervalFunction, IntervalFunction]:
-    """Interval ``F`` and ``F'`` (flattened row-major) of a system compiled from a Model."""
+    """Interval ``F`` and ``F'`` (flattened row-major) of a system compiled from a Model,
+    or of a small :class:`~dynsys.core.rate_network.RateNetwork`."""
+    if isinstance(system, RateNetwork):
+        return _network_functions(system)
     model = getattr(system, "model", None)
     if not isinstance(model, Model):
         raise ModelError(
