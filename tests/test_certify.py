@@ -82,6 +82,21 @@ def test_fold_double_root_undecided_not_certified_not_missed() -> None:
     assert d["certified"] is False and len(d["undecided_boxes"]) == len(eq.undecided_boxes)
 
 
+def test_one_dimensional_fold_tangency_is_undecided() -> None:
+    # the fold curve of self-excitation: w = cosh(s)^2 / 60, I = s - (1 + e^(2s)) / 2, with
+    # the double root where w r + I = s
+    s = 0.5
+    w, i_ext = math.cosh(s) ** 2 / 60, s - (1 + math.exp(2 * s)) / 2
+    eq = find_equilibria(load_model("self_excitation"), {"w": w, "I": i_ext}, certify=True)
+    double = (s - i_ext) / w
+    assert eq.certified is False and len(eq.undecided_boxes) == 1
+    ((lo, hi),) = eq.undecided_boxes[0]
+    assert lo - 1e-6 <= double <= hi + 1e-6
+    tangent = [e for e in eq if abs(e.state[0] - double) < 1e-4]
+    assert len(tangent) == 1 and tangent[0].certificate == "unverified"
+    assert [e.certificate for e in eq if e is not tangent[0]] == ["unique"]
+
+
 def test_just_past_the_fold_two_close_roots_are_both_certified() -> None:
     # I = -16.0570009596 (the fold rounded to 10 decimals) lies 4e-11 inside the bistable
     # range: two roots some 5e-5 apart near the double root; both are proven

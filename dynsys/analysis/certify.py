@@ -240,8 +240,9 @@ def _krawczyk(f: IntervalFunction, jf: IntervalFunction, lo: FloatArray, hi: Flo
     d_m, d_r = _matmul(a_m, a_r, dm[..., None], dr[..., None])
     k_m = y - cf_m[..., 0] + d_m[..., 0]
     with np.errstate(all="ignore"):
-        k_r = _nan_inf(cf_r[..., 0] + d_r[..., 0]
-                       + g * (np.abs(y) + np.abs(cf_m[..., 0]) + np.abs(d_m[..., 0])))
+        k_r = _nan_inf((cf_r[..., 0] + d_r[..., 0]
+                        + g * (np.abs(y) + np.abs(cf_m[..., 0]) + np.abs(d_m[..., 0])))
+                       * (1 + g))  # (1 + g): the rounding of this sum itself
     k_lo, k_hi = _bounds(k_m, k_r)
     return k_lo, k_hi, kink
 

@@ -113,6 +113,14 @@ class Equilibria:
     seed : int, dict or None
         The seed of the quasi-random starts, which replays the search (None for the
         deterministic 1-D search, or when a Generator was passed).
+    certified : bool or None
+        With ``certify=True``: every equilibrium proven unique in its enclosure, nothing
+        undecided, no conflict between the searches (None without ``certify``).
+    boxes : int
+        Boxes the interval search examined (0 without ``certify``).
+    undecided_boxes : tuple
+        Clusters of boxes the interval search could not decide (near a fold, a kink),
+        each a ``(lo, hi)`` pair per state; ``undecided_counts`` the boxes merged in each.
     """
 
     equilibria: tuple[Equilibrium, ...]
