@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
+from matplotlib.patches import Rectangle
 
 from dynsys.analysis.certify import attach_certificates, bialternate_sum, certify_box, regular
 from dynsys.analysis.equilibria import find_equilibria
 from dynsys.analysis.equilibrium import linearize
+from dynsys.analysis.phase_plane import phase_plane
 from dynsys.cli import main
 from dynsys.core.loading import load_model
 from dynsys.core.model import Model
@@ -26,6 +28,7 @@ from dynsys.core.rate_network import RateNetwork
 from dynsys.core.symbols import symbols
 from dynsys.core.system import compile
 from dynsys.errors import ModelError
+from dynsys.plots.phase import plot_phase_plane
 
 #: The fold of mutual excitation, I = -10 - (4 sqrt 5 - 2 ln(2 + sqrt 5)), and the double
 #: root there: x = y = 50 s with s (1 - s) = 1 / (0.4 * 50), s = (1 + sqrt(0.8)) / 2.
@@ -278,3 +281,15 @@ def test_rate_network_in_matrix_form_is_certified_like_its_model() -> None:
                    for r in box.roots) == 1
     with pytest.raises(ModelError, match="up to 12 units"):
         certify_box(RateNetwork(np.eye(13)), np.array([1.0, 0.0]), np.zeros(13), np.ones(13))
+
+
+def test_phase_plane_hatches_undecided_boxes() -> None:
+    # the plot draws what it is given (an undecided box), enlarged to be seen
+    box = ((47.36067, 47.36069), (47.36067, 47.36069))
+    fig = plot_phase_plane(phase_plane(load_model("mutual_excitation"), field_n=5),
+                           undecided=(box,))
+    hatched = [p for p in fig.axes[0].patches if isinstance(p, Rectangle) and p.get_hatch()]
+    assert len(hatched) == 1
+    (x0, y0), w, h = hatched[0].get_xy(), hatched[0].get_width(), hatched[0].get_height()
+    assert x0 <= FOLD_X <= x0 + w and y0 <= FOLD_X <= y0 + h
+    assert w == pytest.approx(0.05 * 50)  # 5% of the axes: a 2e-5 box stays visible
