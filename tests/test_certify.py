@@ -17,7 +17,8 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 from matplotlib.patches import Rectangle
 
-from dynsys.analysis.certify import attach_certificates, bialternate_sum, certify_box, regular
+from dynsys.analysis._interval_linalg import bialternate_sum, regular
+from dynsys.analysis.certify import attach_certificates, certify_box
 from dynsys.analysis.equilibria import find_equilibria
 from dynsys.analysis.equilibrium import linearize
 from dynsys.analysis.phase_plane import phase_plane

@@ -62,6 +62,15 @@ from scipy.spatial import cKDTree
 
 from dynsys._types import FloatArray
 from dynsys.analysis._interval import IntervalFunction, interval_function
+from dynsys.analysis._interval_linalg import (
+    bialternate_sum,
+    bounds as _bounds,
+    gamma as _gamma,
+    matmul as _matmul,
+    midrad as _midrad,
+    nan_inf as _nan_inf,
+    regular,
+)
 from dynsys.analysis.equilibrium import Equilibrium, linearize
 from dynsys.core.model import Model
 from dynsys.core.rate_network import RateNetwork
@@ -69,8 +78,6 @@ from dynsys.errors import ModelError
 
 __all__ = ["BoxSearch", "CertifiedRoot", "certify_box"]
 
-_U = 2.0**-53
-_TINY = 1e-300
 #: Relative inflation of a box for the Krawczyk test (epsilon-inflation).
 _INFLATE = 1e-9
 #: Bisection point, a little off the middle (binary-exact): a "nice" root such as the
@@ -161,44 +168,6 @@ def model_functions(system: Any) -> tuple[IntervalFunction, IntervalFunction]:
 def _call(fn: IntervalFunction, lo: FloatArray, hi: FloatArray, p: FloatArray) -> Any:
     pp = np.broadcast_to(p, (lo.shape[0], p.size))
     return fn(np.hstack([lo, pp]), np.hstack([hi, pp]))
-
-
-# ------------------------------------------------------------------ midpoint-radius
-def _midrad(lo: FloatArray, hi: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Midpoint and radius with ``[m - r, m + r]`` covering ``[lo, hi]``."""
-    finite = np.isfinite(lo) & np.isfinite(hi)
-    with np.errstate(all="ignore"):
-        m = np.where(finite, 0.5 * lo + 0.5 * hi, 0.0)
-        r = np.nextafter(np.maximum(m - lo, hi - m), np.inf)
-    return m, np.where(finite, r, np.inf)
-
-
-def _bounds(m: FloatArray, r: FloatArray) -> tuple[FloatArray, FloatArray]:
-    with np.errstate(all="ignore"):
-        lo, hi = np.nextafter(m - r, -np.inf), np.nextafter(m + r, np.inf)
-    return np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
-
-
-def _nan_inf(a: FloatArray) -> FloatArray:
-    return np.where(np.isnan(a), np.inf, a)
-
-
-def _gamma(n: int) -> float:
-    return 2.0 * (n + 2) * _U
-
-
-def _matmul(am: FloatArray, ar: Any, bm: FloatArray, br: Any) -> tuple[FloatArray, FloatArray]:
-    """Enclosure (mid, rad) of ``[am +- ar] @ [bm +- br]`` (batched, ``@`` semantics),
-    with the rounding error of every float product bounded a priori."""
-    n = am.shape[-1]
-    g = _gamma(n)
-    with np.errstate(all="ignore"):
-        mid = am @ bm
-        aam, abm = np.abs(am), np.abs(bm)
-        rad = aam @ br + ar @ (abm + br) if not np.isscalar(ar) else aam @ br
-        err = aam @ abm
-        rad = np.nextafter(_nan_inf((rad + g * err) * (1 + g)) + _TINY, np.inf)
-    return mid, rad
 
 
 # ------------------------------------------------------------------ one batch of boxes
@@ -415,49 +384,6 @@ def _polish(system: Any, f: IntervalFunction, jf: IntervalFunction, p: FloatArra
         root = 0.5 * enc_lo + 0.5 * enc_hi
     return CertifiedRoot(root, enc_lo, enc_hi, box_lo, box_hi,
                          *_hyperbolic(jf, enc_lo, enc_hi, p))
-
-
-def bialternate_sum(a_lo: FloatArray, a_hi: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Interval enclosure of the bialternate sum ``2 A (.) I`` (size ``n(n-1)/2``), whose
-    eigenvalues are ``lambda_i + lambda_j`` (i < j) for the eigenvalues of ``A``."""
-    n = a_lo.shape[0]
-    pairs = [(p_, q) for p_ in range(1, n) for q in range(p_)]
-    k = len(pairs)
-    lo, hi = np.zeros((k, k)), np.zeros((k, k))
-    for i, (p_, q) in enumerate(pairs):
-        for j, (r, s_) in enumerate(pairs):
-            if r == p_ and s_ == q:
-                lo[i, j] = np.nextafter(a_lo[p_, p_] + a_lo[q, q], -np.inf)
-                hi[i, j] = np.nextafter(a_hi[p_, p_] + a_hi[q, q], np.inf)
-            elif r == q:
-                lo[i, j], hi[i, j] = -a_hi[p_, s_], -a_lo[p_, s_]
-            elif s_ == q and r != p_:
-                lo[i, j], hi[i, j] = a_lo[p_, r], a_hi[p_, r]
-            elif r == p_ and s_ != q:
-                lo[i, j], hi[i, j] = a_lo[q, s_], a_hi[q, s_]
-            elif s_ == p_:
-                lo[i, j], hi[i, j] = -a_hi[q, r], -a_lo[q, r]
-    return lo, hi
-
-
-def regular(lo: FloatArray, hi: FloatArray) -> bool:
-    """True when every matrix in the interval matrix ``[lo, hi]`` is nonsingular, proved by
-    ``|| |I - R M_c| + |R| M_r ||_inf < 1`` with ``R`` an approximate inverse of ``M_c``."""
-    m, r = _midrad(lo, hi)
-    if not np.all(np.isfinite(r)):
-        return False
-    try:
-        inv = np.linalg.inv(m)
-    except np.linalg.LinAlgError:
-        return False
-    if not np.all(np.isfinite(inv)):
-        return False
-    n = m.shape[0]
-    cm, cr = _matmul(inv, 0.0, m, r)
-    a_m = np.eye(n) - cm
-    bound = np.nextafter((np.abs(a_m) + cr) * (1 + _gamma(n)) + _gamma(n) * np.abs(cm), np.inf)
-    rows = np.nextafter(np.sum(bound, axis=1) * (1 + _gamma(n)), np.inf)
-    return bool(np.all(rows < 1.0))
 
 
 def _hyperbolic(jf: IntervalFunction, lo: FloatArray, hi: FloatArray,
