@@ -31,7 +31,14 @@ one at the root (Guckenheimer, Myers & Sturmfels 1997, for the bialternate produ
 Regularity is proved by ``|| |I - R M_c| + |R| M_r ||_inf < 1`` (Rump 1994).
 
 The vectorized numpy stage (midpoint-radius products with a-priori rounding-error
-bounds, ``gamma = 2 (n + 2) u``) runs over thousands of boxes in one call.
+bounds, :mod:`dynsys.analysis._interval_linalg`) runs over thousands of boxes in one
+call. What is proven holds for the parameters as the binary64 numbers given, and under
+the guarantee of :mod:`dynsys.analysis._interval` (IEEE arithmetic rounded outward;
+elementary functions within 64 ulp, which ``tests/test_interval.py`` checks against
+mpmath on the machine at hand). The right-hand sides come from a Model's sympy
+expressions, or, for a :class:`~dynsys.core.rate_network.RateNetwork` of up to 12
+units, are written out from its activation, weights and inputs; other systems are
+refused.
 
 References
 ----------
