@@ -154,3 +154,16 @@ def test_libm_accuracy_assumption_holds_here(name, fn, ref, span) -> None:
     worst = max(abs(float((mpmath.mpf(float(g)) - e) / mpmath.mpf(float(np.spacing(abs(g))))))
                 for g, e in zip(got, exact, strict=True) if np.isfinite(g) and g != 0)
     assert worst < 8, f"{name}: {worst:.2f} ulp"
+
+
+def test_non_dyadic_exponents_and_compound_conditions() -> None:
+    # x ** (1/3) is not x ** float(1/3): for a huge base the two differ by many ulp
+    f = interval_function([x ** sp.Rational(1, 3)], [x])
+    lo, hi, _ = f(np.array([[1e300]]), np.array([[1e300]]))
+    exact = sp.Float(1e300, 60) ** (sp.Rational(1, 3))
+    assert sp.Float(lo[0, 0], 60) <= exact.evalf(60) <= sp.Float(hi[0, 0], 60)
+    g = interval_function([sp.Piecewise((x, (x > 0) & (y > 0)), (0, True))], [x, y])
+    lo, hi, kink = g(np.array([[1.0, 1.0], [1.0, -2.0], [-1.0, 1.0]]),
+                     np.array([[2.0, 2.0], [2.0, -1.0], [1.0, 2.0]]))
+    assert lo[:, 0].tolist() == [1.0, 0.0, -1.0] and hi[:, 0].tolist() == [2.0, 0.0, 1.0]
+    assert kink.tolist() == [False, False, True]

@@ -178,14 +178,15 @@ def _ilog(a: Pair) -> Pair:
 
 
 def _ipow_real(a: Pair, e: float) -> Pair:
-    """``a ** e`` for a non-integer exponent: defined for ``a >= 0`` only."""
+    """``a ** e`` for a non-integer exponent ``e`` (a double, or the double nearest a
+    rational such as 1/3, enclosed by one ulp either side): defined for ``a >= 0`` only.
+    Monotone in the base and in the exponent, so the extremes are at the corners."""
     undefined = a[0] < 0
     base_lo = np.where(undefined, 0.0, a[0])
     with np.errstate(all="ignore"):
-        lo_v, hi_v = np.power(base_lo, e), np.power(a[1], e)
-    if e < 0:
-        lo_v, hi_v = hi_v, lo_v
-    lo, hi = _widen_libm(lo_v, hi_v)
+        corners = [np.power(b, x) for b in (base_lo, a[1]) for x in (_down(e), _up(e))]
+        lo, hi = _widen_libm(functools.reduce(np.minimum, corners),
+                             functools.reduce(np.maximum, corners))
     lo = np.maximum(lo, 0.0)
     return np.where(undefined, -_INF, lo), np.where(undefined, _INF, hi)
 
@@ -476,11 +477,12 @@ def _run(op: _Op, reg: list[Any], lo: FloatArray, hi: FloatArray) -> tuple[Any, 
         return _relation(op.data, reg[a[0]]), None
     if kind in ("and", "or"):
         conds = [reg[j] for j in a]
+        both, either = np.logical_and, np.logical_or
         if kind == "and":  # may be true: all may; may be false: any may
-            return (np.logical_and.reduce([c[0] for c in conds]),
-                    np.logical_or.reduce([c[1] for c in conds])), None
-        return (np.logical_or.reduce([c[0] for c in conds]),
-                np.logical_and.reduce([c[1] for c in conds])), None
+            return (functools.reduce(both, [c[0] for c in conds]),
+                    functools.reduce(either, [c[1] for c in conds])), None
+        return (functools.reduce(either, [c[0] for c in conds]),
+                functools.reduce(both, [c[1] for c in conds])), None
     if kind == "not":
         t, f = reg[a[0]]
         return (f, t), None
