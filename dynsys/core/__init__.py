@@ -21,6 +21,13 @@ from dynsys.core.loading import (
 from dynsys.core.model import (
     Model as Model,
 )
+from dynsys.core.network_file import (
+    ACTIVATION_FUNCTIONS as ACTIVATION_FUNCTIONS,
+    MAX_NETWORK_UNITS as MAX_NETWORK_UNITS,
+    load_weights as load_weights,
+    parse_activation as parse_activation,
+    read_network as read_network,
+)
 from dynsys.core.odefile import (
     MAX_DEPTH as MAX_DEPTH,
     MAX_NODES as MAX_NODES,
@@ -64,9 +71,11 @@ from dynsys.core.tables import (
 )
 
 __all__ = [
+    "ACTIVATION_FUNCTIONS",
     "DEFAULT_HALF_WIDTH",
     "DENSE_JACOBIAN_STATES",
     "MAX_DEPTH",
+    "MAX_NETWORK_UNITS",
     "MAX_NODES",
     "MAX_TABLE_POINTS",
     "MAX_TEXT",
@@ -90,10 +99,13 @@ __all__ = [
     "import_python_file",
     "infer_region",
     "load_model",
+    "load_weights",
     "lookup",
     "model_module",
     "model_names",
     "numeric_function",
+    "parse_activation",
+    "read_network",
     "read_ode",
     "refuse_hybrid",
     "region_bounds",

@@ -27,9 +27,9 @@ The spec (a ``.toml`` file; paths inside it are relative to the spec's folder)::
     tau = 0.5
 
 The activation text is parsed by walking Python's syntax tree (:mod:`ast`) and building
-sympy objects from a whitelist (numbers, ``+ - * / **``, ``pi``, ``e``, and the functions
-in :data:`FUNCTIONS`): nothing is ever evaluated, and the expression must hold exactly one
-free symbol. ``.npz``/``.npy`` files are read with ``allow_pickle=False``. Every problem
+sympy objects from a whitelist (numbers, ``+ - * / **``, ``pi``, ``e``, and the
+functions in :data:`ACTIVATION_FUNCTIONS`): nothing is ever evaluated, and the expression
+must hold exactly one free symbol. ``.npz``/``.npy`` files are read with ``allow_pickle=False``. Every problem
 (missing file, non-square or non-finite W, unknown key, hostile text) is a
 :class:`~dynsys.errors.ModelError` with a one-line message.
 
@@ -59,10 +59,11 @@ from dynsys._types import FloatArray
 from dynsys.core.rate_network import RateNetwork
 from dynsys.errors import ModelError
 
-__all__ = ["FUNCTIONS", "MAX_UNITS", "load_weights", "parse_activation", "read_network"]
+__all__ = ["ACTIVATION_FUNCTIONS", "MAX_NETWORK_UNITS", "load_weights", "parse_activation",
+           "read_network"]
 
 #: Functions an activation may call (lower-case names; ``abs``, ``max``, ``min`` too).
-FUNCTIONS: dict[str, Any] = {
+ACTIVATION_FUNCTIONS: dict[str, Any] = {
     "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh, "sinh": sp.sinh,
     "cosh": sp.cosh, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan,
     "arctan": sp.atan, "erf": sp.erf, "erfc": sp.erfc, "abs": sp.Abs, "max": sp.Max,
@@ -70,7 +71,7 @@ FUNCTIONS: dict[str, Any] = {
 }
 _CONSTANTS = {"pi": sp.pi, "e": sp.E}
 #: Most units a network file may declare, and most characters of an activation or spec.
-MAX_UNITS = 200_000
+MAX_NETWORK_UNITS = 200_000
 _MAX_TEXT = 1000
 _MAX_SPEC_BYTES = 1_000_000
 _MAX_EXPONENT = 100
@@ -95,7 +96,7 @@ def _build(node: ast.AST, names: dict[str, sp.Symbol], depth: int) -> sp.Expr:
         key = node.id
         if key.lower() in _CONSTANTS:
             return _CONSTANTS[key.lower()]
-        if key.lower() in FUNCTIONS:
+        if key.lower() in ACTIVATION_FUNCTIONS:
             raise ModelError(f"activation uses the function {key!r} without arguments")
         return names.setdefault(key, sp.Symbol(key, real=True))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
@@ -119,10 +120,10 @@ def _build(node: ast.AST, names: dict[str, sp.Symbol], depth: int) -> sp.Expr:
             raise ModelError(f"activation has an exponent beyond {_MAX_EXPONENT}")
         return a ** b
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
-        fn = FUNCTIONS.get(node.func.id.lower())
+        fn = ACTIVATION_FUNCTIONS.get(node.func.id.lower())
         if fn is None:
             raise ModelError(f"activation calls {node.func.id!r}, not an allowed function "
-                             f"({', '.join(sorted(FUNCTIONS))})")
+                             f"({', '.join(sorted(ACTIVATION_FUNCTIONS))})")
         args = [_build(a, names, depth + 1) for a in node.args]
         if any(isinstance(a, ast.Starred) for a in node.args) or not args:
             raise ModelError(f"activation calls {node.func.id} without plain arguments")
@@ -133,7 +134,7 @@ def _build(node: ast.AST, names: dict[str, sp.Symbol], depth: int) -> sp.Expr:
                              f"argument(s): {exc}") from None
     if isinstance(node, ast.Call | ast.Attribute):
         raise ModelError("activation may call only the allowed functions by their plain "
-                         f"names ({', '.join(sorted(FUNCTIONS))})")
+                         f"names ({', '.join(sorted(ACTIVATION_FUNCTIONS))})")
     raise ModelError(f"activation holds {type(node).__name__}, which is not allowed "
                      "(numbers, one variable, + - * / **, and functions only)")
 
@@ -192,8 +193,8 @@ def _checked_shape(shape: Any, path: Path) -> None:
     shp = tuple(int(v) for v in shape)
     if len(shp) != 2 or shp[0] != shp[1] or shp[0] < 1:
         raise ModelError(f"W in {path.name} must be a square (n, n) matrix, got shape {shp}")
-    if shp[0] > MAX_UNITS:
-        raise ModelError(f"W in {path.name} has {shp[0]} units; at most {MAX_UNITS}")
+    if shp[0] > MAX_NETWORK_UNITS:
+        raise ModelError(f"W in {path.name} has {shp[0]} units; at most {MAX_NETWORK_UNITS}")
 
 
 def _real(array: Any, path: Path) -> Any:
