@@ -29,9 +29,9 @@ The spec (a ``.toml`` file; paths inside it are relative to the spec's folder)::
 The activation text is parsed by walking Python's syntax tree (:mod:`ast`) and building
 sympy objects from a whitelist (numbers, ``+ - * / **``, ``pi``, ``e``, and the
 functions in :data:`ACTIVATION_FUNCTIONS`): nothing is ever evaluated, and the expression
-must hold exactly one free symbol. ``.npz``/``.npy`` files are read with ``allow_pickle=False``. Every problem
-(missing file, non-square or non-finite W, unknown key, hostile text) is a
-:class:`~dynsys.errors.ModelError` with a one-line message.
+must hold exactly one free symbol. ``.npz``/``.npy`` files are read with
+``allow_pickle=False``. Every problem (missing file, non-square or non-finite W, unknown
+key, hostile text) is a :class:`~dynsys.errors.ModelError` with a one-line message.
 
 References
 ----------
