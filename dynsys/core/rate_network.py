@@ -33,6 +33,7 @@ import sympy as sp
 from sympy.calculus.util import function_range
 
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
+from dynsys.core._matrix_form import MatrixForm
 from dynsys.core.model import Model
 from dynsys.core.symbols import NON_SMOOTH_FUNCTIONS
 from dynsys.core.system import _switching_exprs, numeric_function, resolve_params
@@ -225,7 +226,7 @@ def _switch_by_population(switches: Sequence[Callable[..., Any] | None],
     return apply
 
 
-class RateNetwork:
+class RateNetwork(MatrixForm):
     """A firing-rate network ``tau_i dx_i/dt = -x_i + f(g (W x)_i + I_i + I0)``, a System.
 
     ``RateNetwork(W, f=None, *, tau=1.0, g=1.0, I0=0.0, I=None, sigma=0.0,
@@ -263,6 +264,8 @@ class RateNetwork:
 
     Notes
     -----
+    The state check and ``noise_amplitude`` come from
+    :class:`~dynsys.core._matrix_form.MatrixForm`, shared with the Hopfield network.
     ``jac`` returns dense ``(..., n, n)`` Jacobians, ``(-delta_ij + g f'(h_i) W_ij) /
     tau_i`` with ``h = g W x + I + I0``. For a sparse W with ``n <=
     DENSE_JACOBIAN_STATES`` (500) any batch is densified; a larger sparse network
@@ -396,13 +399,6 @@ class RateNetwork:
         return self._dense
 
     # ------------------------------------------------------------------ evaluation
-    def _states(self, x: ArrayLike) -> FloatArray:
-        xs = np.asarray(x, dtype=np.float64)
-        if xs.ndim == 0 or xs.shape[-1] != self.n:
-            raise ModelError(f"states of {self.name} must have {self.n} entries on their last "
-                             f"axis, got shape {xs.shape}")
-        return xs
-
     def field(self, x: ArrayLike) -> FloatArray:
         """The recurrent input ``W x`` for states ``(..., n)`` (one sparse product if sparse)."""
         xs = self._states(x)
@@ -486,11 +482,6 @@ class RateNetwork:
         """``dF/dg = f'(h) (W x) / tau`` and ``dF/dI0 = f'(h) / tau``, shape ``(..., n, 2)``."""
         wx, _, slope = self._slopes(x, p)
         return np.stack([slope * wx, slope], axis=-1)
-
-    def noise_amplitude(self, p: ParamsLike = None) -> FloatArray:
-        """``sigma`` of every unit, shape ``(..., n)``."""
-        ps = resolve_params(self, p)
-        return np.broadcast_to(self.sigma, (*ps.shape[:-1], self.n)).copy()
 
     def switching(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
         """Where a non-smooth f has kinks, evaluated at every unit's input ``h``:
