@@ -131,3 +131,32 @@ def test_ei_network_simulates_and_settles() -> None:
                                rtol=0, atol=1e-15)
     ev = np.linalg.eigvals(net.jac(final[0]))
     assert ev.real.max() < 0
+
+
+def test_recipe_and_figures_draw_what_they_are_handed() -> None:
+    from matplotlib.figure import Figure
+
+    from dynsys.plots.networks import (
+        plot_activity,
+        plot_gain_spectrum,
+        plot_rate_distribution,
+        plot_ring_bumps,
+    )
+    from dynsys.report import load_recipe, recipe_names
+
+    assert "networks" in recipe_names()
+    recipe = load_recipe("networks")
+    assert callable(recipe.build) and recipe.STEPS == 3
+    theta = ring.angles(16)
+    fig = plot_ring_bumps(theta, {"a": np.cos(theta), "b": 0.5 * np.cos(theta)})
+    assert isinstance(fig, Figure) and len(fig.axes[0].get_lines()) == 3  # + the zero line
+    gains = np.linspace(0.2, 1.8, 5)
+    ev = -1 + gains[:, None] * np.array([-1.0, 1.0, 1.0, 0.0])
+    fig = plot_gain_spectrum(gains, ev, [("-1 + g", lambda g: -1 + g)], 1.0)
+    line = fig.axes[0].get_lines()[0]
+    np.testing.assert_array_equal(line.get_ydata(), ev.ravel())
+    t = np.linspace(0.0, 1.0, 11)
+    fig = plot_activity(t, {"run": np.full((11, 6), 0.5)}, [("E", 0, 4), ("I", 4, 6)])
+    assert len(fig.axes) == 3  # map, means, colour bar
+    fig = plot_rate_distribution({"E": np.linspace(0, 1, 50), "I": np.linspace(0, 0.5, 10)})
+    assert len(fig.axes[0].patches) == 2
