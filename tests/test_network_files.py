@@ -192,3 +192,40 @@ def test_cli_commands_take_a_spec(data, tmp_path, capsys) -> None:
     assert "1 equilibrium" in capsys.readouterr().out
     assert main(["continue", str(spec), "--param", "g", "--range", "1:2"]) == 0
     assert "Branch of equilibria" in capsys.readouterr().out
+
+
+def test_sizes_are_checked_before_reading(tmp_path) -> None:
+    """A file whose header declares a huge W is refused from the header (a compressed
+    file of zeros is small on disk): an .npz with a header only, an .mtx header."""
+    import io
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False,
+                                                  "shape": (150_000, 150_000)})
+    with zipfile.ZipFile(tmp_path / "huge.npz", "w") as archive:
+        archive.writestr("W.npy", header.getvalue())
+    with pytest.raises(ModelError, match="at most 250000000"):
+        load_weights(tmp_path / "huge.npz")
+    (tmp_path / "huge.mtx").write_text("%%MatrixMarket matrix coordinate real general\n"
+                                       "300000 300000 1\n1 1 1.0\n")
+    with pytest.raises(ModelError, match="at most 200000"):
+        load_weights(tmp_path / "huge.mtx")
+
+
+def test_population_arguments_are_checked() -> None:
+    W = np.eye(3)
+    with pytest.raises(ModelError, match="hold 2 units"):
+        RateNetwork(W, populations={"E": 2})
+    with pytest.raises(ModelError, match="unknown: X"):
+        RateNetwork(W, {"E": sp.tanh(s), "X": s}, populations={"E": 2, "I": 1})
+    with pytest.raises(ModelError, match="missing: I"):
+        RateNetwork(W, tau={"E": 1.0}, populations={"E": 2, "I": 1})
+    with pytest.raises(ModelError, match="positive integer"):
+        RateNetwork(W, populations={"E": 3, "I": 0})
+    with pytest.raises(ModelError, match="clashing"):
+        RateNetwork(np.eye(12), populations={"E": 11, "E1": 1})  # E11 twice
+    net = RateNetwork(W, {"A": sp.tanh(s), "B": 1 / (1 + sp.exp(-s))}, f_range={"A": None,
+                      "B": (0.0, 2.0)}, populations={"A": 1, "B": 2})
+    assert net.region == {"A1": (-1.0, 1.0), "B1": (0.0, 2.0), "B2": (0.0, 2.0)}
+    assert net.f_range == (-1.0, 2.0)

@@ -23,7 +23,9 @@ from dynsys.core.model import (
 )
 from dynsys.core.network_file import (
     ACTIVATION_FUNCTIONS as ACTIVATION_FUNCTIONS,
+    MAX_DENSE_ENTRIES as MAX_DENSE_ENTRIES,
     MAX_NETWORK_UNITS as MAX_NETWORK_UNITS,
+    MAX_SPARSE_ENTRIES as MAX_SPARSE_ENTRIES,
     load_weights as load_weights,
     parse_activation as parse_activation,
     read_network as read_network,
@@ -74,9 +76,11 @@ __all__ = [
     "ACTIVATION_FUNCTIONS",
     "DEFAULT_HALF_WIDTH",
     "DENSE_JACOBIAN_STATES",
+    "MAX_DENSE_ENTRIES",
     "MAX_DEPTH",
     "MAX_NETWORK_UNITS",
     "MAX_NODES",
+    "MAX_SPARSE_ENTRIES",
     "MAX_TABLE_POINTS",
     "MAX_TEXT",
     "NON_SMOOTH_FUNCTIONS",

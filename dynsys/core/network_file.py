@@ -59,8 +59,8 @@ from dynsys._types import FloatArray
 from dynsys.core.rate_network import RateNetwork
 from dynsys.errors import ModelError
 
-__all__ = ["ACTIVATION_FUNCTIONS", "MAX_NETWORK_UNITS", "load_weights", "parse_activation",
-           "read_network"]
+__all__ = ["ACTIVATION_FUNCTIONS", "MAX_DENSE_ENTRIES", "MAX_NETWORK_UNITS",
+           "MAX_SPARSE_ENTRIES", "load_weights", "parse_activation", "read_network"]
 
 #: Functions an activation may call (lower-case names; ``abs``, ``max``, ``min`` too).
 ACTIVATION_FUNCTIONS: dict[str, Any] = {
@@ -72,6 +72,10 @@ ACTIVATION_FUNCTIONS: dict[str, Any] = {
 _CONSTANTS = {"pi": sp.pi, "e": sp.E}
 #: Most units a network file may declare, and most characters of an activation or spec.
 MAX_NETWORK_UNITS = 200_000
+#: Most entries of a dense W, and most stored entries of a sparse one (checked before
+#: reading: a compressed file of zeros is small on disk).
+MAX_DENSE_ENTRIES = 250_000_000
+MAX_SPARSE_ENTRIES = 200_000_000
 _MAX_TEXT = 1000
 _MAX_SPEC_BYTES = 1_000_000
 _MAX_EXPONENT = 100
@@ -197,6 +201,24 @@ def _checked_shape(shape: Any, path: Path) -> None:
         raise ModelError(f"W in {path.name} has {shp[0]} units; at most {MAX_NETWORK_UNITS}")
 
 
+def _npz_header(path: Path, key: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of the array ``key`` of an .npz, read from its header only."""
+    with zipfile.ZipFile(path) as archive, archive.open(f"{key}.npy") as fh:
+        version = np.lib.format.read_magic(fh)
+        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = read(fh)
+    return tuple(int(v) for v in shape), dtype
+
+
+def _check_size(shape: tuple[int, ...], path: Path, *, sparse: bool) -> None:
+    entries = int(np.prod(shape, dtype=np.float64))
+    limit = MAX_SPARSE_ENTRIES if sparse else MAX_DENSE_ENTRIES
+    if entries > limit:
+        what = "stored entries" if sparse else "entries (store a large W sparse)"
+        raise ModelError(f"W in {path.name} has {entries} {what}; at most {limit}")
+
+
 def _real(array: Any, path: Path) -> Any:
     dtype = array.dtype
     if not (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer)
@@ -230,24 +252,30 @@ def load_weights(path: str | Path, key: str = "W") -> FloatArray | sps.csr_matri
         if suffix == ".npy":
             arr = np.load(path, mmap_mode="r", allow_pickle=False)
             _checked_shape(arr.shape, path)
+            _check_size(arr.shape, path, sparse=False)
             mat: Any = np.array(_real(arr, path), dtype=np.float64)
         elif suffix == ".npz":
             with np.load(path, allow_pickle=False) as data:
                 files = set(data.files)
                 if key in files:
-                    arr = data[key]
-                    _checked_shape(arr.shape, path)
-                    mat = np.array(_real(arr, path), dtype=np.float64)
+                    shape, _ = _npz_header(path, key)
+                    _checked_shape(shape, path)
+                    _check_size(shape, path, sparse=False)
+                    mat = np.array(_real(data[key], path), dtype=np.float64)
                 elif {"format", "shape", "data"} <= files:  # scipy.sparse.save_npz
                     _checked_shape(data["shape"], path)
+                    for part in ("data", "indices", "row", "col"):
+                        if part in files:
+                            _check_size(_npz_header(path, part)[0], path, sparse=True)
                     mat = sps.load_npz(path)
                 else:
                     raise ModelError(f"{path.name} holds no array named {key!r} (it holds "
                                      f"{', '.join(sorted(files)) or 'nothing'}); set "
                                      "weights_key")
         elif suffix == ".mtx":
-            rows, cols, _, fmt, field, _ = scipy.io.mminfo(path)
+            rows, cols, entries, fmt, field, _ = scipy.io.mminfo(path)
             _checked_shape((rows, cols), path)
+            _check_size((entries,), path, sparse=fmt == "coordinate")
             if field == "complex":
                 raise ModelError(f"W in {path.name} must be real, got a complex matrix")
             read = scipy.io.mmread(path)
