@@ -17,6 +17,7 @@ from dynsys.cli import main
 from dynsys.core.loading import load_model
 from dynsys.core.network_file import load_weights, parse_activation, read_network
 from dynsys.errors import ModelError
+from dynsys.latex import check_structure
 
 s = sp.Symbol("s")
 N = 6
@@ -107,6 +108,7 @@ def test_populations_in_the_spec(data, tmp_path) -> None:
     _same(net, ref, rng)
     assert net.state_names == ("E1", "E2", "E3", "E4", "I1", "I2")
     assert net.description == "two populations"
+    assert r"f_{\mathrm{I}}(v)" in net.latex() and check_structure(net.latex()) == []
     assert net.noise_amplitude().tolist() == [0.1] * N
     # per population, by hand: E units logistic with tau 2, I units steeper with tau 1
     x = rng.uniform(0.0, 1.0, N)

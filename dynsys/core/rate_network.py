@@ -503,6 +503,7 @@ class RateNetwork(MatrixForm):
     def latex(self) -> str:
         """The network's equation in LaTeX (matrix-vector form)."""
         g, i0 = (sp.Symbol(k) for k in self.param_names)
+        fi = "f"
         if len(set(self.activations)) == 1:
             fs = "f(" + sp.latex(self.symbol) + ") = " + sp.latex(self.activation)
         else:  # one activation per population
@@ -510,7 +511,8 @@ class RateNetwork(MatrixForm):
                 rf"f_{{\mathrm{{{k}}}}}(" + sp.latex(next(iter(e.free_symbols))) + ") = "
                 + sp.latex(e) for (k, _, _), e in zip(self.populations, self.activations,
                                                      strict=True))
-        return (r"\tau_i \frac{dx_i}{dt} = -x_i + f\!\left(" + sp.latex(g)
+            fi = r"f_{p(i)}"  # the activation of unit i's population
+        return (r"\tau_i \frac{dx_i}{dt} = -x_i + " + fi + r"\!\left(" + sp.latex(g)
                 + r" (W\mathbf{x})_i + I_i + " + sp.latex(i0) + r"\right),\quad "
                 + fs + rf",\quad n = {self.n}")
 
