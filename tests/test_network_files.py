@@ -231,3 +231,19 @@ def test_population_arguments_are_checked() -> None:
                       "B": (0.0, 2.0)}, populations={"A": 1, "B": 2})
     assert net.region == {"A1": (-1.0, 1.0), "B1": (0.0, 2.0), "B2": (0.0, 2.0)}
     assert net.f_range == (-1.0, 2.0)
+
+
+def test_a_weights_file_alone_is_a_logistic_network(data, tmp_path, capsys) -> None:
+    W, _, _, rng = data
+    _write_all(tmp_path, W)
+    ref = RateNetwork(W)  # the logistic default
+    for name in ("W.npy", "W.npz", "Ws.npz", "Wc.mtx"):
+        net = load_model(tmp_path / name)
+        assert net.name == Path(name).stem
+        _same(net, ref, rng, atol=1e-14)
+    assert main(["show", str(tmp_path / "Ws.npz")]) == 0
+    assert "units: 6" in capsys.readouterr().out
+    np.save(tmp_path / "rect.npy", np.ones((2, 3)))
+    assert main(["show", str(tmp_path / "rect.npy")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "square" in err[0]

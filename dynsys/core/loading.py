@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from dynsys.core.model import Model
-from dynsys.core.network_file import read_network
+from dynsys.core.network_file import WEIGHT_SUFFIXES, network_from_weights, read_network
 from dynsys.core.odefile import MAX_TEXT
 from dynsys.core.system import System
 from dynsys.errors import ModelError
@@ -166,7 +166,8 @@ def load_model(name_or_path: str | Path) -> Any:
     A ``.py`` file must define a variable ``model`` (a :class:`Model`, or another
     object implementing the System interface such as a Hopfield network); it is
     ordinary Python and is trusted as such. An ``.ode`` file is parsed safely; a
-    ``.toml`` file declares a rate network (:func:`dynsys.core.network_file.read_network`).
+    ``.toml`` file declares a rate network (:func:`dynsys.core.network_file.read_network`),
+    and a weights file alone (``.npz``, ``.npy``, ``.mtx``) is a logistic network on it.
 
     Raises
     ------
@@ -181,10 +182,12 @@ def load_model(name_or_path: str | Path) -> Any:
     """
     text = str(name_or_path)
     path = Path(text)
-    if path.suffix in (".py", ".ode", ".toml") or path.exists():
+    if path.suffix in (".py", ".ode", ".toml", *WEIGHT_SUFFIXES) or path.exists():
         _check_model_file(path, text)
         if path.suffix == ".toml":
             return read_network(path)
+        if path.suffix.lower() in WEIGHT_SUFFIXES:  # a weight matrix alone: logistic units
+            return network_from_weights(path)
         if path.suffix == ".py":
             return _load_py(path)
         content = _read_ode(path, text)

@@ -60,7 +60,8 @@ from dynsys.core.rate_network import RateNetwork
 from dynsys.errors import ModelError
 
 __all__ = ["ACTIVATION_FUNCTIONS", "MAX_DENSE_ENTRIES", "MAX_NETWORK_UNITS",
-           "MAX_SPARSE_ENTRIES", "load_weights", "parse_activation", "read_network"]
+           "MAX_SPARSE_ENTRIES", "WEIGHT_SUFFIXES", "load_weights", "network_from_weights",
+           "parse_activation", "read_network"]
 
 #: Functions an activation may call (lower-case names; ``abs``, ``max``, ``min`` too).
 ACTIVATION_FUNCTIONS: dict[str, Any] = {
@@ -412,6 +413,29 @@ def _populations_of(spec: dict[str, Any], net: dict[str, Any], base: Path
     kwargs["f"] = per["f"]
     kwargs["f_range"] = per["f_range"]
     return sizes, kwargs
+
+
+#: Suffixes of weight files that load as a network on their own.
+WEIGHT_SUFFIXES = (".npz", ".npy", ".mtx")
+
+
+def network_from_weights(path: str | Path) -> RateNetwork:
+    """A logistic :class:`~dynsys.core.rate_network.RateNetwork` on the W of a weights
+    file (``W`` of an .npz), named after the file: ``dynsys show W.npz``.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> np.save(folder / "chain.npy", np.eye(4, k=-1))
+    >>> net = network_from_weights(folder / "chain.npy")
+    >>> net.name, net.n, net.region["x1"]
+    ('chain', 4, (0.0, 1.0))
+    """
+    path = Path(path)
+    stem = path.stem if path.stem.isidentifier() else "network"
+    return RateNetwork(load_weights(path), name=stem,
+                       description=f"logistic rate network on the weights of {path.name}")
 
 
 def read_network(path: str | Path) -> RateNetwork:
