@@ -109,7 +109,7 @@ def plot_activity(t: ArrayLike, panels: Mapping[str, ArrayLike],
     matplotlib.figure.Figure
     """
     k = len(panels)
-    fig = Figure(figsize=(3.6 * k + 0.8, 4.6), layout="constrained")
+    fig = Figure(figsize=(2.7 * k + 0.7, 4.2), layout="constrained")
     grid = fig.add_gridspec(2, k, height_ratios=(2.2, 1.0))
     ts = np.asarray(t, dtype=float)
     image = None
@@ -121,7 +121,7 @@ def plot_activity(t: ArrayLike, panels: Mapping[str, ArrayLike],
                            interpolation="nearest")
         for _, start, _stop in populations[1:]:
             top.axhline(start, color="white", lw=1.0)
-        top.set_title(title, fontsize=9)
+        top.set_title(title)
         top.set_ylabel("unit" if j == 0 else "")
         top.tick_params(labelbottom=False)
         bottom = fig.add_subplot(grid[1, j], sharex=top)
@@ -131,7 +131,8 @@ def plot_activity(t: ArrayLike, panels: Mapping[str, ArrayLike],
         bottom.set_xlabel("time t")
         bottom.set_ylabel("mean activity" if j == 0 else "")
         bottom.set_ylim(vmin, vmax + 0.25 * (vmax - vmin))  # room for the legend above
-        bottom.legend(loc="upper right", fontsize=7, frameon=False, ncol=len(populations))
+        bottom.legend(loc="upper right", fontsize=8, frameon=False, ncol=len(populations),
+                      handlelength=1.2, columnspacing=0.8)
     if image is not None:
         fig.colorbar(image, ax=fig.axes[0::2], shrink=0.9, label="activity x")
     return fig
