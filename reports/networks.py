@@ -1,6 +1,6 @@
 """Recipe: rate networks in matrix form, a ring attractor and a sparse E-I network.
 
-Run it with ``dynsys report networks`` (about 15 s on two cores). It takes the built-in
+Run it with ``dynsys report networks`` (13 s on two idle cores). It takes the built-in
 models ``ring_attractor`` (256 units, cosine connectivity) and ``ei_network`` (1000
 units, 800 E / 200 I, 10 % connection probability, Dale's law) and shows: the ring's
 spectrum at its uniform state against the gain with the derived threshold ``g w1 = 2``,
