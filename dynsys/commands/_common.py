@@ -41,8 +41,9 @@ __all__ = [
 
 
 def add_model(parser: argparse.ArgumentParser) -> None:
-    """The positional MODEL argument: a built-in name or a .py/.ode path."""
-    parser.add_argument("model", metavar="MODEL", help="built-in model name, or a .py/.ode file")
+    """The positional MODEL argument: a built-in name or a .py/.ode/.toml path."""
+    parser.add_argument("model", metavar="MODEL",
+                        help="built-in model name, or a .py/.ode file or a .toml network spec")
 
 
 def add_set(parser: argparse.ArgumentParser) -> None:

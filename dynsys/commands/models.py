@@ -11,7 +11,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "models", help="list the built-in models",
         description="List the built-in models: name, states, parameters and description. "
-        "Any of them, or a .py/.ode file, is a MODEL for the other commands.")
+        "Any of them, or a .py/.ode file or a .toml network spec, is a MODEL for the other "
+        "commands.")
     add_format(p)
     p.set_defaults(func=run)
 

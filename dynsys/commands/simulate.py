@@ -219,8 +219,9 @@ def run(args: argparse.Namespace) -> int:
         sigma = values[0] if len(values) == 1 else values
         noisy, source["sigma"] = any(v != 0 for v in values), "--sigma"
     else:
-        noisy = bool(getattr(model, "noise", None)) or bool(
-            getattr(model, "sigma", 0))  # a Model's wiener terms; a network's sigma
+        sig = getattr(model, "sigma", 0)  # a network's sigma: a number or one per unit
+        noisy = bool(getattr(model, "noise", None)) or any(  # or a Model's wiener terms
+            v != 0 for v in (sig.ravel() if hasattr(sig, "ravel") else [sig]))
         source["sigma"] = "the model's declared noise" if noisy else "no noise declared"
     if discrete:
         method = "map"

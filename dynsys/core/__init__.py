@@ -21,6 +21,17 @@ from dynsys.core.loading import (
 from dynsys.core.model import (
     Model as Model,
 )
+from dynsys.core.network_file import (
+    ACTIVATION_FUNCTIONS as ACTIVATION_FUNCTIONS,
+    MAX_DENSE_ENTRIES as MAX_DENSE_ENTRIES,
+    MAX_NETWORK_UNITS as MAX_NETWORK_UNITS,
+    MAX_SPARSE_ENTRIES as MAX_SPARSE_ENTRIES,
+    WEIGHT_SUFFIXES as WEIGHT_SUFFIXES,
+    load_weights as load_weights,
+    network_from_weights as network_from_weights,
+    parse_activation as parse_activation,
+    read_network as read_network,
+)
 from dynsys.core.odefile import (
     MAX_DEPTH as MAX_DEPTH,
     MAX_NODES as MAX_NODES,
@@ -64,14 +75,19 @@ from dynsys.core.tables import (
 )
 
 __all__ = [
+    "ACTIVATION_FUNCTIONS",
     "DEFAULT_HALF_WIDTH",
     "DENSE_JACOBIAN_STATES",
+    "MAX_DENSE_ENTRIES",
     "MAX_DEPTH",
+    "MAX_NETWORK_UNITS",
     "MAX_NODES",
+    "MAX_SPARSE_ENTRIES",
     "MAX_TABLE_POINTS",
     "MAX_TEXT",
     "NON_SMOOTH_FUNCTIONS",
     "SYMBOLIC_MAX_STATES",
+    "WEIGHT_SUFFIXES",
     "CompiledSystem",
     "DefaultRegionWarning",
     "Derivatives",
@@ -90,10 +106,14 @@ __all__ = [
     "import_python_file",
     "infer_region",
     "load_model",
+    "load_weights",
     "lookup",
     "model_module",
     "model_names",
+    "network_from_weights",
     "numeric_function",
+    "parse_activation",
+    "read_network",
     "read_ode",
     "refuse_hybrid",
     "region_bounds",

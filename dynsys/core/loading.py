@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from dynsys.core.model import Model
+from dynsys.core.network_file import WEIGHT_SUFFIXES, network_from_weights, read_network
 from dynsys.core.odefile import MAX_TEXT
 from dynsys.core.system import System
 from dynsys.errors import ModelError
@@ -160,11 +161,13 @@ def _read_ode(path: Path, text: str) -> str:
 
 
 def load_model(name_or_path: str | Path) -> Any:
-    """Load a built-in model by name, or a model from a ``.py`` or ``.ode`` file.
+    """Load a built-in model by name, or a model from a ``.py``, ``.ode`` or ``.toml`` file.
 
     A ``.py`` file must define a variable ``model`` (a :class:`Model`, or another
     object implementing the System interface such as a Hopfield network); it is
-    ordinary Python and is trusted as such. An ``.ode`` file is parsed safely.
+    ordinary Python and is trusted as such. An ``.ode`` file is parsed safely; a
+    ``.toml`` file declares a rate network (:func:`dynsys.core.network_file.read_network`),
+    and a weights file alone (``.npz``, ``.npy``, ``.mtx``) is a logistic network on it.
 
     Raises
     ------
@@ -179,19 +182,23 @@ def load_model(name_or_path: str | Path) -> Any:
     """
     text = str(name_or_path)
     path = Path(text)
-    if path.suffix in (".py", ".ode") or path.exists():
+    if path.suffix in (".py", ".ode", ".toml", *WEIGHT_SUFFIXES) or path.exists():
         _check_model_file(path, text)
+        if path.suffix == ".toml":
+            return read_network(path)
+        if path.suffix.lower() in WEIGHT_SUFFIXES:  # a weight matrix alone: logistic units
+            return network_from_weights(path)
         if path.suffix == ".py":
             return _load_py(path)
         content = _read_ode(path, text)
         stem = path.stem if path.stem.isidentifier() else "model"
         return Model.from_text(content, name=stem, base_dir=path.parent)
     if not text.isidentifier():
-        raise ModelError(f"{text!r} is neither a built-in model name nor a .py/.ode file")
+        raise ModelError(f"{text!r} is neither a built-in model name nor a .py/.ode/.toml file")
     candidate = _builtin_dir() / f"{text}.py"
     if not candidate.is_file():
         raise ModelError(
             f"unknown model {text!r}{_did_you_mean(text)}; built-in models: "
-            f"{', '.join(model_names())} (or give a path to a .py or .ode file)"
+            f"{', '.join(model_names())} (or give a path to a .py, .ode or .toml file)"
         )
     return _load_py(candidate)

@@ -33,6 +33,7 @@ import sympy as sp
 from sympy.calculus.util import function_range
 
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
+from dynsys.core._matrix_form import MatrixForm
 from dynsys.core.model import Model
 from dynsys.core.symbols import NON_SMOOTH_FUNCTIONS
 from dynsys.core.system import _switching_exprs, numeric_function, resolve_params
@@ -133,7 +134,99 @@ def _range(f: sp.Expr, s: sp.Symbol, fn: Callable[..., Any]) -> tuple[float, flo
     return lo, hi
 
 
-class RateNetwork:
+def _given_range(f_range: Any) -> tuple[float, float]:
+    """An explicit ``(low, high)`` range of f, checked."""
+    try:
+        lo, hi = (float(v) for v in f_range)
+    except (TypeError, ValueError):
+        raise ModelError(f"f_range must be two numbers (low, high), got {f_range!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ModelError(f"f_range must be finite with low < high, got {f_range!r}")
+    return lo, hi
+
+
+def _populations(populations: Any, n: int) -> tuple[tuple[str, int, int], ...]:
+    """``(name, start, stop)`` of every population (consecutive blocks of units, in order);
+    one population ``x`` of all ``n`` units when none are given."""
+    if populations is None:
+        return (("x", 0, n),)
+    items = list(populations.items()) if isinstance(populations, Mapping) else None
+    if items is None or not items:
+        raise ModelError("populations must be a non-empty mapping {name: size}, in unit "
+                         f"order, got {populations!r}")
+    out, start = [], 0
+    for name, size in items:
+        if not (isinstance(name, str) and name.isidentifier()):
+            raise ModelError(f"population names must be identifiers, got {name!r}")
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+            raise ModelError(f"population {name!r} must have a positive integer size, "
+                             f"got {size!r}")
+        out.append((name, start, start + int(size)))
+        start += int(size)
+    if start != n:
+        raise ModelError(f"the populations hold {start} units but W is {n} x {n}")
+    return tuple(out)
+
+
+def _per_population(value: Any, pops: Sequence[tuple[str, int, int]], what: str) -> list[Any]:
+    """One value per population: a mapping {population: value} (every population named),
+    else the same value for all."""
+    if not isinstance(value, Mapping):
+        return [value] * len(pops)
+    names = [p[0] for p in pops]
+    unknown = sorted(set(value) - set(names))
+    missing = [k for k in names if k not in value]
+    if unknown or missing:
+        raise ModelError(f"{what} per population must name exactly the populations "
+                         f"{', '.join(names)}" + (f"; unknown: {', '.join(map(str, unknown))}"
+                                                  if unknown else "")
+                         + (f"; missing: {', '.join(missing)}" if missing else ""))
+    return [value[k] for k in names]
+
+
+def _per_unit(value: Any, pops: Sequence[tuple[str, int, int]], n: int, what: str,
+              **checks: bool) -> FloatArray:
+    """A scalar, an ``(n,)`` vector or {population: scalar or vector} as ``(n,)``."""
+    if not isinstance(value, Mapping):
+        return _unit_vector(value, n, what, **checks)
+    parts = [_unit_vector(v, stop - start, f"{what} of population {name}", **checks)
+             for v, (name, start, stop) in zip(_per_population(value, pops, what), pops,
+                                                strict=True)]
+    arr = np.concatenate(parts)
+    arr.setflags(write=False)
+    return arr
+
+
+def _by_population(fns: Sequence[Callable[..., Any]], pops: Sequence[tuple[str, int, int]]
+                   ) -> Callable[..., Any]:
+    """One function of ``h (..., n)`` applying each population's function to its units."""
+    def apply(h: FloatArray) -> FloatArray:
+        hs = np.asarray(h, dtype=np.float64)
+        out = np.empty(hs.shape)
+        for fn, (_, start, stop) in zip(fns, pops, strict=True):
+            out[..., start:stop] = fn(hs[..., start:stop])
+        return out
+    return apply
+
+
+def _switch_by_population(switches: Sequence[Callable[..., Any] | None],
+                          pops: Sequence[tuple[str, int, int]]) -> Callable[..., Any]:
+    """Every population's switching functions, each over all units (1 outside its block)."""
+    def apply(h: FloatArray) -> list[FloatArray]:
+        hs = np.asarray(h, dtype=np.float64)
+        out = []
+        for fn, (_, start, stop) in zip(switches, pops, strict=True):
+            if fn is None:
+                continue
+            for v in fn(hs[..., start:stop]):
+                full = np.ones(hs.shape)
+                full[..., start:stop] = v
+                out.append(full)
+        return out
+    return apply
+
+
+class RateNetwork(MatrixForm):
     """A firing-rate network ``tau_i dx_i/dt = -x_i + f(g (W x)_i + I_i + I0)``, a System.
 
     ``RateNetwork(W, f=None, *, tau=1.0, g=1.0, I0=0.0, I=None, sigma=0.0,
@@ -144,28 +237,35 @@ class RateNetwork:
     W : array (n, n) or scipy.sparse matrix
         Connection weights, ``W[i, j]`` from unit ``j`` to unit ``i``; a sparse matrix
         stays sparse (stored as CSR).
-    f : sympy expression in one free symbol, optional
+    f : sympy expression in one free symbol, or {population: expression}, optional
         The activation, e.g. ``1 / (1 + sp.exp(-s))`` (the default) or ``sp.tanh(s)``;
-        lambdified once (numpy) with its symbolic derivative.
-    tau : float or array (n,)
+        lambdified once (numpy) with its symbolic derivative. A mapping gives each
+        population its own activation.
+    tau : float, array (n,) or {population: float or array}
         Time constants (positive).
     g, I0 : float
         Defaults of the two parameters: the gain multiplying ``W x`` and a global input
         added to every unit.
-    I : array (n,) or float, optional
+    I : array (n,), float or {population: float or array}, optional
         Per-unit inputs (fixed data, not a parameter; default 0).
-    sigma : float or array (n,)
+    sigma : float, array (n,) or {population: float or array}
         Additive noise amplitude of each unit (``noise_amplitude``).
     param_names : (str, str)
         Names of the gain and global-input parameters.
-    f_range : (low, high), optional
+    f_range : (low, high) or {population: (low, high)}, optional
         The range of f. Default: computed by sympy (``function_range``); the network's
         ``region`` is then ``[low, high]`` for every unit, since ``-x + f(...)`` pulls x
         into f's range. None when f's range is unbounded or unknown.
     name, description : str
+    populations : {name: size}, optional
+        Consecutive blocks of units, in order (``{"E": 800, "I": 200}``); their units are
+        named ``E1 ... E800, I1 ... I200`` (default: one population, ``x1 ... xn``), and
+        ``f``, ``tau``, ``I``, ``sigma`` and ``f_range`` may be given per population.
 
     Notes
     -----
+    The state check and ``noise_amplitude`` come from
+    :class:`~dynsys.core._matrix_form.MatrixForm`, shared with the Hopfield network.
     ``jac`` returns dense ``(..., n, n)`` Jacobians, ``(-delta_ij + g f'(h_i) W_ij) /
     tau_i`` with ``h = g W x + I + I0``. For a sparse W with ``n <=
     DENSE_JACOBIAN_STATES`` (500) any batch is densified; a larger sparse network
@@ -184,6 +284,10 @@ class RateNetwork:
     [0.462117, -0.462117]
     >>> net.jac([0.0, 0.0]).round(6).tolist()
     [[-1.0, 0.786448], [0.786448, -1.0]]
+    >>> ei = RateNetwork(np.array([[1.0, -2.0], [1.0, 0.0]]), {"E": sp.tanh(s), "I": s**2},
+    ...                  tau={"E": 1.0, "I": 0.5}, populations={"E": 1, "I": 1})
+    >>> ei.state_names, ei.rhs([0.5, 0.5]).round(6).tolist()
+    (('E1', 'I1'), [-0.962117, -0.5])
 
     References
     ----------
@@ -193,18 +297,23 @@ class RateNetwork:
     def __init__(
         self, W: Any, f: sp.Expr | None = None, *, tau: Any = 1.0, g: float = 1.0,
         I0: float = 0.0, I: Any = None, sigma: Any = 0.0,
-        param_names: Sequence[str] = ("g", "I0"), f_range: tuple[float, float] | None = None,
-        name: str = "rate_network", description: str = "",
+        param_names: Sequence[str] = ("g", "I0"), f_range: Any = None,
+        name: str = "rate_network", description: str = "", populations: Any = None,
     ) -> None:
         self._w = _weights(W)
         n = int(self._w.shape[0])
         self.sparse = bool(sps.issparse(self._w))
-        expr, s = _activation(_logistic() if f is None else f)
+        self.populations = _populations(populations, n)
+        pops = self.populations
+        acts = [_activation(_logistic() if fk is None else fk)
+                for fk in _per_population(f, pops, "f")]
+        expr, s = acts[0]
         self.activation, self.symbol = expr, s
-        self.tau = _unit_vector(tau, n, "tau", positive=True)
+        self.activations: tuple[sp.Expr, ...] = tuple(a[0] for a in acts)
+        self.tau = _per_unit(tau, pops, n, "tau", positive=True)
         self._unit_tau = bool(np.all(self.tau == 1.0))
-        self.inputs = _unit_vector(0.0 if I is None else I, n, "I")
-        self.sigma = _unit_vector(sigma, n, "sigma", non_negative=True)
+        self.inputs = _per_unit(0.0 if I is None else I, pops, n, "I")
+        self.sigma = _per_unit(sigma, pops, n, "sigma", non_negative=True)
         names = tuple(param_names)
         if len(names) != 2 or len(set(names)) != 2 or not all(
                 isinstance(k, str) and k.isidentifier() for k in names):
@@ -222,28 +331,36 @@ class RateNetwork:
         if not isinstance(name, str) or not name.replace("-", "_").isidentifier():
             raise ModelError(f"name must be an identifier, got {name!r}")
         self.name, self.description = name, str(description)
-        self.state_names: tuple[str, ...] = tuple(f"x{i + 1}" for i in range(n))
-        self.is_smooth = not expr.has(*NON_SMOOTH_FUNCTIONS)
-        self.is_autonomous = True
-        self._f = numeric_function([s], expr)
-        self._fprime = numeric_function([s], sp.diff(expr, s))
-        self._switch: Callable[..., Any] | None = None
-        if not self.is_smooth:  # a one-state Model in a fixed symbol finds the kinks
-            u = sp.Symbol("u", real=True)
-            exprs = _switching_exprs(Model({u: expr.subs(s, u)}, name="activation"))
-            self._switch = numeric_function([u], exprs)
-        if f_range is None:
-            bounds = _range(expr, s, self._f)
+        if populations is None:
+            self.state_names: tuple[str, ...] = tuple(f"x{i + 1}" for i in range(n))
         else:
-            try:
-                lo, hi = (float(v) for v in f_range)
-            except (TypeError, ValueError):
-                raise ModelError(f"f_range must be two numbers (low, high), got {f_range!r}"
-                                 ) from None
-            if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-                raise ModelError(f"f_range must be finite with low < high, got {f_range!r}")
-            bounds = (lo, hi)
-        self.f_range = bounds
+            self.state_names = tuple(f"{nm}{k + 1}" for nm, a, b in pops for k in range(b - a))
+            if len(set(self.state_names)) != n or set(self.state_names) & set(names):
+                raise ModelError("population names give clashing unit names (units are "
+                                 "named population + index: E1, E2, ...); rename them")
+        self.is_smooth = not any(a.has(*NON_SMOOTH_FUNCTIONS) for a in self.activations)
+        self.is_autonomous = True
+        fs, fps, switches, ranges = [], [], [], []
+        explicit = _per_population(f_range, pops, "f_range")
+        for (ek, sk), given in zip(acts, explicit, strict=True):
+            fs.append(numeric_function([sk], ek))
+            fps.append(numeric_function([sk], sp.diff(ek, sk)))
+            switch = None
+            if ek.has(*NON_SMOOTH_FUNCTIONS):  # a one-state Model in a fixed symbol: kinks
+                u = sp.Symbol("u", real=True)
+                exprs = _switching_exprs(Model({u: ek.subs(sk, u)}, name="activation"))
+                switch = numeric_function([u], exprs)
+            switches.append(switch)
+            ranges.append(_range(ek, sk, fs[-1]) if given is None else _given_range(given))
+        single = len(set(self.activations)) == 1  # one function for every unit
+        self._f = fs[0] if single else _by_population(fs, pops)
+        self._fprime = fps[0] if single else _by_population(fps, pops)
+        self._switch: Callable[..., Any] | None = (
+            None if self.is_smooth else switches[0] if single
+            else _switch_by_population(switches, pops))
+        self._ranges = tuple(ranges)
+        self.f_range = (None if any(r is None for r in ranges) else
+                        (min(r[0] for r in ranges), max(r[1] for r in ranges)))
         self._dense: FloatArray | None = None if self.sparse else self._w
 
     # ------------------------------------------------------------------ attributes
@@ -262,7 +379,8 @@ class RateNetwork:
         """Every unit in f's range ``[low, high]`` (None when f is unbounded)."""
         if self.f_range is None:
             return None
-        return dict.fromkeys(self.state_names, self.f_range)
+        return {name: rng for (_, a, b), rng in zip(self.populations, self._ranges, strict=True)
+                for name in self.state_names[a:b]}
 
     def params(self, params: ParamsLike = None) -> FloatArray:
         """The parameter array for ``params`` (see :func:`~dynsys.core.system.resolve_params`)."""
@@ -281,13 +399,6 @@ class RateNetwork:
         return self._dense
 
     # ------------------------------------------------------------------ evaluation
-    def _states(self, x: ArrayLike) -> FloatArray:
-        xs = np.asarray(x, dtype=np.float64)
-        if xs.ndim == 0 or xs.shape[-1] != self.n:
-            raise ModelError(f"states of {self.name} must have {self.n} entries on their last "
-                             f"axis, got shape {xs.shape}")
-        return xs
-
     def field(self, x: ArrayLike) -> FloatArray:
         """The recurrent input ``W x`` for states ``(..., n)`` (one sparse product if sparse)."""
         xs = self._states(x)
@@ -372,11 +483,6 @@ class RateNetwork:
         wx, _, slope = self._slopes(x, p)
         return np.stack([slope * wx, slope], axis=-1)
 
-    def noise_amplitude(self, p: ParamsLike = None) -> FloatArray:
-        """``sigma`` of every unit, shape ``(..., n)``."""
-        ps = resolve_params(self, p)
-        return np.broadcast_to(self.sigma, (*ps.shape[:-1], self.n)).copy()
-
     def switching(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
         """Where a non-smooth f has kinks, evaluated at every unit's input ``h``:
         ``(..., n k)`` (``k`` switching functions of f); ``(..., 0)`` for a smooth f."""
@@ -397,10 +503,18 @@ class RateNetwork:
     def latex(self) -> str:
         """The network's equation in LaTeX (matrix-vector form)."""
         g, i0 = (sp.Symbol(k) for k in self.param_names)
-        f = sp.latex(self.activation)
-        return (r"\tau_i \frac{dx_i}{dt} = -x_i + f\!\left(" + sp.latex(g)
-                + r" (W\mathbf{x})_i + I_i + " + sp.latex(i0) + r"\right),\quad f("
-                + sp.latex(self.symbol) + ") = " + f + rf",\quad n = {self.n}")
+        fi = "f"
+        if len(set(self.activations)) == 1:
+            fs = "f(" + sp.latex(self.symbol) + ") = " + sp.latex(self.activation)
+        else:  # one activation per population
+            fs = r",\quad ".join(
+                rf"f_{{\mathrm{{{k}}}}}(" + sp.latex(next(iter(e.free_symbols))) + ") = "
+                + sp.latex(e) for (k, _, _), e in zip(self.populations, self.activations,
+                                                     strict=True))
+            fi = r"f_{p(i)}"  # the activation of unit i's population
+        return (r"\tau_i \frac{dx_i}{dt} = -x_i + " + fi + r"\!\left(" + sp.latex(g)
+                + r" (W\mathbf{x})_i + I_i + " + sp.latex(i0) + r"\right),\quad "
+                + fs + rf",\quad n = {self.n}")
 
     def describe(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -413,6 +527,10 @@ class RateNetwork:
             "params": dict(zip(self.param_names, self.default_params.tolist(), strict=True)),
             "f_range": list(self.f_range) if self.f_range else None,
             "autonomous": True, "smooth": self.is_smooth,
+            **({} if len(self.populations) == 1 and self.populations[0][0] == "x" else {
+                "populations": {k: b - a for k, a, b in self.populations},
+                "activations": {k: str(e) for (k, _, _), e in
+                                zip(self.populations, self.activations, strict=True)}}),
         }
 
     def __repr__(self) -> str:

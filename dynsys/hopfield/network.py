@@ -37,6 +37,7 @@ from dynsys._numerics.stepping import euler, step_count
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike, RngLike, as_rng
 from dynsys.analysis.stability import Kind, classify, sorted_eigenvalues
+from dynsys.core._matrix_form import MatrixForm, matrix_jacobian
 from dynsys.core.system import resolve_params
 from dynsys.errors import ModelError
 from dynsys.hopfield.patterns import as_patterns, named_pattern, overlaps
@@ -135,7 +136,7 @@ def _sign(s: FloatArray) -> FloatArray:
 
 
 @dataclass(frozen=True, eq=False)
-class HopfieldNetwork:
+class HopfieldNetwork(MatrixForm):
     """A Hopfield network storing +-1 patterns, implementing the System interface.
 
     ``HopfieldNetwork(patterns, *, activation=Activation.SIGN, beta=1.0,
@@ -169,6 +170,14 @@ class HopfieldNetwork:
     >>> p = named_pattern("x")
     >>> bool(abs(net.rhs(p)).max() < 1e-12)   # a stored pattern is a fixed point
     True
+
+    Notes
+    -----
+    A matrix-form System like :class:`~dynsys.core.rate_network.RateNetwork`: the state
+    check, ``noise_amplitude`` and the assembly of the tanh network's Jacobian
+    ``diag(f'(W x)) W - I`` are shared with it (:mod:`dynsys.core._matrix_form`). It is
+    not a RateNetwork: W is kept factored (``W x = P^T (P x) / N``) when that is cheaper,
+    f may be sign, and its only parameter is beta.
 
     References
     ----------
@@ -301,15 +310,6 @@ class HopfieldNetwork:
             h -= self._diag * xs
         return h
 
-    def _states(self, x: ArrayLike) -> FloatArray:
-        xs = np.asarray(x, dtype=np.float64)
-        if xs.ndim == 0 or xs.shape[-1] != self.n:
-            raise ModelError(
-                f"states of {self.name} must have {self.n} entries on their last axis, "
-                f"got shape {xs.shape}"
-            )
-        return xs
-
     def _beta(self, p: ParamsLike, batch: tuple[int, ...]) -> FloatArray:
         ps = resolve_params(self, p)
         if self.activation is not Activation.TANH:
@@ -340,14 +340,13 @@ class HopfieldNetwork:
         :func:`dynsys.hopfield.fixed_points.classify_state`, never by these eigenvalues.
         """
         xs = self._states(x)
-        eye = np.eye(self.n)
         if self.activation is Activation.SIGN:
             resolve_params(self, p)
-            return np.broadcast_to(-eye, (*xs.shape[:-1], self.n, self.n)).copy()
+            return np.broadcast_to(-np.eye(self.n), (*xs.shape[:-1], self.n, self.n)).copy()
         h = self.field(xs)
         beta = self._beta(p, xs.shape[:-1])[..., None]
         fprime = beta * (1.0 - np.tanh(beta * h) ** 2)
-        return fprime[..., :, None] * self.weights() - eye
+        return matrix_jacobian(fprime, self.weights())
 
     def dfdp(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
         """``dF/dbeta = h (1 - tanh(beta h)^2)`` for tanh, shape ``(..., N, m)``."""
@@ -358,11 +357,6 @@ class HopfieldNetwork:
         h = self.field(xs)
         beta = self._beta(p, xs.shape[:-1])[..., None]
         return (h * (1.0 - np.tanh(beta * h) ** 2))[..., None]
-
-    def noise_amplitude(self, p: ParamsLike = None) -> FloatArray:
-        """``sigma`` for every unit, shape ``(..., N)``."""
-        ps = resolve_params(self, p)
-        return np.full((*ps.shape[:-1], self.n), self.sigma)
 
     # ------------------------------------------------------------------ discrete updates
     def candidate_equilibria(self, p: ParamsLike = None) -> FloatArray:
