@@ -16,6 +16,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings, strategies as st
 from matplotlib.patches import Rectangle
+from scipy.optimize import brentq
 
 from dynsys.analysis._interval_linalg import bialternate_sum, regular
 from dynsys.analysis.certify import attach_certificates, certify_box
@@ -294,3 +295,22 @@ def test_phase_plane_hatches_undecided_boxes() -> None:
     (x0, y0), w, h = hatched[0].get_xy(), hatched[0].get_width(), hatched[0].get_height()
     assert x0 <= FOLD_X <= x0 + w and y0 <= FOLD_X <= y0 + h
     assert w == pytest.approx(0.05 * 50)  # 5% of the axes: a 2e-5 box stays visible
+
+
+def test_rate_network_with_populations_uses_each_activation() -> None:
+    # E-I pair, an activation per population: x_E' = -x_E + tanh(2 x_E - 2 x_I),
+    # x_I' = (-x_I + (x_E / 2)^2) / 0.5: x_I = x_E^2 / 4 and x_E = tanh(2 x_E - x_E^2 / 2),
+    # whose three roots brentq finds independently
+    s = sp.Symbol("s")
+    w = np.array([[2.0, -2.0], [0.5, 0.0]])
+    net = RateNetwork(w, {"E": sp.tanh(s), "I": s**2}, tau={"E": 1.0, "I": 0.5},
+                      populations={"E": 1, "I": 1}, f_range={"E": (-1, 1), "I": (0, 1)})
+    eq = find_equilibria(net, region={"E1": (-1, 1), "I1": (-0.5, 1)}, certify=True)
+    assert eq.certified is True and len(eq) == 3
+
+    def g(u: float) -> float:
+        return math.tanh(2 * u - u * u / 2) - u
+
+    roots = [brentq(g, -1, -0.1), 0.0, brentq(g, 0.1, 1)]
+    for e, u in zip(eq, roots, strict=True):
+        assert _contains(e, [u, u * u / 4], tol=1e-12)

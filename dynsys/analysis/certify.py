@@ -134,24 +134,35 @@ def _functions(model: Model) -> tuple[IntervalFunction, IntervalFunction]:
 
 #: Largest rate network in matrix form that is certified (its n^2 Jacobian entries are
 #: written out symbolically, once).
-MAX_NETWORK_UNITS = 12
+MAX_CERTIFIED_UNITS = 12
+
+
+def _unit_activations(net: RateNetwork) -> list[sp.Expr]:
+    """Each unit's activation (its population's, where the network has populations)."""
+    acts = tuple(getattr(net, "activations", (net.activation,)))
+    pops = tuple(getattr(net, "populations", (("x", 0, net.n),)))
+    out: list[sp.Expr] = []
+    for act, (_, start, stop) in zip(acts, pops, strict=True):
+        out += [act] * (stop - start)
+    return out
 
 
 def _network_functions(net: RateNetwork) -> tuple[IntervalFunction, IntervalFunction]:
-    """``F_i = (-x_i + f(g (W x)_i + I_i + I0)) / tau_i`` written out for a small network
+    """``F_i = (-x_i + f_i(g (W x)_i + I_i + I0)) / tau_i`` written out for a small network
     (its weights, inputs and time constants enclosed as constants, one ulp either side)."""
     n = net.n
-    if n > MAX_NETWORK_UNITS:
+    if n > MAX_CERTIFIED_UNITS:
         raise ModelError(f"certify writes a rate network out symbolically, up to "
-                         f"{MAX_NETWORK_UNITS} units; {net.name} has {n}")
+                         f"{MAX_CERTIFIED_UNITS} units; {net.name} has {n}")
     xs = [sp.Symbol(f"_x{i}", real=True) for i in range(n)]
     g, i0 = (sp.Symbol(f"_p{k}", real=True) for k in range(2))
     w = net.dense_weights()
     rhs = []
-    for i in range(n):
+    for i, act in enumerate(_unit_activations(net)):
         h = g * sp.Add(*[sp.Float(float(w[i, j])) * xs[j] for j in range(n) if w[i, j] != 0])
         h = h + sp.Float(float(net.inputs[i])) + i0
-        rhs.append((-xs[i] + net.activation.subs(net.symbol, h)) / sp.Float(float(net.tau[i])))
+        (s,) = act.free_symbols
+        rhs.append((-xs[i] + act.subs(s, h)) / sp.Float(float(net.tau[i])))
     jac = sp.Matrix(rhs).jacobian(sp.Matrix(xs))
     args = [*xs, g, i0]
     return interval_function(rhs, args), interval_function(list(jac), args)
