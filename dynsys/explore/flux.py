@@ -39,7 +39,7 @@ def flux_columns(system: Any, params: Mapping[str, float]) -> dict[str, Any]:
     >>> from dynsys.core.loading import load_model
     >>> cols = flux_columns(load_model("self_excitation"), {"w": 0.05, "I": -3.0})
     >>> cols["equilibria"]["kind"]
-    ['stable node', 'unstable node', 'stable node']
+    ['stable', 'unstable', 'stable']
     """
     fl = flux(system, dict(params), points=401)
     eq: dict[str, list[Any]] = {k: [] for k in ("x", "y", "kind", "marker", "line", "fill")}
