@@ -21,25 +21,25 @@ import pytest
 
 pytest.importorskip("bokeh", reason="bokeh is not installed (pip install 'dynsys[explore]')")
 
-from bokeh.document import Document  # noqa: E402
-from bokeh.models import Div  # noqa: E402
+from bokeh.document import Document
+from bokeh.models import Div
 
-from dynsys import cli  # noqa: E402
-from dynsys.analysis.equilibria import find_equilibria  # noqa: E402
-from dynsys.analysis.simulate import simulate  # noqa: E402
-from dynsys.core.loading import load_model  # noqa: E402
-from dynsys.core.model import Model  # noqa: E402
-from dynsys.core.symbols import symbols  # noqa: E402
-from dynsys.errors import DynsysError, ModelError  # noqa: E402
-from dynsys.explore import app, explore, plane_indices  # noqa: E402
-from dynsys.explore._widgets import show_error  # noqa: E402
-from dynsys.explore._worker import LatestWorker  # noqa: E402
-from dynsys.explore.branches import branch_columns  # noqa: E402
-from dynsys.explore.flux import flux_columns, time_course  # noqa: E402
-from dynsys.explore.hopfield import grid_columns, recall_run  # noqa: E402
-from dynsys.explore.plane import plane_view, table_html  # noqa: E402
-from dynsys.explore.state import PlaneState, param_specs  # noqa: E402
-from dynsys.hopfield.patterns import flip_bits  # noqa: E402
+from dynsys import cli
+from dynsys.analysis.equilibria import find_equilibria
+from dynsys.analysis.simulate import simulate
+from dynsys.core.loading import load_model
+from dynsys.core.model import Model
+from dynsys.core.symbols import symbols
+from dynsys.errors import DynsysError, ModelError
+from dynsys.explore import app, explore, plane_indices
+from dynsys.explore._widgets import show_error
+from dynsys.explore._worker import LatestWorker
+from dynsys.explore.branches import branch_columns
+from dynsys.explore.flux import flux_columns, time_course
+from dynsys.explore.hopfield import grid_columns, recall_run
+from dynsys.explore.plane import plane_view, table_html
+from dynsys.explore.state import PlaneState, param_specs
+from dynsys.hopfield.patterns import flip_bits
 
 FOLDS = (-10 - (4 * math.sqrt(5) - 2 * math.log(2 + math.sqrt(5))),
          -10 + (4 * math.sqrt(5) - 2 * math.log(2 + math.sqrt(5))))
@@ -265,7 +265,7 @@ def test_ctrl_c_stops_the_command_cleanly():
         assert urllib.request.urlopen(url, timeout=30).status == 200
         proc.send_signal(signal.SIGINT)
         t0 = time.monotonic()
-        out, err = proc.communicate(timeout=15)
+        _, err = proc.communicate(timeout=15)
         assert time.monotonic() - t0 < 10
     finally:
         if proc.poll() is None:
