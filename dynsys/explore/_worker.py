@@ -10,7 +10,7 @@ only safe way to change a Bokeh document from another thread).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -26,7 +26,9 @@ class LatestWorker:
         ``schedule(fn)`` runs ``fn()`` on the document thread
         (``doc.add_next_tick_callback``), or directly in tests.
     job : callable
-        Computes the result from the current inputs (read when it starts).
+        Computes the result from the current inputs (read when it starts). A job that
+        returns an iterator delivers each part as it comes, and stops early when newer
+        inputs have arrived meanwhile.
     deliver : callable
         Applies a result (on the document thread). An exception raised by ``job`` is
         delivered as the exception object itself, so the page can show it.
@@ -67,6 +69,12 @@ class LatestWorker:
                 self._dirty = False
             try:
                 result: Any = self._job()
+                if isinstance(result, Iterator):  # parts, delivered as they come
+                    for part in result:
+                        self._schedule(partial(self._deliver, part))
+                        if self._dirty:  # newer inputs: the rest is stale
+                            break
+                    continue
             except Exception as exc:  # shown in the page; the server keeps running
                 result = exc
             self._schedule(partial(self._deliver, result))

@@ -123,19 +123,22 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
         if isinstance(result, BaseException):
             show_error(status, result)
             return
+        if "separatrices" in result:
+            sep_src.data = result["separatrices"]
+        if "equilibria" not in result:
+            return
         show_error(status, None, f"{len(result['table'])} equilibria at "
-                   + ", ".join(f"{k} = {v:.4g}" for k, v in (state.params or {}).items()))
+                   + ", ".join(f"{k} = {v:.4g}" for k, v in result["params"].items()))
         field_src.data = result["field"]
         ncl = result["nullclines"]
         colours = [_NULLCLINE_COLOUR[0] if s == xname else _NULLCLINE_COLOUR[1]
                    for s in ncl["state"]]
         ncl_src.data = {"xs": ncl["xs"], "ys": ncl["ys"],
                         "state": [f"d{s}/dt = 0" for s in ncl["state"]], "color": colours}
-        sep_src.data = result["separatrices"]
         eq_src.data = result["equilibria"]
         table.text = table_html(result["table"])
 
-    analysis = LatestWorker(doc.add_next_tick_callback, state.analyse, apply)
+    analysis = LatestWorker(doc.add_next_tick_callback, state.updates, apply)
 
     # ------------------------------------------------------------ bifurcation
     names = list(state.params or {})

@@ -16,7 +16,7 @@ Python.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,7 +204,7 @@ class PlaneState:
 
     # ---------------------------------------------------------------- analysis
     def analyse(self) -> dict[str, Any]:
-        """Everything the page draws at the current parameters.
+        """Everything the page draws at the current parameters (both parts of :meth:`updates`).
 
         Returns
         -------
@@ -215,6 +215,19 @@ class PlaneState:
             (``xs``, ``ys``), ``table`` (rows of state, eigenvalues, kind) and ``region``.
             The last :class:`Equilibria` is kept in :attr:`last` (for the LaTeX table).
         """
+        out: dict[str, Any] = {}
+        for part in self.updates():
+            out.update(part)
+        return out
+
+    def updates(self) -> Iterator[dict[str, Any]]:
+        """The analysis in two parts, the fast one first (what a slider move redraws).
+
+        First the equilibria, the table, the nullclines and the direction field; then the
+        separatrices (backward integrations from each saddle, the slow part), so the page
+        can show the first while the second is computed, and skip the second when the
+        slider has moved on.
+        """
         assert self.params is not None
         params = dict(self.params)  # a snapshot: the page may move a slider meanwhile
         reg = resolve_region(self.system, params)
@@ -223,15 +236,16 @@ class PlaneState:
                              n_starts=live.n_starts, rounds=live.rounds,
                              sim_starts=live.sim_starts)
         self.last = eq
-        out: dict[str, Any] = {"region": {k: reg[k] for k in self.names}}
+        out: dict[str, Any] = {"region": {k: reg[k] for k in self.names},
+                               "params": params}
         out["equilibria"] = self._equilibria_columns(eq)
         out["table"] = [self._row(e) for e in eq]
-        empty: dict[str, list[Any]] = {"xs": [], "ys": []}
         if self.projected:
             out["nullclines"] = {"xs": [], "ys": [], "state": []}
             out["field"] = {"x0": [], "y0": [], "x1": [], "y1": []}
-            out["separatrices"] = empty
-            return out
+            yield out
+            yield {"separatrices": {"xs": [], "ys": []}}
+            return
         nx, ny = nullclines(self.system, params, reg, points=live.nullcline_points)
         xs, ys, which = [], [], []
         for nc in (nx, ny):
@@ -241,11 +255,11 @@ class PlaneState:
                 which.append(nc.state_name)
         out["nullclines"] = {"xs": xs, "ys": ys, "state": which}
         out["field"] = self._field(params, reg)
+        yield out
         seps = separatrices(self.system, eq, params, reg)
-        out["separatrices"] = {
+        yield {"separatrices": {
             "xs": [b[:, 0].tolist() for s in seps for b in s.branches],
-            "ys": [b[:, 1].tolist() for s in seps for b in s.branches]}
-        return out
+            "ys": [b[:, 1].tolist() for s in seps for b in s.branches]}}
 
     def _field(self, params: Mapping[str, float], reg: Mapping[str, tuple[float, float]]
                ) -> dict[str, list[float]]:
