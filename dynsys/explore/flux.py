@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from bokeh.document import Document
 from bokeh.events import Tap
-from bokeh.models import Button, Column, ColumnDataSource, Div, Row, Span
+from bokeh.models import Button, Column, ColumnDataSource, Div, LinearColorMapper, Row, Span
 from bokeh.plotting import figure
 
 from dynsys.analysis.flux import flux
@@ -81,7 +81,8 @@ def flux_view(doc: Document, system: Any, params: Mapping[str, float] | None) ->
     name = system.state_names[0]
     reg = resolve_region(system, state)[name]
     fig = figure(width=560, height=360, title=f"Flux of {readable_name(system.name)}",
-                 x_axis_label=name, y_axis_label=f"d{name}/dt", x_range=tuple(reg),
+                 x_axis_label=name, y_axis_label=f"d{name}/dt",
+                 x_range=(reg[0] - 0.03 * (reg[1] - reg[0]), reg[1] + 0.03 * (reg[1] - reg[0])),
                  tools="tap,pan,wheel_zoom,reset,save", name="flux")
     curve = ColumnDataSource({"x": [], "y": []}, name="flux-curve")
     eq_src = ColumnDataSource({k: [] for k in ("x", "y", "kind", "marker", "line", "fill")},
@@ -103,7 +104,8 @@ def flux_view(doc: Document, system: Any, params: Mapping[str, float] | None) ->
             return
         curve.data = result["curve"]
         eq_src.data = result["equilibria"]
-        show_error(status, None, f"{len(result['equilibria']['x'])} equilibria: "
+        k = len(result["equilibria"]["x"])
+        show_error(status, None, f"{k} equilibri{'um' if k == 1 else 'a'}: "
                    + ", ".join(result["equilibria"]["kind"]))
 
     analysis = LatestWorker(doc.add_next_tick_callback,
@@ -122,9 +124,11 @@ def flux_view(doc: Document, system: Any, params: Mapping[str, float] | None) ->
                       title=f"number of equilibria over ({a.name}, {b.name})",
                       x_axis_label=a.name, y_axis_label=b.name, x_range=wide[0],
                       y_range=wide[1], tools="pan,wheel_zoom,reset,save")
+        # one colour per count 0..4: none grey, 1 white, 2 sky blue, 3 orange, 4 blue
+        counts = LinearColorMapper(palette=["#DDDDDD", "#FFFFFF", "#56B4E9", "#E69F00",
+                                            "#0072B2"], low=-0.5, high=4.5)
         rmap.image("image", x="x", y="y", dw="dw", dh="dh", source=rm_src,
-                   palette=["#FFFFFF", "#56B4E9", "#E69F00", "#0072B2", "#CC79A7"],
-                   level="image")
+                   color_mapper=counts, level="image")
         rmap.scatter("x", "y", source=here, marker="x", size=14, line_width=3,
                      color=OKABE_ITO[1])
         here.data = {"x": [state[a.name]], "y": [state[b.name]]}

@@ -65,6 +65,22 @@ def _padded(bounds: tuple[float, float]) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
+#: Names of external inputs, the usual parameter of a bifurcation diagram.
+_INPUTS = ("I", "P", "I_ext", "Iext", "input", "J", "h", "mu")
+
+
+def _input_parameter(names: list[str]) -> str:
+    """The parameter the bifurcation panel starts with: an input if the model has one.
+
+    >>> _input_parameter(["w_ee", "P", "tau"]), _input_parameter(["a", "b"])
+    ('P', 'b')
+    """
+    for nm in _INPUTS:
+        if nm in names:
+            return nm
+    return names[-1] if names else ""
+
+
 def table_html(rows: list[dict[str, str]]) -> str:
     """The equilibria table as HTML (class ``eq-table``)."""
     head = "<tr><th>state</th><th>eigenvalues</th><th>kind</th></tr>"
@@ -127,7 +143,8 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
             sep_src.data = result["separatrices"]
         if "equilibria" not in result:
             return
-        show_error(status, None, f"{len(result['table'])} equilibria at "
+        k = len(result["table"])
+        show_error(status, None, f"{k} equilibri{'um' if k == 1 else 'a'} at "
                    + ", ".join(f"{k} = {v:.4g}" for k, v in result["params"].items()))
         field_src.data = result["field"]
         ncl = result["nullclines"]
@@ -142,7 +159,7 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
 
     # ------------------------------------------------------------ bifurcation
     names = list(state.params or {})
-    bif_select = Select(title="bifurcation parameter", value=names[-1] if names else "",
+    bif_select = Select(title="bifurcation parameter", value=_input_parameter(names),
                         options=names, name="bif-param", width=200)
     bif = figure(width=520, height=300, title="branch of equilibria", name="bifurcation",
                  x_axis_label=bif_select.value, y_axis_label=xname,
