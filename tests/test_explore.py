@@ -202,9 +202,58 @@ def test_the_plane_view_builds_its_document_and_analyses():
     plane_view(doc, st)
     names = {m.name for m in doc.models if m.name}
     assert {"phase", "equilibria", "nullclines", "trajectories", "eq-table", "slider-I",
-            "value-I", "sigma", "clear", "latex-download", "bifurcation"} <= names
+            "value-I", "sigma", "clear", "latex-download", "latex", "bifurcation"} <= names
     for w in doc.explore_workers:
         assert w.wait(60)
+
+
+def _deliver(doc: Document) -> None:
+    """Wait for the page's background work and run what it handed to the document thread."""
+    for w in doc.explore_workers:
+        assert w.wait(60)
+    for cb in list(doc.session_callbacks):
+        doc.remove_next_tick_callback(cb)
+        cb.callback()
+
+
+def test_a_slider_move_in_the_page_redraws_the_table_with_the_new_equilibria():
+    doc = Document()
+    model = load_model("mutual_excitation")
+    plane_view(doc, PlaneState(model))
+    _deliver(doc)
+    before = doc.get_model_by_name("eq-table").text
+    assert "x = 25, y = 25" in before
+    doc.get_model_by_name("slider-I").value = -6.0  # as a drag in the browser sets it
+    assert doc.get_model_by_name("value-I").value == "-6"
+    _deliver(doc)
+    ref = find_equilibria(model, {"I": -6.0})
+    after = doc.get_model_by_name("eq-table").text
+    assert after != before and after.count("<tr>") == len(ref) + 1
+    saddle = next(e for e in ref if e.kind.value == "saddle")
+    assert f"x = {saddle.state[0]:.6g}" in after
+    doc.get_model_by_name("value-I").value = "-30"  # an exact value beyond the range
+    assert doc.get_model_by_name("slider-I").start == -30.0
+
+
+def test_an_analysis_error_shows_in_the_page_and_the_next_update_works():
+    class Failing(PlaneState):
+        fail = True
+
+        def updates(self):
+            if self.fail:
+                raise ModelError("Newton gave up near (1, 2)")
+            return super().updates()
+
+    doc = Document()
+    st = Failing(load_model("mutual_excitation"))
+    plane_view(doc, st)
+    _deliver(doc)
+    status = doc.get_model_by_name("status")
+    assert "analysis failed" in status.text and "Newton gave up" in status.text
+    Failing.fail = False
+    doc.get_model_by_name("slider-I").value = -9.0
+    _deliver(doc)
+    assert "3 equilibria at" in status.text
 
 
 @pytest.mark.parametrize("model", ["self_excitation", "hopfield", "chain"])

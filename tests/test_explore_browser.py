@@ -172,6 +172,11 @@ def drive(shot: Path) -> dict[str, Any]:
                      lambda: table_text(driver) == seen["table_before"])
             tap_at(driver, 40.0, 8.0)
             tap_at(driver, 30.0, 20.0)
+            driver.execute_script("""const b = Bokeh.documents[0].get_model_by_name(
+                'latex-download'); Bokeh.index.get_one(b).button_el.click();""")
+            seen["latex"] = wait_for("the LaTeX table", lambda: driver.execute_script(
+                "const s = Bokeh.documents[0].get_model_by_name('latex');"
+                "return s.data.text.length ? s.data.text[0] : '';"))
             wait_for("three trajectories",
                      lambda: driver.execute_script(ROWS_JS, "trajectories") >= 3)
             wait_for("the bifurcation branch",
@@ -197,6 +202,7 @@ def test_explorer_in_headless_chromium(tmp_path: Path) -> None:
     assert seen["markers_after"] == 3 and "x = 25, y = 25" not in seen["table_after"]
     assert "x = 25, y = 25" in seen["table_before"]
     assert seen["trajectories"] == 1
+    assert "\\toprule" in seen["latex"] and "saddle" in seen["latex"]
     assert (tmp_path / "explore.png").stat().st_size > 10_000
 
 

@@ -264,7 +264,8 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
     latex_src.js_on_change("data", CustomJS(
         args={"source": latex_src, "filename": f"{state.system.name}_equilibria.tex"},
         code=DOWNLOAD_JS))
-    download = Button(label="download table as LaTeX", name="latex-download", width=200)
+    download = Button(label="download table as LaTeX", name="latex-download", width=200,
+                      tags=[latex_src])  # keeps the source in the page
 
     def on_download() -> None:
         try:
