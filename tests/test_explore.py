@@ -139,6 +139,35 @@ def test_a_model_with_three_states_is_projected_on_the_chosen_plane():
     assert len(run["states"][0]) == 3
 
 
+def test_swapped_axes_swap_every_layer():
+    model = load_model("fitzhugh_nagumo")
+    a = PlaneState(model).analyse()
+    b = PlaneState(model, plane=plane_indices(model, ["w", "v"])).analyse()
+    assert b["equilibria"]["x"] == a["equilibria"]["y"]
+    assert b["nullclines"]["xs"] == a["nullclines"]["ys"]
+    assert b["field"]["x1"] == a["field"]["y1"]
+
+
+def test_the_hopfield_page_flips_corrupts_and_recalls():
+    from bokeh.events import ButtonClick, Tap
+
+    doc = Document()
+    application = app("hopfield")
+    application.initialize_document(doc)
+    cells = doc.get_model_by_name("probe-cells")
+    before = list(cells.data["color"])
+    probe = doc.get_model_by_name("probe")
+    probe._trigger_event(Tap(probe, x=0.5, y=7.5))  # the top-left pixel
+    after = cells.data["color"]
+    assert [k for k in range(64) if after[k] != before[k]] == [0]
+    button = doc.get_model_by_name("corrupt")
+    button._trigger_event(ButtonClick(button))
+    flipped = sum(c != p for c, p in zip(cells.data["color"], grid_columns(
+        load_model("hopfield").patterns[0], (8, 8))["color"], strict=True))
+    assert flipped == 19  # round(0.3 * 64)
+    assert "probe overlaps" in doc.get_model_by_name("status").text
+
+
 def test_branch_columns_find_the_closed_form_folds():
     cols = branch_columns(load_model("mutual_excitation"), "I", (-20.0, 0.0),
                           {"w1": 0.4, "w2": 0.4, "I": -10.0})

@@ -246,20 +246,25 @@ class PlaneState:
             yield out
             yield {"separatrices": {"xs": [], "ys": []}}
             return
+        i, j = self.plane  # (0, 1), or (1, 0) with the axes swapped
         nx, ny = nullclines(self.system, params, reg, points=live.nullcline_points)
         xs, ys, which = [], [], []
         for nc in (nx, ny):
             for b in nc.branches:
-                xs.append(b[:, 0].tolist())
-                ys.append(b[:, 1].tolist())
+                xs.append(b[:, i].tolist())
+                ys.append(b[:, j].tolist())
                 which.append(nc.state_name)
         out["nullclines"] = {"xs": xs, "ys": ys, "state": which}
-        out["field"] = self._field(params, reg)
+        field = self._field(params, reg)
+        if i == 1:
+            field = {"x0": field["y0"], "y0": field["x0"], "x1": field["y1"],
+                     "y1": field["x1"]}
+        out["field"] = field
         yield out
         seps = separatrices(self.system, eq, params, reg)
         yield {"separatrices": {
-            "xs": [b[:, 0].tolist() for s in seps for b in s.branches],
-            "ys": [b[:, 1].tolist() for s in seps for b in s.branches]}}
+            "xs": [b[:, i].tolist() for s in seps for b in s.branches],
+            "ys": [b[:, j].tolist() for s in seps for b in s.branches]}}
 
     def _field(self, params: Mapping[str, float], reg: Mapping[str, tuple[float, float]]
                ) -> dict[str, list[float]]:
