@@ -332,6 +332,7 @@ def test_without_bokeh_the_command_says_what_to_install(monkeypatch, capsys):
     assert err.count("\n") == 1 and "pip install 'dynsys[explore]'" in err
 
 
+@pytest.mark.slow  # a real process: ~5 s of start-up (sympy, Bokeh), then Ctrl-C
 def test_ctrl_c_stops_the_command_cleanly():
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "dynsys.cli", "explore", "mutual_excitation",

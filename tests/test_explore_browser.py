@@ -190,6 +190,7 @@ def drive(shot: Path) -> dict[str, Any]:
 
 
 @pytest.mark.skipif(missing() is not None, reason=str(missing()))
+@pytest.mark.slow  # real time in a real browser: about 20 s
 @pytest.mark.timeout(90)
 def test_explorer_in_headless_chromium(tmp_path: Path) -> None:
     seen = drive(tmp_path / "explore.png")
