@@ -25,8 +25,9 @@ LAYERS = {
     "analysis": 4,
     "bifurcation": 5, "noise": 5, "hopfield": 5,
     "plots": 6, "__init__": 6,
-    "commands": 7,
-    "cli": 8,
+    "explore": 7,  # the browser app: a presentation layer over analyses and plots' style
+    "commands": 8,
+    "cli": 9,
 }
 MAX_TOP_LEVEL_MODULES = 14
 MAX_LINES = 650  # "about 600": a module past it holds two concepts
