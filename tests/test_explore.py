@@ -308,6 +308,21 @@ def test_server_serves_the_app_at_the_root_and_stops():
     assert not running._thread.is_alive()
 
 
+def test_dynsys_explore_is_callable_as_the_issue_spells_it():
+    import dynsys
+    running = dynsys.explore("self_excitation", open_browser=False)
+    try:
+        page = urllib.request.urlopen(running.url, timeout=30).read().decode()
+        assert "bokeh" in page.lower()
+    finally:
+        running.stop()
+
+
+def test_the_table_cells_are_padded_apart():
+    html_text = table_html([{"state": "x = 1, y = 2", "eigenvalues": "-1, -2", "kind": "stable node"}])
+    assert html_text.count("padding") == 6  # three headers, three cells: no run-together columns
+
+
 def test_a_port_in_use_is_one_error_line(capsys):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

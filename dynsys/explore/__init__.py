@@ -12,6 +12,8 @@ dependency Bokeh: ``pip install 'dynsys[explore]'``.
 
 from __future__ import annotations
 
+import sys
+import types
 import webbrowser
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -131,3 +133,15 @@ def explore(model: Any, params: Mapping[str, float] | None = None, *,
     if open_browser:
         webbrowser.open(running.url)
     return running
+
+
+class _CallableModule(types.ModuleType):
+    """``dynsys.explore(model, ...)`` is :func:`explore`: the issue's (and the README's)
+    spelling, while ``dynsys.explore`` stays the package of the views."""
+
+    def __call__(self, model: Any, params: Mapping[str, float] | None = None,
+                 **kwargs: Any) -> RunningExplorer:
+        return explore(model, params, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

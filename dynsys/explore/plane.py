@@ -83,10 +83,12 @@ def _input_parameter(names: list[str]) -> str:
 
 def table_html(rows: list[dict[str, str]]) -> str:
     """The equilibria table as HTML (class ``eq-table``)."""
-    head = "<tr><th>state</th><th>eigenvalues</th><th>kind</th></tr>"
+    th, td = ("<th style='padding:1px 10px 1px 0;text-align:left'>",
+              "<td style='padding:1px 10px 1px 0'>")
+    head = f"<tr>{th}state</th>{th}eigenvalues</th>{th}kind</th></tr>"
     body = "".join(
-        f"<tr><td>{html.escape(r['state'])}</td><td>{html.escape(r['eigenvalues'])}</td>"
-        f"<td>{html.escape(r['kind'])}</td></tr>" for r in rows)
+        f"<tr>{td}{html.escape(r['state'])}</td>{td}{html.escape(r['eigenvalues'])}</td>"
+        f"{td}{html.escape(r['kind'])}</td></tr>" for r in rows)
     if not rows:
         body = "<tr><td colspan=3>no equilibrium in the region</td></tr>"
     return (f"<table class='eq-table' style='border-collapse:collapse;font-size:12px'>"
