@@ -319,7 +319,8 @@ def test_dynsys_explore_is_callable_as_the_issue_spells_it():
 
 
 def test_the_table_cells_are_padded_apart():
-    html_text = table_html([{"state": "x = 1, y = 2", "eigenvalues": "-1, -2", "kind": "stable node"}])
+    row = {"state": "x = 1, y = 2", "eigenvalues": "-1, -2", "kind": "stable node"}
+    html_text = table_html([row])
     assert html_text.count("padding") == 6  # three headers, three cells: no run-together columns
 
 
