@@ -45,18 +45,40 @@ _ONE = sp.S.One
 _Grad = tuple[sp.Expr, dict[sp.Symbol, sp.Expr]]
 
 
+def _mul(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """``a * b`` without sympy's evaluation where it cannot simplify anything."""
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    if a == 0 or b == 0:
+        return sp.S.Zero
+    if a.is_Number and b.is_Number:
+        return a * b
+    return sp.Mul(a, b, evaluate=False)
+
+
 def _printing_order(node: sp.Basic) -> tuple[sp.Basic, ...]:
     """The arguments of a node in the order sympy's printers write them (so that the
     generated code computes short sums and products in the same order as printing the
     whole expression would); long sums and products keep their own order, since
     sorting them costs more than the rest of the compilation."""
-    if len(node.args) > 8:
+    if len(node.args) > 8 or _size(node) > 40:
         return node.args
     if isinstance(node, sp.Add):
         return tuple(node.as_ordered_terms())
     if isinstance(node, sp.Mul):
         return tuple(node.as_ordered_factors())
     return node.args
+
+
+def _size(node: sp.Basic, limit: int = 41) -> int:
+    """The number of nodes of a tree, counted up to ``limit``."""
+    count, stack = 0, [node]
+    while stack and count < limit:
+        count += 1
+        stack.extend(stack.pop().args)
+    return count
 
 
 def _decomposable(node: sp.Basic) -> bool:
@@ -213,7 +235,7 @@ class Tape:
                 continue
             grad = self._grad(node.args[k])
             if grad is not None:
-                terms.append((coef * grad[0], grad[1]))
+                terms.append((_mul(coef, grad[0]), grad[1]))
         if not terms:
             return None
         if len(terms) == 1:
@@ -223,10 +245,10 @@ class Tape:
         for scale, base in terms:
             c = self.hoist(scale) if len(base) > 1 else scale
             for v, e in self._atomic_base(base).items():
-                entries[v].append(c * e)
+                entries[v].append(_mul(c, e))
         merged = {}
         for v, items in entries.items():
-            total = sp.Add(*items)
+            total = items[0] if len(items) == 1 else sp.Add(*items)
             if total != 0:
                 merged[v] = total
         return (_ONE, merged) if merged else None
@@ -245,7 +267,7 @@ class Tape:
                 continue
             scale, base = grad
             for v, e in sorted(base.items(), key=lambda item: column[item[0]]):
-                entry = e if scale == 1 else scale * e
+                entry = _mul(scale, e)
                 if entry != 0:
                     out[(i, column[v])] = entry
         return out
