@@ -21,6 +21,11 @@ from dynsys.core.loading import (
 from dynsys.core.model import (
     Model as Model,
 )
+from dynsys.core.network_ode import (
+    NETWORK_MIN_UNITS as NETWORK_MIN_UNITS,
+    NetworkForm as NetworkForm,
+    recognize_rate_network as recognize_rate_network,
+)
 from dynsys.core.odefile import (
     MAX_DEPTH as MAX_DEPTH,
     MAX_NODES as MAX_NODES,

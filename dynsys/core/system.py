@@ -198,6 +198,8 @@ class CompiledSystem:
     #: only the structurally nonzero entries, row-major
     _jac_keys: tuple[tuple[int, int], ...] = field(repr=False, default=())
     _dfdp_keys: tuple[tuple[int, int], ...] = field(repr=False, default=())
+    #: the model's matrix form (a recognized rate network), which then gives jac, dfdp
+    matrix_form: Any = field(repr=False, default=None)
 
     @property
     def n(self) -> int:
@@ -245,16 +247,22 @@ class CompiledSystem:
 
     def jac(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
         """dF/dx, shape ``(..., n, n)``."""
+        if self.matrix_form is not None:
+            return self.matrix_form.jac(_as_states(x, self.n), resolve_params(self, p))  # type: ignore[no-any-return]
         return self._call(self._jac, (self.n, self.n), x, p, t, self._jac_keys)
 
     def dfdp(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
         """dF/dp, shape ``(..., n, m)``."""
+        if self.matrix_form is not None:
+            return self.matrix_form.dfdp(_as_states(x, self.n), resolve_params(self, p))  # type: ignore[no-any-return]
         return self._call(self._dfdp, (self.n, self.m), x, p, t, self._dfdp_keys)
 
     @property
     def jac_pattern(self) -> tuple[FloatArray, FloatArray]:
         """``(rows, columns)`` of the Jacobian's structurally nonzero entries (int arrays):
         every other entry is 0 at every state and parameter value."""
+        if self.matrix_form is not None:
+            return self.matrix_form.pattern()  # type: ignore[no-any-return]
         keys = np.array(self._jac_keys, dtype=np.intp).reshape(-1, 2)
         return keys[:, 0].copy(), keys[:, 1].copy()
 
@@ -276,6 +284,8 @@ class CompiledSystem:
         if xs.ndim != 1 or ps.ndim != 1 or np.ndim(t) != 0:
             raise ModelError("jac_sparse takes one state (n,), one parameter vector (m,) "
                              "and a number t")
+        if self.matrix_form is not None:
+            return self.matrix_form.jac_sparse(xs, ps)  # type: ignore[no-any-return]
         values = np.empty(len(self._jac_keys), dtype=np.float64)
         for k, v in enumerate(self._jac(*xs.tolist(), *ps.tolist(), float(t))):
             values[k] = v
@@ -302,6 +312,10 @@ class CompiledSystem:
         [-1.0, 5.0, 5.0, -1.0]
         """
         args = [*x, *p, t]
+        if self.matrix_form is not None:
+            xs, ps = np.array(x, dtype=np.float64), np.array(p, dtype=np.float64)
+            return (self._rhs(*args), self.matrix_form.jac(xs, ps).ravel().tolist(),
+                    self.matrix_form.dfdp(xs, ps).ravel().tolist())
         fx, fp = self._jac(*args), self._dfdp(*args)
         n, m = len(x), len(p)
         if len(self._jac_keys) != n * n:
@@ -472,15 +486,38 @@ def _switching_exprs(model: Model) -> list[sp.Expr]:
     return exprs
 
 
+#: Recognizers of cheaper numeric forms, tried by compile before the symbolic
+#: derivatives: ``find(model, rhs) -> form or None`` (``rhs`` the lambdified right-hand
+#: sides); a form provides ``jac``, ``dfdp``, ``jac_sparse``, ``pattern`` and ``describe``
+#: for the model's own parameters. :mod:`dynsys.core.network_ode` registers rate networks.
+_MATRIX_FORMS: list[Callable[[Model, Callable[..., Any]], Any]] = []
+
+
+def register_matrix_form(find: Callable[[Model, Callable[..., Any]], Any]) -> None:
+    """Add a recognizer that compile tries before the symbolic derivatives (see
+    ``_MATRIX_FORMS``); it must return None unless its form is verified equal."""
+    if find not in _MATRIX_FORMS:
+        _MATRIX_FORMS.append(find)
+
+
+def _no_derivative(*args: Any) -> Any:
+    raise ModelError("this system's derivatives come from its matrix form")
+
+
 @functools.lru_cache(maxsize=64)
 def _compile_cached(model: Model) -> CompiledSystem:
     states, pars = list(model.states), list(model.param_symbols)
     args = [*states, *pars, time_symbol]
-    jac, jac_keys = derivative_function(args, model.rhs, states)
-    dfdp, dfdp_keys = derivative_function(args, model.rhs, pars)
+    rhs = numeric_function(args, list(model.rhs))
+    form = next((f for f in (find(model, rhs) for find in _MATRIX_FORMS) if f is not None),
+                None)
+    if form is None:
+        jac, jac_keys = derivative_function(args, model.rhs, states)
+        dfdp, dfdp_keys = derivative_function(args, model.rhs, pars)
+    else:  # jac and dfdp come from the matrix form: no symbolic derivatives at all
+        jac, jac_keys, dfdp, dfdp_keys = _no_derivative, (), _no_derivative, ()
     noise_exprs = [model.noise.get(name, sp.S.Zero) for name in model.state_names]
     switching = _switching_exprs(model)
-    rhs = numeric_function(args, list(model.rhs))
     defaults = [float(v) for v in model.params.values()]
     return CompiledSystem(
         model=model,
@@ -496,6 +533,7 @@ def _compile_cached(model: Model) -> CompiledSystem:
         _dfdp=dfdp,
         _jac_keys=jac_keys,
         _dfdp_keys=dfdp_keys,
+        matrix_form=form,
         _noise=numeric_function(pars, noise_exprs),
         _aux=numeric_function(args, list(model.aux.values())) if model.aux else None,
         _switching=numeric_function(args, switching) if switching else None,
