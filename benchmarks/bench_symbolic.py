@@ -14,7 +14,10 @@ W ~ N(0, 1/n)) of each size, prints in the same process:
 * their ratio, and the largest difference of the two Jacobians at a random state.
 
 Then a sparse chain of ``--chain`` states ``x_k' = -x_k + tanh(a x_{k-1}) + b x_k^2``
-(new path only; its structurally nonzero Jacobian entries, ``jac_sparse``).
+(new path only; its structurally nonzero Jacobian entries, ``jac_sparse``), and an
+all-to-all ``.ode`` of ``--ode`` units written with XPPAUT arrays and a weight table:
+reading it, compiling it (recognized as a rate network: matrix form) and, for comparison,
+the symbolic path's derivatives of the same model (new and, with ``--ode-old``, old).
 Issue aims: a dense 50-unit network compiles in under 5 s, a 200-state chain under 10 s.
 """
 
@@ -27,7 +30,7 @@ import numpy as np
 import sympy as sp
 
 from dynsys import Model, compile
-from dynsys.core._codegen import _NUMERIC_FUNCTIONS, numeric_form
+from dynsys.core._codegen import _NUMERIC_FUNCTIONS, derivative_function, numeric_form
 from dynsys.core._inplace import inplace_factories
 from dynsys.core.symbols import time_symbol
 
@@ -47,6 +50,13 @@ def chain(n: int) -> Model:
     a, b = sp.symbols("a b", real=True)
     eqs = {x: -x + (sp.tanh(a * xs[k - 1]) if k else 0) + b * x**2 for k, x in enumerate(xs)}
     return Model(eqs, {a: 0.7, b: 0.05}, name=f"chain{n}")
+
+
+def ode_network(n: int) -> str:
+    return (f"par g=1.5, drive=0.2\nf(u)=1/(1+exp(-u))\n"
+            f"table w % {n * n} 0 {n * n - 1} 0.3*sin(t*1.7)\n"
+            f"x[0..{n - 1}]' = (-x[j] + f(g*sum(0,{n - 1})of(w([j]*{n}+i')*shift(x0,i'))"
+            f" + drive))/2\n")
 
 
 def old_compile(model: Model):  # type: ignore[no-untyped-def]
@@ -71,6 +81,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100])
     ap.add_argument("--old-max", type=int, default=50)
     ap.add_argument("--chain", type=int, default=200)
+    ap.add_argument("--ode", type=int, default=40)
+    ap.add_argument("--ode-old", action="store_true")
     args = ap.parse_args()
     for n in args.sizes:
         model, _ = dense_network(n)
@@ -99,6 +111,25 @@ def main() -> None:
         x = np.zeros(args.chain)
         print(f"sparse chain n = {args.chain}: new {t_new:.2f} s, "
               f"{system.jac_sparse(x).nnz} structurally nonzero Jacobian entries")
+    if args.ode:
+        t0 = time.perf_counter()
+        model = Model.from_text(ode_network(args.ode), name="ode_net")
+        t_load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        system = compile(model)
+        t_comp = time.perf_counter() - t0
+        kind = "matrix form" if system.matrix_form is not None else "symbolic"
+        states = [*model.states, *model.param_symbols]
+        t0 = time.perf_counter()
+        derivative_function([*states, sp.Symbol("t")], model.rhs, list(model.states))
+        t_sym = time.perf_counter() - t0
+        line = (f".ode all-to-all n = {args.ode}: read {t_load:.2f} s, compile {t_comp:.2f} s "
+                f"({kind}); symbolic Jacobian by the forward sweep {t_sym:.2f} s")
+        if args.ode_old:
+            t0 = time.perf_counter()
+            old_compile(model)
+            line += f"; old compile {time.perf_counter() - t0:.2f} s"
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from the recognizer.
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from dynsys import Model, compile, load_model
+from dynsys.cli import main
 from dynsys.core.network_ode import (
     NETWORK_MIN_UNITS,
     NetworkForm,
@@ -132,3 +134,16 @@ def test_verification_rejects_a_wrong_network():
                                     param_names=("g", "drive")),
                         model.param_names, "g", "drive")
     assert not _verified(wrong, model, rhs, seed=1)
+
+
+def test_show_notes_the_rate_network(tmp_path, capsys):
+    path = tmp_path / "net.ode"
+    path.write_text(table_network(5))
+    assert main(["show", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "note: recognized as a rate network of 5 units" in out
+    assert main(["show", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)["rate_network"]
+    assert (info["units"], info["gain"], info["input"]) == (5, "g", "drive")
+    assert main(["show", "mutual_excitation", "--json"]) == 0  # two gains w1, w2: none
+    assert "rate_network" not in json.loads(capsys.readouterr().out)
