@@ -54,6 +54,7 @@ __all__ = ["NETWORK_MIN_UNITS", "NetworkForm", "recognize_rate_network"]
 NETWORK_MIN_UNITS = 16
 
 _S = sp.Symbol("s", real=True)
+_RANGES: dict[sp.Expr, tuple[float, float] | None] = {}
 _Linear = tuple[dict[sp.Symbol, sp.Expr], sp.Expr]
 
 
@@ -83,8 +84,23 @@ def _linear(expr: sp.Expr, states: frozenset[sp.Symbol]) -> _Linear | None:
         if part is None:
             return None
         rest = sp.Mul(*[f for f in expr.args if f is not dep[0]])
-        return {x: rest * c for x, c in part[0].items()}, rest * part[1]
+        return {x: _product(rest, c) for x, c in part[0].items()}, rest * part[1]
     return None
+
+
+def _product(rest: sp.Expr, c: sp.Expr) -> sp.Expr:
+    """``rest * c``; ``number * symbol`` built directly in canonical order (sympy's
+    evaluation costs more than the rest of the recognition for n^2 weights)."""
+    num_r, sym_r = rest.as_coeff_Mul()
+    num_c, sym_c = c.as_coeff_Mul()
+    if not (num_r.is_Number and num_c.is_Number):
+        return rest * c
+    if sym_c == 1 and (sym_r == 1 or isinstance(sym_r, sp.Symbol)):
+        num = num_r * num_c
+        return num if sym_r == 1 else sp.Mul(num, sym_r, evaluate=False)
+    if sym_r == 1 and isinstance(sym_c, sp.Symbol):
+        return sp.Mul(num_r * num_c, sym_c, evaluate=False)
+    return rest * c
 
 
 def _inputs(phi: sp.Expr, states: frozenset[sp.Symbol]) -> set[sp.Expr]:
@@ -201,7 +217,7 @@ def _unit(model: Model, i: int, states: frozenset[sp.Symbol]
     _, drive = const.as_coeff_Add()
     if drive.could_extract_minus_sign():  # f(-g W x - I0) is f'(g W' x + I0), f'(s) = f(-s)
         f = f.xreplace({_S: -_S})
-        coefs, const = {v: -c for v, c in coefs.items()}, -const
+        coefs, const = {v: _product(sp.S.NegativeOne, c) for v, c in coefs.items()}, -const
     return f, float(-1 / a), (coefs, const)
 
 
@@ -256,9 +272,12 @@ def _match(model: Model) -> NetworkForm | None:
     try:
         net = RateNetwork(w, f, tau=[u[1] for u in units], g=defaults[0], I0=defaults[1],
                           I=inputs, sigma=[float(e) for e in noise], param_names=names,
-                          name=model.name, description=model.description)
+                          name=model.name, description=model.description,
+                          f_range=_RANGES.get(f))
     except ModelError:
         return None
+    if len(_RANGES) < 64:
+        _RANGES[f] = net.f_range  # sympy's function_range takes seconds: once per f
     net.state_names = model.state_names
     return NetworkForm(net, model.param_names, gain, source)
 
