@@ -139,7 +139,17 @@ def derivative_function(
     """The lambdified structurally nonzero entries of ``d exprs / d variables`` and their
     ``(row, column)`` positions, row-major (a forward sweep over the expressions' DAG,
     :meth:`~dynsys.core._tape.Tape.jacobian`). A small or half-full matrix is returned
-    whole (zeros included, every position listed), as a dense Jacobian always was."""
+    whole (zeros included, every position listed), as a dense Jacobian always was.
+
+    Examples
+    --------
+    >>> x, y, a = sp.symbols("x y a", real=True)
+    >>> fn, keys = derivative_function([x, y, a], [a * x * y, sp.exp(y)], [x, y])
+    >>> keys
+    ((0, 0), (0, 1), (1, 0), (1, 1))
+    >>> [float(v) for v in fn(2.0, 0.0, 3.0)]
+    [0.0, 6.0, 0.0, 1.0]
+    """
     tape = Tape(numeric_form)
     entries = tape.jacobian(list(exprs), list(variables))
     rows, cols = len(exprs), len(variables)

@@ -303,7 +303,7 @@ def shared_subexpressions(exprs: Sequence[sp.Expr]
     >>> x, y = sp.symbols("x y", real=True)
     >>> reps, reduced = shared_subexpressions([sp.exp(x + y) + 1, sp.sin(x + y)])
     >>> [e for _, e in reps], len(reduced)
-    [x + y, 2]
+    ([x + y], 2)
     """
     count: dict[sp.Basic, int] = defaultdict(int)
 
