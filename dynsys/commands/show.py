@@ -59,6 +59,21 @@ def _describe(model: Any) -> dict:
     }
 
 
+def _network(model: Any) -> dict[str, Any] | None:
+    """The model as a rate network, when it is one (verified), for the note and JSON."""
+    # lazy: the library loads when the command runs, not for --help (start-up time)
+    from dynsys.core.network_ode import NETWORK_MIN_UNITS, recognize_rate_network
+
+    form = recognize_rate_network(model)
+    if form is None:
+        return None
+    used = "; analyses use its matrix form" if model.n >= NETWORK_MIN_UNITS else ""
+    return {"note": form.describe() + used, "units": form.network.n,
+            "sparse": form.network.sparse, "activation": str(form.network.activation),
+            "gain": form.gain, "input": form.input,
+            "connections": int(form.network.describe()["connections"])}
+
+
 def _load(name: str) -> object:
     """load_model, with warnings (ignored .ode options) printed as ``warning: ...`` lines."""
     with warnings.catch_warnings(record=True) as caught:
@@ -92,7 +107,11 @@ def run(args: argparse.Namespace) -> int:
             emit(args, "\n".join(f"{k}: {v}" for k, v in info.items()))
         return 0
     if args.format == "json":
-        emit_json(args, _describe(model))
+        info = _describe(model)
+        network = _network(model)
+        if network is not None:
+            info["rate_network"] = network
+        emit_json(args, info)
     elif args.format == "latex":
         emit(args, model.latex())
     elif args.format == "ode":
@@ -128,5 +147,8 @@ def run(args: argparse.Namespace) -> int:
                  ("autonomous" if model.is_autonomous else "time-dependent"),
                  ("smooth" if model.is_smooth else "non-smooth")]
         lines.append("  " + ", ".join(flags))
+        network = _network(model)
+        if network is not None:
+            lines.append(f"  note: {network['note']}")
         emit(args, "\n".join(lines))
     return 0

@@ -32,6 +32,11 @@ from dynsys.core.network_file import (
     parse_activation as parse_activation,
     read_network as read_network,
 )
+from dynsys.core.network_ode import (
+    NETWORK_MIN_UNITS as NETWORK_MIN_UNITS,
+    NetworkForm as NetworkForm,
+    recognize_rate_network as recognize_rate_network,
+)
 from dynsys.core.odefile import (
     MAX_DEPTH as MAX_DEPTH,
     MAX_NODES as MAX_NODES,

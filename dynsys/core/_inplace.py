@@ -244,9 +244,10 @@ class _InplaceWriter:
         self.body.append(f"power({b}, {x}, out={out})")
         return out, True
 
-    def write(self, exprs: list[sp.Expr]) -> str:
-        """Source of ``_factory(p0.., nrows)`` returning ``kernel(x, t, out)``."""
-        replacements, reduced = sp.cse(list(exprs))
+    def write(self, exprs: list[sp.Expr], cse: Callable[..., Any] = sp.cse) -> str:
+        """Source of ``_factory(p0.., nrows)`` returning ``kernel(x, t, out)``; ``cse``
+        splits the expressions into ``(replacements, reduced)`` as ``sympy.cse`` does."""
+        replacements, reduced = cse(list(exprs))
         for i, (sym, sub) in enumerate(replacements):
             k = self.kind(sub)
             self.cse_kind[sym] = k
@@ -312,20 +313,20 @@ def _exec_factory(source: str, name: str) -> Callable[..., Any]:
 
 def inplace_factories(
     states: list[sp.Symbol], pars: list[sp.Symbol], exprs: list[sp.Expr], name: str,
-    rhs: Callable[..., Any], defaults: list[float],
+    rhs: Callable[..., Any], defaults: list[float], cse: Callable[..., Any] = sp.cse,
 ) -> dict[str, Any]:
     """Generate, compile and self-check the in-place kernel factories.
 
     ``exprs`` are the right-hand sides already in numeric form (see
-    ``dynsys.core.system._numeric_form``); ``rhs`` is their lambdified version, against
+    ``dynsys.core._codegen.numeric_form``); ``rhs`` is their lambdified version, against
     which the kernels are checked. Returns the CompiledSystem fields ``_inplace``,
     ``_inplace_source`` and ``_euler``, or ``{}`` (the lambdify path) when the generator
     does not support an expression or its kernels disagree with ``rhs``.
     """
     try:
-        source = _InplaceWriter(states, pars).write(exprs)
+        source = _InplaceWriter(states, pars).write(exprs, cse)
         h = sp.Dummy("h", real=True)
-        euler = _InplaceWriter(states, [*pars, h]).write(_euler_map(states, exprs, h))
+        euler = _InplaceWriter(states, [*pars, h]).write(_euler_map(states, exprs, h), cse)
         fast, step = _exec_factory(source, name), _exec_factory(euler, name)
         if not _agrees(fast, step, rhs, len(states), defaults):
             return {}

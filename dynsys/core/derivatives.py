@@ -97,6 +97,9 @@ class Derivatives:
         fn = getattr(self.system, name, None)
         if fn is None:
             return None
+        keys = getattr(self.system, f"{name}_keys", None)
+        if keys is not None and len(keys) != int(np.prod(shape)):
+            return None  # only the nonzero entries: the system's own method scatters them
         return np.array(fn(*np.asarray(x, dtype=np.float64).tolist(),
                            *np.asarray(p, dtype=np.float64).tolist(), 0.0),
                         dtype=np.float64).reshape(shape)

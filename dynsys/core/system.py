@@ -18,20 +18,22 @@ network implements the interface directly in matrix form.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+import scipy.sparse as sps
 import sympy as sp
 
 from dynsys._types import ArrayLike, FloatArray, ParamsLike
+from dynsys.core._codegen import derivative_function, numeric_form, numeric_function
 from dynsys.core._inplace import inplace_factories
+from dynsys.core._tape import shared_subexpressions
 from dynsys.core.events import refuse_hybrid
 from dynsys.core.model import Model
 from dynsys.core.symbols import NON_SMOOTH_FUNCTIONS, time_symbol
-from dynsys.core.tables import NUMERIC as TABLE_NUMERIC, TableLookup
+from dynsys.core.tables import TableLookup
 from dynsys.errors import ModelError
 
 __all__ = [
@@ -151,74 +153,13 @@ def require_autonomous(system: Any, analysis: str) -> None:
         )
 
 
-# ---------------------------------------------------------------------------- compile
-_min = sp.Function("_dynsys_min")
-_max = sp.Function("_dynsys_max")
-_heav = sp.Function("_dynsys_heav")
-
-_NUMERIC_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "_dynsys_min": lambda *a: functools.reduce(np.minimum, a),
-    "_dynsys_max": lambda *a: functools.reduce(np.maximum, a),
-    "_dynsys_heav": lambda s, h0: np.heaviside(s, h0),
-    # numpy has no erf: lambdify would use math.erf, which takes no arrays
-    "erf": np.vectorize(math.erf, otypes=[np.float64]),
-    "erfc": np.vectorize(math.erfc, otypes=[np.float64]),
-    **TABLE_NUMERIC,
-}
-
-
-def _numeric_form(expr: sp.Expr) -> sp.Expr:
-    """Rewrite an expression for numeric evaluation.
-
-    The distributional derivatives of non-smooth functions become 0 (their value
-    almost everywhere), and min/max/heav map to broadcasting numpy functions.
-    """
-    expr = expr.replace(sp.DiracDelta, lambda *a: sp.S.Zero)
-    expr = expr.replace(sp.Min, lambda *a: _min(*a))
-    expr = expr.replace(sp.Max, lambda *a: _max(*a))
-    expr = expr.replace(
-        sp.Heaviside, lambda s, h0=sp.S.One: _heav(s, sp.S.One if h0 is None else h0)
-    )
-    # Derivative(sign(x), x) and friends that sympy leaves unevaluated are 0 a.e.
-    expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: sp.S.Zero)
-    return expr
-
-
-def numeric_function(
-    args: sp.Symbol | Sequence[sp.Symbol], expr: sp.Expr | Sequence[sp.Expr],
-) -> Callable[..., Any]:
-    """A numpy function of ``args`` evaluating ``expr``: the package's one ``lambdify``.
-
-    ``sympy.lambdify`` with ``modules="numpy"`` and ``cse=True`` (common subexpressions
-    computed once), after the rewriting :func:`compile` applies: derivatives of
-    non-smooth functions are 0 (their value almost everywhere) and min, max and
-    Heaviside broadcast like numpy ufuncs. A single expression gives a function
-    returning one value; a sequence gives a function returning a list (constant
-    entries stay Python numbers: broadcast them where shapes matter). The arguments
-    are renamed in the generated code (``dummify``), so no symbol name, such as
-    ``tanh`` or ``_dynsys_heav``, can collide with a name the code uses. The expression
-    is sympy data, never user text: nothing is parsed or evaluated here.
-
-    Parameters
-    ----------
-    args : Symbol or sequence of Symbol
-        The function's positional arguments, in order.
-    expr : sympy expression or sequence of them
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> s = sp.Symbol("s")
-    >>> f = numeric_function([s], 60 * (1 + sp.tanh(s)))
-    >>> f(np.array([0.0, 1.0])).round(4).tolist()
-    [60.0, 105.6956]
-    """
-    form = (_numeric_form(expr) if isinstance(expr, sp.Basic)
-            else [_numeric_form(e) for e in expr])
-    # dummify: the arguments are printed as fresh _Dummy_N names, so no state or
-    # parameter name (tanh, _dynsys_heav, ...) can shadow a function of the generated code
-    return sp.lambdify(args, form, modules=[_NUMERIC_FUNCTIONS, "numpy"], cse=True,
-                       dummify=True)
+def _scatter(values: Sequence[Any], keys: Sequence[tuple[int, int]], rows: int, cols: int
+             ) -> list[Any]:
+    """The row-major flat list of a ``rows x cols`` matrix given its nonzero entries."""
+    out: list[Any] = [0.0] * (rows * cols)
+    for (i, j), v in zip(keys, values, strict=True):
+        out[i * cols + j] = v
+    return out
 
 
 def _as_states(x: ArrayLike, n: int) -> FloatArray:
@@ -253,6 +194,12 @@ class CompiledSystem:
     _inplace: Callable[..., Any] | None = field(repr=False, default=None)
     _inplace_source: str = field(repr=False, default="")
     _euler: Callable[..., Any] | None = field(repr=False, default=None)
+    #: positions (row, column) of ``_jac``'s / ``_dfdp``'s values; the callables return
+    #: only the structurally nonzero entries, row-major
+    _jac_keys: tuple[tuple[int, int], ...] = field(repr=False, default=())
+    _dfdp_keys: tuple[tuple[int, int], ...] = field(repr=False, default=())
+    #: the model's matrix form (a recognized rate network), which then gives jac, dfdp
+    matrix_form: Any = field(repr=False, default=None)
 
     @property
     def n(self) -> int:
@@ -270,7 +217,7 @@ class CompiledSystem:
 
     def _call(
         self, fn: Callable[..., Any], shape_tail: tuple[int, ...], x: ArrayLike,
-        p: ParamsLike, t: ArrayLike,
+        p: ParamsLike, t: ArrayLike, keys: tuple[tuple[int, int], ...] | None = None,
     ) -> FloatArray:
         xs = _as_states(x, self.n)
         ps = resolve_params(self, p)
@@ -282,9 +229,16 @@ class CompiledSystem:
         args = [np.broadcast_to(a, batch) for a in
                 (*np.moveaxis(xs, -1, 0), *np.moveaxis(ps, -1, 0), ts)]
         values = fn(*args)
-        out = np.empty((*batch, int(np.prod(shape_tail, dtype=int))), dtype=np.float64)
-        for k, v in enumerate(values):
-            out[..., k] = v  # broadcasting handles constant entries
+        size = int(np.prod(shape_tail, dtype=int))
+        if keys is None or len(keys) == size:  # every entry, in order
+            out = np.empty((*batch, size), dtype=np.float64)
+            for k, v in enumerate(values):
+                out[..., k] = v  # broadcasting handles constant entries
+        else:  # the structurally nonzero entries of a matrix
+            out = np.zeros((*batch, size), dtype=np.float64)
+            cols = shape_tail[-1]
+            for (i, j), v in zip(keys, values, strict=True):
+                out[..., i * cols + j] = v
         return out.reshape((*batch, *shape_tail))
 
     def rhs(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
@@ -293,11 +247,50 @@ class CompiledSystem:
 
     def jac(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
         """dF/dx, shape ``(..., n, n)``."""
-        return self._call(self._jac, (self.n, self.n), x, p, t)
+        if self.matrix_form is not None:
+            return self.matrix_form.jac(_as_states(x, self.n), resolve_params(self, p))  # type: ignore[no-any-return]
+        return self._call(self._jac, (self.n, self.n), x, p, t, self._jac_keys)
 
     def dfdp(self, x: ArrayLike, p: ParamsLike = None, t: ArrayLike = 0.0) -> FloatArray:
         """dF/dp, shape ``(..., n, m)``."""
-        return self._call(self._dfdp, (self.n, self.m), x, p, t)
+        if self.matrix_form is not None:
+            return self.matrix_form.dfdp(_as_states(x, self.n), resolve_params(self, p))  # type: ignore[no-any-return]
+        return self._call(self._dfdp, (self.n, self.m), x, p, t, self._dfdp_keys)
+
+    @property
+    def jac_pattern(self) -> tuple[FloatArray, FloatArray]:
+        """``(rows, columns)`` of the Jacobian's structurally nonzero entries (int arrays):
+        every other entry is 0 at every state and parameter value."""
+        if self.matrix_form is not None:
+            return self.matrix_form.pattern()  # type: ignore[no-any-return]
+        keys = np.array(self._jac_keys, dtype=np.intp).reshape(-1, 2)
+        return keys[:, 0].copy(), keys[:, 1].copy()
+
+    def jac_sparse(self, x: ArrayLike, p: ParamsLike = None, t: float = 0.0) -> sps.csr_matrix:
+        """dF/dx at one state ``(n,)`` as a CSR matrix holding only the structurally
+        nonzero entries (parameters ``(m,)``, ``t`` a number).
+
+        Examples
+        --------
+        >>> from dynsys import Model
+        >>> from dynsys.core.symbols import symbols
+        >>> a, b, c = symbols("a b c")
+        >>> chain = compile(Model({a: -a, b: a - b, c: b - c**3}))
+        >>> chain.jac_sparse([1.0, 1.0, 1.0]).toarray().tolist()
+        [[-1.0, 0.0, 0.0], [1.0, -1.0, 0.0], [0.0, 1.0, -3.0]]
+        """
+        xs = _as_states(x, self.n)
+        ps = resolve_params(self, p)
+        if xs.ndim != 1 or ps.ndim != 1 or np.ndim(t) != 0:
+            raise ModelError("jac_sparse takes one state (n,), one parameter vector (m,) "
+                             "and a number t")
+        if self.matrix_form is not None:
+            return self.matrix_form.jac_sparse(xs, ps)  # type: ignore[no-any-return]
+        values = np.empty(len(self._jac_keys), dtype=np.float64)
+        for k, v in enumerate(self._jac(*xs.tolist(), *ps.tolist(), float(t))):
+            values[k] = v
+        rows, cols = self.jac_pattern
+        return sps.csr_matrix((values, (rows, cols)), shape=(self.n, self.n))
 
     def evaluate_point(
         self, x: Sequence[float], p: Sequence[float], t: float = 0.0,
@@ -319,7 +312,17 @@ class CompiledSystem:
         [-1.0, 5.0, 5.0, -1.0]
         """
         args = [*x, *p, t]
-        return self._rhs(*args), self._jac(*args), self._dfdp(*args)
+        if self.matrix_form is not None:
+            xs, ps = np.array(x, dtype=np.float64), np.array(p, dtype=np.float64)
+            return (self._rhs(*args), self.matrix_form.jac(xs, ps).ravel().tolist(),
+                    self.matrix_form.dfdp(xs, ps).ravel().tolist())
+        fx, fp = self._jac(*args), self._dfdp(*args)
+        n, m = len(x), len(p)
+        if len(self._jac_keys) != n * n:
+            fx = _scatter(fx, self._jac_keys, n, n)
+        if len(self._dfdp_keys) != n * m:
+            fp = _scatter(fp, self._dfdp_keys, n, m)
+        return self._rhs(*args), fx, fp
 
     def noise_amplitude(self, p: ParamsLike = None) -> FloatArray:
         """Additive noise amplitude of each state, shape ``(..., n)``."""
@@ -483,15 +486,38 @@ def _switching_exprs(model: Model) -> list[sp.Expr]:
     return exprs
 
 
+#: Recognizers of cheaper numeric forms, tried by compile before the symbolic
+#: derivatives: ``find(model, rhs) -> form or None`` (``rhs`` the lambdified right-hand
+#: sides); a form provides ``jac``, ``dfdp``, ``jac_sparse``, ``pattern`` and ``describe``
+#: for the model's own parameters. :mod:`dynsys.core.network_ode` registers rate networks.
+_MATRIX_FORMS: list[Callable[[Model, Callable[..., Any]], Any]] = []
+
+
+def register_matrix_form(find: Callable[[Model, Callable[..., Any]], Any]) -> None:
+    """Add a recognizer that compile tries before the symbolic derivatives (see
+    ``_MATRIX_FORMS``); it must return None unless its form is verified equal."""
+    if find not in _MATRIX_FORMS:
+        _MATRIX_FORMS.append(find)
+
+
+def _no_derivative(*args: Any) -> Any:
+    raise ModelError("this system's derivatives come from its matrix form")
+
+
 @functools.lru_cache(maxsize=64)
 def _compile_cached(model: Model) -> CompiledSystem:
     states, pars = list(model.states), list(model.param_symbols)
     args = [*states, *pars, time_symbol]
-    jac = model.jacobian()
-    dfdp = model.dfdp()
+    rhs = numeric_function(args, list(model.rhs))
+    form = next((f for f in (find(model, rhs) for find in _MATRIX_FORMS) if f is not None),
+                None)
+    if form is None:
+        jac, jac_keys = derivative_function(args, model.rhs, states)
+        dfdp, dfdp_keys = derivative_function(args, model.rhs, pars)
+    else:  # jac and dfdp come from the matrix form: no symbolic derivatives at all
+        jac, jac_keys, dfdp, dfdp_keys = _no_derivative, (), _no_derivative, ()
     noise_exprs = [model.noise.get(name, sp.S.Zero) for name in model.state_names]
     switching = _switching_exprs(model)
-    rhs = numeric_function(args, list(model.rhs))
     defaults = [float(v) for v in model.params.values()]
     return CompiledSystem(
         model=model,
@@ -503,13 +529,17 @@ def _compile_cached(model: Model) -> CompiledSystem:
         is_smooth=model.is_smooth,
         is_autonomous=model.is_autonomous,
         _rhs=rhs,
-        _jac=numeric_function(args, list(jac)),
-        _dfdp=numeric_function(args, list(dfdp)),
+        _jac=jac,
+        _dfdp=dfdp,
+        _jac_keys=jac_keys,
+        _dfdp_keys=dfdp_keys,
+        matrix_form=form,
         _noise=numeric_function(pars, noise_exprs),
         _aux=numeric_function(args, list(model.aux.values())) if model.aux else None,
         _switching=numeric_function(args, switching) if switching else None,
         **inplace_factories(
-            states, pars, [_numeric_form(e) for e in model.rhs], model.name, rhs, defaults
+            states, pars, [numeric_form(e) for e in model.rhs], model.name, rhs, defaults,
+            cse=shared_subexpressions,
         ),
     )
 
@@ -518,7 +548,15 @@ def compile(model: Model) -> CompiledSystem:
     """Compile a Model into vectorized numeric callables (cached per model).
 
     ``rhs``, ``jac`` and ``dfdp`` are generated by ``sympy.lambdify`` with
-    ``modules="numpy"`` and common-subexpression elimination, once per model.
+    ``modules="numpy"`` (:func:`~dynsys.core._codegen.numeric_function`), once per
+    model, from straight-line programs in which identical subtrees are computed once.
+    The Jacobians are not ``Matrix.jacobian``: one forward sweep over the expressions'
+    DAG differentiates each node once and assembles the entries by the chain rule
+    (:mod:`dynsys.core._tape`), at a cost linear in the expression size plus the number
+    of structurally nonzero entries (a dense 50-unit network compiles in seconds, not
+    minutes). Structurally zero entries are never formed: ``jac_pattern`` lists the
+    others and ``jac_sparse`` returns a CSR matrix. Second and third derivatives are
+    derived only when an analysis asks (:mod:`dynsys.core.derivatives`).
     Non-smooth functions differentiate to 0 almost everywhere (never ``DiracDelta``).
 
     For the simulation hot loop, ``compile`` also generates in-place evaluators

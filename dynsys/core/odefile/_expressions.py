@@ -46,8 +46,9 @@ from dynsys.core.odefile._common import (
 )
 from dynsys.core.odefile._shift import shift_target
 from dynsys.core.odefile._statements import _Decl, _Source
+from dynsys.core.odefile._tables import lookup_number
 from dynsys.core.symbols import time_symbol
-from dynsys.core.tables import TableLookup, table
+from dynsys.core.tables import MAX_TABLE_POINTS, TableLookup, table
 
 # ----------------------------------------------------------------------------- tokens
 _TOKEN = re.compile(r"""
@@ -338,6 +339,7 @@ class _Builder:
         self.aux_lower = {n.lower(): n for n in src.aux}
         self.tables = {n.lower(): n for n in src.tables}
         self.table_values: dict[str, tuple[float, float, list]] = {}  # read_ode fills it
+        self.table_floats: dict[str, list[float]] = {}
 
     def tree(self, decl: _Decl, where: str) -> _Node:
         if decl.tree is None:
@@ -623,7 +625,16 @@ class _Builder:
                                    "tabulated (a table formula may not use a later table)")
         arg, const = self.node(n[2][0], decl, where, env, depth + 1)
         xlo, xhi, values = self.table_values[name]
-        expr = table(name, arg, xlo, xhi, values)
+        if (arg.is_Number and 2 <= len(values) <= MAX_TABLE_POINTS
+                and float(xlo) < float(xhi) and all(v.is_Number for v in values)):
+            # at a number (w[j, i'] of an expanded array): the value itself, without a
+            # TableLookup node holding the whole table (n^2 lookups of n^2 values)
+            floats = self.table_floats.get(name)
+            if floats is None:
+                floats = self.table_floats[name] = [float(v) for v in values]
+            expr = sp.Float(lookup_number(float(arg), float(xlo), float(xhi), floats))
+        else:
+            expr = table(name, arg, xlo, xhi, values)
         self.spend(len(values) if isinstance(expr, TableLookup) else 1, decl)
         const = const and all(v.is_Number for v in values)
         if const:

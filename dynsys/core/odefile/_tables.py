@@ -153,3 +153,17 @@ def grid(xlo: float, xhi: float, npts: int) -> list[float]:
     """XPPAUT's table points ``xlo + k*dx``, ``dx = (xhi - xlo)/(npts - 1)``."""
     dx = (xhi - xlo) / (npts - 1)
     return [dx * k + xlo for k in range(npts)]
+
+
+def lookup_number(x: float, xlo: float, xhi: float, values: list[float]) -> float:
+    """:func:`dynsys.core.tables.lookup` at one number of a table of numbers, with the
+    same floating-point operations (so the same bits), without arrays: a network's
+    ``w[j, i']`` looked up ``n^2`` times in a table of ``n^2`` values stays cheap."""
+    n = len(values)
+    dx = (xhi - xlo) / (n - 1)
+    u = float(math.trunc((x - xlo) / dx))
+    seg = int(min(max(u, 0.0), n - 2))
+    y1, y2 = values[seg], values[seg + 1]
+    if u >= n - 1:
+        return y2 + (y2 - y1) * (x - xhi) / dx
+    return y1 + (y2 - y1) * (x - (dx * seg + xlo)) / dx
