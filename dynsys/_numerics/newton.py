@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from dynsys._numerics.stepping import euler
@@ -45,9 +47,16 @@ def batched_solve(jm: FloatArray, rhs: FloatArray) -> tuple[FloatArray, Any]:
         return np.where(singular[:, None], 0.0, out), singular
 
 
-_RUNNING, CONVERGED, _SINGULAR, _LEFT, _NONFINITE, _MAXITER = range(6)
+#: From this many states on, :func:`dedup_radius` computes one SVD per cluster of
+#: converged points within 1e-3 of each other (they share one root), not per point.
+_GROUP_STATES = 64
+#: The ``stall`` window of :func:`deflated_newton` used for large systems.
+STALL_STEPS = 12
+_RUNNING, CONVERGED, _SINGULAR, _LEFT, _NONFINITE, _MAXITER, _KRYLOV, _STALLED = range(8)
 REASONS = {
+    _STALLED: f"residual stalled (no 10% decrease in {STALL_STEPS} Newton steps)",
     _SINGULAR: "singular Jacobian",
+    _KRYLOV: "GMRES did not halve the residual (near-singular Jacobian)",
     _LEFT: "left the region",
     _NONFINITE: "non-finite values",
     _MAXITER: "no convergence within max_iter",
@@ -55,13 +64,34 @@ REASONS = {
 
 
 def deflated_newton(
-    fz: Callable[[FloatArray], FloatArray], jz: Callable[[FloatArray], FloatArray],
+    fz: Callable[[FloatArray], FloatArray], solver: Any,
     z0: FloatArray, known: FloatArray, *, tol: float, max_iter: int, xtol: float = 1e-9,
-    power: float = 2.0, shift: float = 1.0,
+    power: float = 2.0, shift: float = 1.0, stall: int | None = None,
+    large: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
-    """Batched damped (deflated, if ``known``) Newton; returns (points, status)."""
+    """Batched damped (deflated, if ``known``) Newton; returns (points, status).
+
+    With ``stall``, a start whose residual ``|F|_inf`` has not fallen below 0.9 times
+    its best so far within ``stall`` steps gives up (status "stalled"): in a large
+    network most random starts wander among non-zero minima of ``|F|``, and would
+    otherwise use all ``max_iter`` steps.
+
+    ``large`` (systems of :data:`~dynsys._numerics.linsolve.KRYLOV_STATES` states or
+    more): the damping caps the step's max-norm at 0.5 (half the box in every
+    coordinate; the 2-norm cap 0.5 of small systems would let a start cross a
+    200-unit box only in dozens of steps), and a backtracking line search (at most 4
+    halvings, Armijo factor 1e-4) on the deflated merit ``M(z) |F(z)|_2`` accepts a step.
+
+    ``solver.solve(z, f, eta) -> (step, failed)`` gives the Newton steps of the active
+    starts (:mod:`dynsys._numerics.linsolve`: dense, or inexact Newton-Krylov to the
+    relative residual ``eta = min(0.1, |F|_2)``); converged and failed starts leave the
+    batch at once (active set).
+    """
     z = z0.copy()
     status = np.full(len(z), _RUNNING)
+    failed_code = _SINGULAR if getattr(solver, "kind", "dense") == "dense" else _KRYLOV
+    best = np.full(len(z), np.inf)
+    since = np.zeros(len(z), dtype=int)
     for _ in range(max_iter):
         act = np.flatnonzero(status == _RUNNING)
         if act.size == 0:
@@ -71,13 +101,22 @@ def deflated_newton(
         bad = ~np.all(np.isfinite(fa), axis=1)
         status[act[bad]] = _NONFINITE
         fa = np.where(bad[:, None], 0.0, fa)
-        delta, singular = batched_solve(jz(za), -fa)
+        if stall is not None:
+            res = np.max(np.abs(fa), axis=1)
+            better = res < 0.9 * best[act]
+            best[act[better]] = res[better]
+            since[act] = np.where(better, 0, since[act] + 1)
+            gone = ~bad & (since[act] > stall) & (res > tol)
+            status[act[gone]] = _STALLED
+            bad = bad | gone
+        eta = np.clip(np.linalg.norm(fa, axis=1), 1e-13, 0.1)
+        delta, singular = solver.solve(za, fa, eta)
         # converged: small residual AND a small Newton step (so that a multiple root,
         # where |F| is flat, is located to xtol, not merely to tol in |F|)
         small = np.max(np.abs(fa), axis=1) <= tol
         conv = ~bad & small & (singular | (np.max(np.abs(delta), axis=1) <= xtol))
         status[act[conv]] = CONVERGED
-        status[act[~bad & ~conv & singular]] = _SINGULAR
+        status[act[~bad & ~conv & singular]] = failed_code
         keep = ~bad & ~conv & ~singular
         act, za, delta = act[keep], za[keep], delta[keep]
         if act.size == 0:
@@ -90,8 +129,13 @@ def deflated_newton(
             denom = 1.0 - np.sum(grad_log * delta, axis=1)
             alpha = np.where(np.abs(denom) > 1e-12, 1.0 / denom, 1.0)
             delta = delta * np.clip(alpha, -1e3, 1e3)[:, None]
-        norm = np.sqrt(np.sum(delta * delta, axis=1))
-        delta *= np.minimum(1.0, 0.5 / np.maximum(norm, 1e-300))[:, None]  # damping
+        if large:
+            norm = np.max(np.abs(delta), axis=1)
+            delta *= np.minimum(1.0, 0.5 / np.maximum(norm, 1e-300))[:, None]
+            delta = _backtrack(fz, za, fa[keep], delta, known, power, shift)
+        else:
+            norm = np.sqrt(np.sum(delta * delta, axis=1))
+            delta *= np.minimum(1.0, 0.5 / np.maximum(norm, 1e-300))[:, None]  # damping
         znew = za + delta
         z[act] = znew
         left = np.any(np.abs(znew - 0.5) > 3.0, axis=1)
@@ -100,17 +144,50 @@ def deflated_newton(
     return z, status
 
 
+def _merit(z: FloatArray, f: FloatArray, known: FloatArray, power: float,
+           shift: float) -> FloatArray:
+    """The deflated residual norm ``prod_j (|z - z_j|^-p + shift) |F|_2`` per row."""
+    out = np.linalg.norm(f, axis=1)
+    if known.size:
+        d = z[:, None, :] - known[None, :, :]
+        r2 = np.maximum(np.sum(d * d, axis=-1), 1e-300)
+        out = out * np.prod(r2 ** (-power / 2) + shift, axis=1)
+    return np.where(np.all(np.isfinite(f), axis=1), out, np.inf)
+
+
+def _backtrack(fz: Callable[[FloatArray], FloatArray], z: FloatArray, f: FloatArray,
+               delta: FloatArray, known: FloatArray, power: float, shift: float,
+               halvings: int = 4) -> FloatArray:
+    """Steps ``lambda delta`` with the merit decreased by the Armijo rule (``lambda``
+    halved at most ``halvings`` times; the last one is taken regardless)."""
+    phi0 = _merit(z, f, known, power, shift)
+    lam = np.ones(len(z))
+    todo = np.arange(len(z))
+    for _ in range(halvings):
+        zt = z[todo] + lam[todo, None] * delta[todo]
+        phi = _merit(zt, fz(zt), known, power, shift)
+        ok = phi <= (1.0 - 1e-4 * lam[todo]) * phi0[todo]
+        todo = todo[~ok]
+        if todo.size == 0:
+            break
+        lam[todo] *= 0.5
+    return delta * lam[:, None]
+
+
 def polish(
-    fz: Callable[[FloatArray], FloatArray], jz: Callable[[FloatArray], FloatArray],
+    fz: Callable[[FloatArray], FloatArray], solver: Any,
     z: FloatArray, iters: int = 8,
 ) -> tuple[FloatArray, FloatArray]:
-    """Plain Newton, keeping for each point the iterate with the smallest residual."""
+    """Plain Newton, keeping for each point the iterate with the smallest residual
+    (Newton-Krylov steps to ``eta = 1e-3 min(1, |F|_2)``, floored at 1e-14)."""
     best = z.copy()
     best_res = np.max(np.abs(fz(best)), axis=1)
     cur = z.copy()
     for _ in range(iters):
         f = fz(cur)
-        step, singular = batched_solve(jz(cur), -f)
+        f = np.where(np.isfinite(f), f, 0.0)
+        eta = np.clip(1e-3 * np.linalg.norm(f, axis=1), 1e-14, 1e-3)
+        step, singular = solver.solve(cur, f, eta)
         cur = cur + step
         res = np.max(np.abs(fz(cur)), axis=1)
         better = np.isfinite(res) & (res < best_res)
@@ -143,7 +220,8 @@ def dedup_radius(jz: Callable[[FloatArray], FloatArray], z: FloatArray, known: F
     well-conditioned root, wider for an ill-conditioned one, whose polished copies
     scatter. A failed SVD (``LinAlgError``, a non-finite Jacobian) gets 1e-3. Only
     points with another point (of ``z`` or ``known``) within 1e-3 (max-norm) need
-    the SVD; the others keep 1e-7.
+    the SVD; the others keep 1e-7. From ``_GROUP_STATES`` (64) states on, such points
+    are clustered (links of 1e-3) and one SVD per cluster serves all its members.
     """
     radius = np.full(len(z), 1e-7)
     failures = 0
@@ -154,27 +232,36 @@ def dedup_radius(jz: Callable[[FloatArray], FloatArray], z: FloatArray, known: F
     near = np.flatnonzero(np.asarray(counts) > 1)
     if near.size == 0:
         return radius, failures
-    with np.errstate(all="ignore"):
-        jac = jz(z[near])
-    for i, k in enumerate(near):
+    if z.shape[1] >= _GROUP_STATES:  # one SVD per cluster of near points (large n)
+        pairs = cKDTree(z[near]).query_pairs(r=1e-3, p=np.inf, output_type="ndarray")
+        graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                           shape=(near.size, near.size))
+        _, label = connected_components(graph, directed=False)
+        reps = [near[label == c] for c in np.unique(label)]
+    else:
+        reps = [near[i:i + 1] for i in range(near.size)]
+    for group in reps:
         try:
-            if not np.all(np.isfinite(jac[i])):
+            with np.errstate(all="ignore"):
+                jac = jz(z[group[:1]])[0]
+            if not np.all(np.isfinite(jac)):
                 raise np.linalg.LinAlgError("non-finite Jacobian")
-            smin = float(np.linalg.svd(jac[i], compute_uv=False).min())
+            smin = float(np.linalg.svd(jac, compute_uv=False).min())
         except np.linalg.LinAlgError:
-            failures += 1
-            radius[k] = 1e-3
+            failures += group.size
+            radius[group] = 1e-3
             continue
-        radius[k] = 1e-3 if smin <= 0 else min(1e-3, max(1e-7, 10 * tol / smin))
+        radius[group] = 1e-3 if smin <= 0 else min(1e-3, max(1e-7, 10 * tol / smin))
     return radius, failures
 
 
 def euler_ends(
-    fz: Callable[[FloatArray], FloatArray], jz: Callable[[FloatArray], FloatArray],
+    fz: Callable[[FloatArray], FloatArray], solver: Any,
     z0: FloatArray, steps: int,
 ) -> FloatArray:
-    """End points of short forward-Euler runs (attractors' neighbourhoods)."""
-    rate = float(np.nanmax(np.sum(np.abs(jz(z0)), axis=2)))
+    """End points of short forward-Euler runs (attractors' neighbourhoods); the step is
+    ``0.2 / solver.rate(z0)`` (the fastest rate over the starts)."""
+    rate = solver.rate(z0)
     dt = 0.2 / max(rate, 1e-12)
     z = euler(fz, z0, dt, steps, allow_nonfinite=True, what="seeding run")
     return z[np.all(np.isfinite(z), axis=1)]

@@ -49,9 +49,11 @@ from scipy.stats import qmc
 
 import dynsys._checks as checks
 from dynsys._io import to_jsonable
+from dynsys._numerics.linsolve import KRYLOV_STATES, make_solver
 from dynsys._numerics.newton import (
     CONVERGED,
     REASONS,
+    STALL_STEPS,
     dedup,
     dedup_radius,
     deflated_newton,
@@ -291,6 +293,7 @@ def find_equilibria(
     tol_hyperbolic: float = TOL_HYPERBOLIC,
     tol_equal: float = TOL_EQUAL,
     certify: bool = False,
+    linear_solver: str = "auto",
 ) -> Equilibria:
     """Find every equilibrium in a box: ``find_equilibria(system, params, region) -> Equilibria``.
 
@@ -307,8 +310,10 @@ def find_equilibria(
         Seeds the quasi-random starts (the result is deterministic for a given seed,
         recorded in ``Equilibria.seed``; None draws a fresh seed and records it).
     n_starts : int, optional
-        Newton starts of the first round (default ``max(256, 64 * 2**n)``, capped at
-        4096); each deflation round uses half as many fresh ones.
+        Newton starts of the first round (default :func:`default_starts`: ``max(256,
+        64 * 2**n)`` capped at 4096 up to 64 states, then ``256 ceil(log2 n)``); each
+        deflation round uses half as many fresh ones. Starts are processed in chunks
+        whose working memory stays under 256 MB.
     rounds : int, default 4
         Maximum deflation rounds after the first; stops early when a round finds nothing.
     max_iter : int, default 60
@@ -328,6 +333,13 @@ def find_equilibria(
         branch-and-prune over the box with Krawczyk certificates, checked against the
         search. Sets ``certified``, ``boxes``, ``undecided_boxes`` and each equilibrium's
         ``certificate``. Needs a Model's symbolic right-hand sides (not a map).
+    linear_solver : {"auto", "dense", "krylov"}
+        The Newton linear solves: dense LU of each start's Jacobian, or Newton-Krylov
+        (batched matrix-free GMRES over all starts, inexact steps to the relative
+        residual ``min(0.1, |F|)``, the polish to ``1e-3 |F|``; memory linear in starts
+        times n) for systems with a ``linear_operator`` (:class:`~dynsys.RateNetwork`).
+        ``"auto"``: Krylov from ``KRYLOV_STATES`` (64) states on. The counts of Newton
+        steps and GMRES iterations are in the notes.
 
     Returns
     -------
@@ -364,7 +376,7 @@ def find_equilibria(
         plain = find_equilibria(
             compiled, params, region, rng=rng, n_starts=n_starts, rounds=rounds,
             max_iter=max_iter, grid=grid, tol=tol, sim_starts=sim_starts,
-            tol_hyperbolic=tol_hyperbolic, tol_equal=tol_equal)
+            tol_hyperbolic=tol_hyperbolic, tol_equal=tol_equal, linear_solver=linear_solver)
         if plain.is_map:
             raise ModelError(f"certify proves equilibria of flows; {compiled.name} is a map")
         return attach_certificates(  # type: ignore[no-any-return]
@@ -374,7 +386,7 @@ def find_equilibria(
         eqs = find_equilibria(
             flow_of_map(model), params, region, rng=rng, n_starts=n_starts, rounds=rounds,
             max_iter=max_iter, grid=grid, tol=tol, sim_starts=sim_starts,
-            tol_hyperbolic=tol_hyperbolic, tol_equal=tol_equal)
+            tol_hyperbolic=tol_hyperbolic, tol_equal=tol_equal, linear_solver=linear_solver)
         return dataclasses.replace(
             eqs, equilibria=tuple(as_fixed_point(e, tol_hyperbolic) for e in eqs),
             system_name=compiled.name, notes=(*eqs.notes, MAP_NOTE), is_map=True)
@@ -418,9 +430,9 @@ def find_equilibria(
         with np.errstate(all="ignore"):
             return compiled.jac(lo + width * z, p) * width[None, None, :]
 
+    solver = make_solver(compiled, p, lo, width, jz, linear_solver)
     gen, seed = seeded(rng)
-    k0 = checks.count(n_starts, "n_starts") if n_starts is not None else min(
-        4096, max(256, 64 * 2**n))
+    k0 = checks.count(n_starts, "n_starts") if n_starts is not None else default_starts(n)
     sobol = qmc.Sobol(d=n, scramble=True, seed=gen)
     starts = sobol.random(k0)
     fprobe = np.abs(fz(starts))
@@ -433,7 +445,7 @@ def find_equilibria(
             "deflated newton", starts=len(starts),
             continua=(whole_region(names, box, lo + width * starts),))
     if sim_starts > 0:
-        starts = np.vstack([euler_ends(fz, jz, sobol.random(sim_starts), 200), starts])
+        starts = np.vstack([euler_ends(fz, solver, sobol.random(sim_starts), 200), starts])
     init = _initial_start(compiled, lo, width)
     if init is not None:  # the model's own initial state: an equilibrium there is found
         starts = np.vstack([starts, init])
@@ -447,7 +459,9 @@ def find_equilibria(
         if round_ > 0:
             starts = sobol.random(max(1, k0 // 2))
         used += len(starts)
-        z, status = deflated_newton(fz, jz, starts, known, tol=tol_abs, max_iter=max_iter)
+        z, status = deflated_newton(fz, solver, starts, known, tol=tol_abs, max_iter=max_iter,
+                                    stall=STALL_STEPS if n >= KRYLOV_STATES else None,
+                                    large=n >= KRYLOV_STATES)
         tag = "" if round_ == 0 else _REPELLED
         for code, reason in REASONS.items():
             if np.any(status == code):
@@ -457,7 +471,7 @@ def find_equilibria(
             if round_ > 0:
                 break
             continue
-        conv, res = polish(fz, jz, conv)
+        conv, res = polish(fz, solver, conv)
         ok = res <= tol_abs
         if np.any(~ok):
             fails["polish did not reach the tolerance"] += int(np.sum(~ok))
@@ -503,8 +517,28 @@ def find_equilibria(
         eqs, compiled.name, names, MappingProxyType(pmap), MappingProxyType(box),
         "deflated newton", starts=used, newton_failures=int(sum(fails.values())),
         failure_reasons=MappingProxyType(dict(fails)), outside_region=outside,
-        notes=_notes(eqs, tol_hyperbolic), continua=tuple(continua), seed=seed,
+        notes=_notes(eqs, tol_hyperbolic) + tuple(filter(None, [solver.note()])),
+        continua=tuple(continua), seed=seed,
     )
+
+
+def default_starts(n: int) -> int:
+    """Default Newton starts of the first round for ``n`` states.
+
+    ``max(256, 64 * 2**n)`` capped at 4096 up to :data:`KRYLOV_STATES` (64) states (a
+    small system's equilibria can number ``2**n``: one per corner of a saturating
+    network); from there on ``256 ceil(log2 n)`` (1792 at n = 100, 2560 at n = 1000):
+    a large network's equilibria are not enumerable by random starts, and every start
+    costs ``O(n^2)`` per Newton step at least.
+
+    Examples
+    --------
+    >>> [default_starts(n) for n in (2, 6, 64, 100, 1000)]
+    [256, 4096, 4096, 1792, 2560]
+    """
+    if n <= KRYLOV_STATES:
+        return min(4096, max(256, 64 * 2**min(n, 12)))
+    return 256 * int(np.ceil(np.log2(n)))
 
 
 #: Grid points of the 1-D search: fewer miss roots, more do not fit in memory.

@@ -537,3 +537,43 @@ class RateNetwork(MatrixForm):
         kind = "sparse" if self.sparse else "dense"
         return (f"RateNetwork({self.name!r}, n={self.n}, {kind} W, f={self.activation}, "
                 f"params={self.param_names})")
+
+    # ------------------------------------------------------------------ matrix-free
+    # (the scaling of the analyses with n, issue 14 part 2: Newton-Krylov and ARPACK)
+    def linear_operator(self, x: ArrayLike, p: ParamsLike = None
+                        ) -> Callable[[Any, FloatArray], FloatArray]:
+        """The Jacobians at states ``x`` ``(k, n)`` as one matrix-free operator.
+
+        ``op = net.linear_operator(x, p)``; ``op(rows, v)`` returns ``J(x[rows]) v`` for
+        ``v`` ``(len(rows), n)`` (``rows`` an index array, or None for all ``k``):
+        ``(-v + g f'(h) (W v)) / tau`` with the slopes ``g f'(h) / tau`` computed once
+        here, then one (sparse) product ``W v`` per call. Memory ``O(k n)``.
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp
+        >>> net = RateNetwork(np.array([[0.0, 2.0], [1.0, 0.0]]), sp.Symbol("s"))
+        >>> op = net.linear_operator(np.zeros((1, 2)))
+        >>> op(None, np.array([[1.0, 1.0]])).tolist()
+        [[1.0, 0.0]]
+        """
+        xs = np.atleast_2d(self._states(x))
+        _, g, slope = self._slopes(xs, p)
+        scale = np.ascontiguousarray(np.broadcast_to(g * slope, xs.shape)).reshape(-1, self.n)
+        inv_tau = 1.0 / self.tau
+
+        def apply(rows: Any, v: FloatArray) -> FloatArray:
+            d = scale if rows is None else scale[rows]
+            out = d * self.field(v)
+            out -= v * inv_tau
+            return out
+
+        return apply
+
+    def jvp(self, x: ArrayLike, dx: ArrayLike, p: ParamsLike = None) -> FloatArray:
+        """Jacobian-vector products ``J(x) dx`` for a batch ``(k, n)`` (or one state),
+        matrix-free: ``(-dx + g f'(h) (W dx)) / tau``."""
+        xs = self._states(x)
+        dv = np.asarray(dx, dtype=np.float64)
+        out = self.linear_operator(xs.reshape(-1, self.n), p)(None, dv.reshape(-1, self.n))
+        return out.reshape(np.broadcast_shapes(xs.shape, dv.shape))

@@ -1,0 +1,182 @@
+"""The linear solves of the batched Newton: dense LU, or Newton-Krylov (matrix-free GMRES).
+
+:class:`DenseSolver` solves every start's Newton system with its dense Jacobian
+(``numpy.linalg.solve``: ``O(n^3)`` time and ``n^2`` memory per start).
+:class:`KrylovSolver` never forms a Jacobian: a system offering
+``linear_operator(x, p)`` (:class:`~dynsys.core.rate_network.RateNetwork`) gives the
+Jacobians of a batch as one operator, and :func:`~dynsys._numerics.krylov.batched_gmres`
+solves all starts at once, to a relative residual ``eta`` chosen per start by the
+caller (an *inexact* Newton step: Eisenstat & Walker's forcing term). Both process
+the batch in chunks that keep their working memory under :data:`CHUNK_BYTES`.
+
+References
+----------
+S. C. Eisenstat and H. F. Walker, "Choosing the forcing terms in an inexact Newton
+method", SIAM J. Sci. Comput. 17(1), 16-32 (1996).
+D. A. Knoll and D. E. Keyes, "Jacobian-free Newton-Krylov methods: a survey of
+approaches and applications", J. Comput. Phys. 193, 357-397 (2004).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from dynsys._numerics.krylov import batched_gmres
+from dynsys._numerics.newton import batched_solve
+from dynsys._types import FloatArray
+from dynsys.errors import ModelError
+
+__all__ = ["CHUNK_BYTES", "KRYLOV_STATES", "DenseSolver", "KrylovSolver", "make_solver"]
+
+#: Working memory of one chunk of Newton starts (dense Jacobians, or Krylov bases).
+CHUNK_BYTES = 2**28
+#: ``linear_solver="auto"`` uses Newton-Krylov from this many states on, when the
+#: system offers a matrix-free ``linear_operator``.
+KRYLOV_STATES = 64
+#: Up to this many states, a start whose GMRES misses its tolerance in one cycle is
+#: solved by dense LU instead (its dense Jacobian: 8 n^2 bytes, 32 MB at n = 2000).
+DENSE_FALLBACK_STATES = 2000
+#: Krylov dimension per GMRES cycle, and further cycles.
+KRYLOV_RESTART = 40
+KRYLOV_RESTARTS = 4
+
+
+def chunks(count: int, per_item: int) -> list[slice]:
+    """Slices of ``range(count)`` of at most ``CHUNK_BYTES // per_item`` items."""
+    size = max(1, CHUNK_BYTES // max(1, per_item))
+    return [slice(a, min(a + size, count)) for a in range(0, count, size)]
+
+
+class DenseSolver:
+    """Newton steps from dense Jacobians ``jz(z) -> (k, n, n)`` (box-scaled)."""
+
+    kind = "dense"
+
+    def __init__(self, jz: Callable[[FloatArray], FloatArray], n: int) -> None:
+        self.jz, self.n = jz, n
+
+    def solve(self, z: FloatArray, f: FloatArray, eta: FloatArray) -> tuple[FloatArray, Any]:
+        """``(step, failed)``: ``J(z) step = -f`` per row (``eta`` unused: exact)."""
+        step = np.zeros_like(f)
+        failed = np.zeros(len(f), dtype=bool)
+        for sl in chunks(len(f), 8 * self.n * self.n * 3):
+            step[sl], failed[sl] = batched_solve(self.jz(z[sl]), -f[sl])
+        return step, failed
+
+    def rate(self, z: FloatArray) -> float:
+        """An upper bound of the fastest rate ``max_i sum_j |J_ij|`` over the batch."""
+        out = 0.0
+        for sl in chunks(len(z), 8 * self.n * self.n * 2):
+            out = max(out, float(np.nanmax(np.sum(np.abs(self.jz(z[sl])), axis=2))))
+        return out
+
+    def note(self) -> str | None:
+        return None
+
+
+class KrylovSolver:
+    """Inexact Newton steps by batched matrix-free GMRES (see the module docstring).
+
+    ``op_z(z) -> matvec(rows, v)``: the box-scaled Jacobians at the batch ``z``.
+    Counts Newton steps, GMRES iterations and the worst relative residual reached.
+    """
+
+    kind = "krylov"
+
+    def __init__(self, op_z: Callable[[FloatArray], Any], n: int, *,
+                 restart: int = KRYLOV_RESTART, restarts: int = KRYLOV_RESTARTS,
+                 fallback: DenseSolver | None = None) -> None:
+        self.op_z, self.n = op_z, n
+        self.restart, self.restarts = min(restart, n), restarts
+        self.fallback = fallback
+        self.dense_solves = 0
+        self.steps = 0
+        self.iterations = 0
+        self.max_iterations = 0
+        self.unconverged = 0
+
+    def solve(self, z: FloatArray, f: FloatArray, eta: FloatArray) -> tuple[FloatArray, Any]:
+        """``(step, failed)``: GMRES to ``|J step + f| <= eta |f|``; ``failed`` where it
+        did not even halve the residual (a singular or hopeless Jacobian)."""
+        step = np.zeros_like(f)
+        failed = np.zeros(len(f), dtype=bool)
+        eta = np.broadcast_to(np.asarray(eta, dtype=np.float64), (len(f),))
+        for sl in chunks(len(f), 8 * self.n * (self.restart + 4)):
+            x, info = batched_gmres(self.op_z(z[sl]), -f[sl], eta[sl], restart=self.restart,
+                                    max_restarts=self.restarts)
+            bad = ~info.converged | ~np.all(np.isfinite(x), axis=1)
+            self.steps += len(x)
+            self.iterations += int(info.iterations.sum())
+            self.max_iterations = max(self.max_iterations, int(info.iterations.max(initial=0)))
+            if self.fallback is not None and np.any(bad):  # hard Jacobians: exact LU
+                rows = np.flatnonzero(bad)
+                x[rows], bad_rows = self.fallback.solve(z[sl][rows], f[sl][rows], eta[sl][rows])
+                self.dense_solves += rows.size
+                bad[rows] = bad_rows
+                failed[sl] = bad
+            else:
+                self.unconverged += int(np.sum(bad))
+                failed[sl] = ~(info.relres <= 0.5) | ~np.all(np.isfinite(x), axis=1)
+            step[sl] = x
+        step[failed] = 0.0
+        return step, failed
+
+    def rate(self, z: FloatArray, iterations: int = 12) -> float:
+        """Twice the largest growth ``|J^k v|^(1/k)`` of a power iteration over the batch
+        (an estimate of the fastest rate, for the step of the seeding runs)."""
+        rng = np.random.default_rng(0)
+        est = 0.0
+        for sl in chunks(len(z), 8 * self.n * 4):
+            op = self.op_z(z[sl])
+            v = rng.standard_normal((sl.stop - sl.start, self.n))
+            v /= np.linalg.norm(v, axis=1, keepdims=True)
+            for _ in range(iterations):
+                w = op(None, v)
+                nw = np.linalg.norm(w, axis=1)
+                est = max(est, float(np.nanmax(nw)))
+                v = w / np.where(nw > 0, nw, 1.0)[:, None]
+        return 2.0 * est
+
+    def note(self) -> str:
+        mean = self.iterations / max(1, self.steps)
+        text = (f"linear solves by Newton-Krylov (batched matrix-free GMRES, restart "
+                f"{self.restart}, forcing eta = min(0.1, |F|) per start): {self.steps} "
+                f"Newton steps, {self.iterations} GMRES iterations (mean {mean:.1f}, max "
+                f"{self.max_iterations} per solve)")
+        if self.dense_solves:
+            text += (f"; {self.dense_solves} solves where GMRES missed its eta in "
+                     f"{self.restart * (self.restarts + 1)} iterations were done by dense LU")
+        if self.unconverged:
+            text += f"; {self.unconverged} solves stopped short of their eta"
+        return text
+
+
+def make_solver(system: Any, p: FloatArray, lo: FloatArray, width: FloatArray,
+                jz: Callable[[FloatArray], FloatArray], choice: str) -> DenseSolver | KrylovSolver:
+    """The solver for ``linear_solver=choice`` (``"auto"``, ``"dense"`` or ``"krylov"``)."""
+    n = len(lo)
+    has_op = callable(getattr(system, "linear_operator", None))
+    if choice not in ("auto", "dense", "krylov"):
+        raise ModelError(f"linear_solver must be 'auto', 'dense' or 'krylov', got {choice!r}")
+    if choice == "krylov" and not has_op:
+        raise ModelError(f"linear_solver='krylov' needs a system with a matrix-free "
+                         f"linear_operator (a RateNetwork); {type(system).__name__} has none")
+    if choice == "dense" or (choice == "auto" and not (has_op and n >= KRYLOV_STATES)):
+        return DenseSolver(jz, n)
+
+    def op_z(z: FloatArray) -> Any:
+        with np.errstate(all="ignore"):
+            op = system.linear_operator(lo + width * z, p)
+
+        def apply(rows: Any, v: FloatArray) -> FloatArray:
+            with np.errstate(all="ignore"):
+                return op(rows, v * width)
+
+        return apply
+
+    if n <= DENSE_FALLBACK_STATES:
+        return KrylovSolver(op_z, n, restarts=0, fallback=DenseSolver(jz, n))
+    return KrylovSolver(op_z, n)
