@@ -109,7 +109,7 @@ def deflated_newton(
             gone = ~bad & (since[act] > stall) & (res > tol)
             status[act[gone]] = _STALLED
             bad = bad | gone
-        eta = np.clip(np.linalg.norm(fa, axis=1), 1e-13, 0.1)
+        eta = np.clip(np.linalg.norm(fa, axis=1), 1e-10, 0.1)
         delta, singular = solver.solve(za, fa, eta)
         # converged: small residual AND a small Newton step (so that a multiple root,
         # where |F| is flat, is located to xtol, not merely to tol in |F|)
@@ -179,14 +179,14 @@ def polish(
     z: FloatArray, iters: int = 8,
 ) -> tuple[FloatArray, FloatArray]:
     """Plain Newton, keeping for each point the iterate with the smallest residual
-    (Newton-Krylov steps to ``eta = 1e-3 min(1, |F|_2)``, floored at 1e-14)."""
+    (Newton-Krylov steps to ``eta = 1e-3 min(1, |F|_2)``, floored at 1e-10)."""
     best = z.copy()
     best_res = np.max(np.abs(fz(best)), axis=1)
     cur = z.copy()
     for _ in range(iters):
         f = fz(cur)
         f = np.where(np.isfinite(f), f, 0.0)
-        eta = np.clip(1e-3 * np.linalg.norm(f, axis=1), 1e-14, 1e-3)
+        eta = np.clip(1e-3 * np.linalg.norm(f, axis=1), 1e-10, 1e-3)
         step, singular = solver.solve(cur, f, eta)
         cur = cur + step
         res = np.max(np.abs(fz(cur)), axis=1)
@@ -195,6 +195,19 @@ def polish(
         if np.all(singular):
             break
     return best, best_res
+
+
+def representatives(z: FloatArray, radius: float = 1e-6) -> np.ndarray:
+    """Indices of one point per cluster of ``z`` (links of ``radius``, max-norm): the
+    converged copies of one root, polished once (large systems)."""
+    if len(z) < 2:
+        return np.arange(len(z))
+    pairs = cKDTree(z).query_pairs(r=radius, p=np.inf, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                       shape=(len(z), len(z)))
+    _, label = connected_components(graph, directed=False)
+    _, first = np.unique(label, return_index=True)
+    return np.sort(first)
 
 
 def dedup(points: FloatArray, known: FloatArray, tol: float | FloatArray) -> FloatArray:

@@ -55,6 +55,7 @@ from dynsys._numerics.newton import (
     REASONS,
     STALL_STEPS,
     dedup,
+    representatives,
     dedup_radius,
     deflated_newton,
     euler_ends,
@@ -248,6 +249,8 @@ class Equilibria:
                              f"{'certified' if e.stability_certified else 'not certified'}")
             elif e.certificate is not None:
                 lines.append(f"     certificate: {e.certificate}")
+            if e.eigen_note:
+                lines.append(f"     eigenvalues: {e.eigen_note}")
             if e.non_smooth:
                 lines.append("     note: non-smooth system; the Jacobian may be ill-defined here")
         diag = f"  search: {self.method}, {self.starts} starts"
@@ -471,6 +474,8 @@ def find_equilibria(
             if round_ > 0:
                 break
             continue
+        if n >= KRYLOV_STATES:  # copies of one root (within 1e-6) are polished once
+            conv = conv[representatives(conv)]
         conv, res = polish(fz, solver, conv)
         ok = res <= tol_abs
         if np.any(~ok):

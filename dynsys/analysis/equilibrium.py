@@ -13,6 +13,7 @@ import numpy as np
 
 from dynsys._io import to_jsonable
 from dynsys._types import ComplexArray, FloatArray, ParamsLike
+from dynsys.analysis import rightmost
 from dynsys.analysis.simulate import simulate
 from dynsys.analysis.stability import TOL_EQUAL, TOL_HYPERBOLIC, Kind, kind_label, stability
 from dynsys.core.model import Model
@@ -79,6 +80,9 @@ class Equilibrium:
     #: True when no eigenvalue of the Jacobian at the true equilibrium can have real part
     #: 0 (interval Jacobian on the enclosure): the kind is then certified.
     stability_certified: bool = False
+    #: How the eigenvalues were computed when not all of them are (a large system:
+    #: "rightmost 6 eigenvalues by ARPACK ..."); None for a dense eigen-decomposition.
+    eigen_note: str | None = None
 
     @property
     def n(self) -> int:
@@ -115,6 +119,8 @@ class Equilibrium:
                 out["enclosure"] = {k: [lo, hi] for k, (lo, hi) in
                                     zip(self.state_names, self.enclosure, strict=True)}
                 out["enclosure_width"] = self.enclosure_width
+        if self.eigen_note is not None:
+            out["eigenvalue_method"] = self.eigen_note
         return to_jsonable(out)
 
     def __repr__(self) -> str:
@@ -147,9 +153,15 @@ def _fmt_complex(v: complex, digits: int = 6) -> str:
 # ----------------------------------------------------------------------- helpers
 def linearize(
     system: Any, state: Any, params: ParamsLike = None, *, method: str = "given",
-    tol: float = TOL_HYPERBOLIC, tol_equal: float = TOL_EQUAL,
+    tol: float = TOL_HYPERBOLIC, tol_equal: float = TOL_EQUAL, dense_max: int | None = None,
 ) -> Equilibrium:
     """The :class:`Equilibrium` record of a known point (residual, Jacobian, kind).
+
+    Up to ``dense_max`` states (default
+    :data:`~dynsys.analysis.rightmost.DENSE_EIG_STATES`, 100) every eigenvalue is
+    computed (dense ``eig``); above, only the rightmost ones, by ARPACK
+    (:func:`~dynsys.analysis.rightmost.rightmost_stability`), and
+    :attr:`Equilibrium.eigen_note` says which.
 
     Examples
     --------
@@ -162,8 +174,12 @@ def linearize(
     p = resolve_params(compiled, params)
     x = np.asarray(state, dtype=np.float64).reshape(compiled.n)
     f = compiled.rhs(x, p)
-    jac = compiled.jac(x, p)
-    st = stability(jac, tol=tol, tol_equal=tol_equal)
+    limit = rightmost.DENSE_EIG_STATES if dense_max is None else int(dense_max)
+    note = None
+    if compiled.n > limit:
+        st, note = rightmost.rightmost_stability(compiled, x, np.asarray(p), tol=tol)
+    else:
+        st = stability(compiled.jac(x, p), tol=tol, tol_equal=tol_equal)
     kind, stable, unstable = st.kind, st.stable, st.unstable_dimension
     non_smooth = _on_switching_surface(compiled, x, p)
     if non_smooth:  # the eigenvalue rule does not apply: perturbation decides
@@ -174,7 +190,7 @@ def linearize(
         jacobian=st.jacobian, eigenvalues=st.eigenvalues, eigenvectors=st.eigenvectors,
         kind=kind, method=method, stable=stable, unstable_dimension=unstable,
         trace=st.trace, det=st.det, discriminant=st.discriminant, non_smooth=non_smooth,
-        description=_describe(compiled, x),
+        description=_describe(compiled, x), eigen_note=note,
     )
 
 
