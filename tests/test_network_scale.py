@@ -145,7 +145,7 @@ def test_krylov_newton_agrees_with_dense_newton() -> None:
     gap = np.max(np.abs(out[0][both] - out[1][both]), axis=1)
     same = gap <= 1e-10
     assert both.sum() >= 100 and same.sum() >= 0.9 * both.sum()
-    assert np.all((gap[~same] > 1e-3))  # a different root, never an inaccurate one
+    assert np.all(gap[~same] > 1e-3)  # a different root, never an inaccurate one
     box = dict.fromkeys(net.state_names, (-1.0, 1.0))
     kr = find_equilibria(net, region=box, n_starts=512, linear_solver="krylov")
     de = find_equilibria(net, region=box, n_starts=512, linear_solver="dense")

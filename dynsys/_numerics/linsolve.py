@@ -39,6 +39,9 @@ KRYLOV_STATES = 64
 #: Up to this many states, a start whose GMRES misses its tolerance in one cycle is
 #: solved by dense LU instead (its dense Jacobian: 8 n^2 bytes, 32 MB at n = 2000).
 DENSE_FALLBACK_STATES = 2000
+#: After a Krylov solve where GMRES missed its tolerance for most starts, this many
+#: solves go straight to dense LU (where a fallback exists).
+SKIP_SOLVES = 4
 #: Krylov dimension per GMRES cycle, and further cycles.
 KRYLOV_RESTART = 40
 KRYLOV_RESTARTS = 4
@@ -93,6 +96,7 @@ class KrylovSolver:
         self.restart, self.restarts = min(restart, n), restarts
         self.fallback = fallback
         self.dense_solves = 0
+        self.skip = 0  # solves left that go straight to dense LU (GMRES was hopeless)
         self.steps = 0
         self.iterations = 0
         self.max_iterations = 0
@@ -104,6 +108,13 @@ class KrylovSolver:
         step = np.zeros_like(f)
         failed = np.zeros(len(f), dtype=bool)
         eta = np.broadcast_to(np.asarray(eta, dtype=np.float64), (len(f),))
+        if self.fallback is not None and self.skip > 0:
+            # GMRES missed its eta for most starts of the last Krylov solve: LU for a
+            # few solves, then GMRES is tried again
+            self.skip -= 1
+            self.dense_solves += len(f)
+            return self.fallback.solve(z, f, eta)
+        missed = 0
         for sl in chunks(len(f), 8 * self.n * (self.restart + 4)):
             x, info = batched_gmres(self.op_z(z[sl]), -f[sl], eta[sl], restart=self.restart,
                                     max_restarts=self.restarts)
@@ -113,6 +124,7 @@ class KrylovSolver:
             self.max_iterations = max(self.max_iterations, int(info.iterations.max(initial=0)))
             if self.fallback is not None and np.any(bad):  # hard Jacobians: exact LU
                 rows = np.flatnonzero(bad)
+                missed += rows.size
                 x[rows], bad_rows = self.fallback.solve(z[sl][rows], f[sl][rows], eta[sl][rows])
                 self.dense_solves += rows.size
                 bad[rows] = bad_rows
@@ -121,6 +133,8 @@ class KrylovSolver:
                 self.unconverged += int(np.sum(bad))
                 failed[sl] = ~(info.relres <= 0.5) | ~np.all(np.isfinite(x), axis=1)
             step[sl] = x
+        if self.fallback is not None and missed > len(f) // 2:
+            self.skip = SKIP_SOLVES
         step[failed] = 0.0
         return step, failed
 
@@ -144,11 +158,12 @@ class KrylovSolver:
         mean = self.iterations / max(1, self.steps)
         text = (f"linear solves by Newton-Krylov (batched matrix-free GMRES, restart "
                 f"{self.restart}, forcing eta = min(0.1, |F|) per start): {self.steps} "
-                f"Newton steps, {self.iterations} GMRES iterations (mean {mean:.1f}, max "
+                f"GMRES solves, {self.iterations} iterations (mean {mean:.1f}, max "
                 f"{self.max_iterations} per solve)")
         if self.dense_solves:
-            text += (f"; {self.dense_solves} solves where GMRES missed its eta in "
-                     f"{self.restart * (self.restarts + 1)} iterations were done by dense LU")
+            text += (f"; {self.dense_solves} solves by dense LU (where GMRES missed its eta "
+                     f"in {self.restart * (self.restarts + 1)} iterations, and for the next "
+                     f"{SKIP_SOLVES} batches after GMRES missed it for most starts)")
         if self.unconverged:
             text += f"; {self.unconverged} solves stopped short of their eta"
         return text

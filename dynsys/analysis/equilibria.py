@@ -55,11 +55,11 @@ from dynsys._numerics.newton import (
     REASONS,
     STALL_STEPS,
     dedup,
-    representatives,
     dedup_radius,
     deflated_newton,
     euler_ends,
     polish,
+    representatives,
 )
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import FloatArray, ParamsLike, RngLike

@@ -13,7 +13,7 @@ import numpy as np
 
 from dynsys._io import to_jsonable
 from dynsys._types import ComplexArray, FloatArray, ParamsLike
-from dynsys.analysis import rightmost
+import dynsys.analysis._rightmost as rightmost
 from dynsys.analysis.simulate import simulate
 from dynsys.analysis.stability import TOL_EQUAL, TOL_HYPERBOLIC, Kind, kind_label, stability
 from dynsys.core.model import Model
@@ -158,9 +158,9 @@ def linearize(
     """The :class:`Equilibrium` record of a known point (residual, Jacobian, kind).
 
     Up to ``dense_max`` states (default
-    :data:`~dynsys.analysis.rightmost.DENSE_EIG_STATES`, 100) every eigenvalue is
+    :data:`~dynsys.analysis._rightmost.DENSE_EIG_STATES`, 100) every eigenvalue is
     computed (dense ``eig``); above, only the rightmost ones, by ARPACK
-    (:func:`~dynsys.analysis.rightmost.rightmost_stability`), and
+    (:func:`~dynsys.analysis._rightmost.rightmost_stability`), and
     :attr:`Equilibrium.eigen_note` says which.
 
     Examples
