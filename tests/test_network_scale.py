@@ -13,13 +13,14 @@ import pytest
 import scipy.sparse as sps
 import sympy as sp
 
-from dynsys import RateNetwork, find_equilibria
+from dynsys import RateNetwork, continue_equilibria, find_equilibria
 from dynsys._numerics.krylov import batched_gmres
 from dynsys._numerics.linsolve import CHUNK_BYTES, chunks, make_solver
 from dynsys._numerics.newton import CONVERGED, deflated_newton, polish
 from dynsys.analysis.equilibria import default_starts
 from dynsys.analysis.equilibrium import linearize
 from dynsys.analysis.stability import Kind
+from dynsys.core.loading import load_model
 from dynsys.errors import ModelError
 
 S = sp.Symbol("s")
@@ -189,7 +190,6 @@ def test_linear_solver_refused_by_name() -> None:
     net = RateNetwork(np.eye(3) * 0.5, sp.tanh(S))
     with pytest.raises(ModelError, match="linear_solver must be"):
         find_equilibria(net, linear_solver="lu")
-    from dynsys.core.loading import load_model
     with pytest.raises(ModelError, match="needs a system with a matrix-free"):
         find_equilibria(load_model("mutual_excitation"), linear_solver="krylov")
 
@@ -206,3 +206,26 @@ def test_ei_network_n1000_residuals() -> None:
     for e in eqs:
         assert np.max(np.abs(net.rhs(e.state))) <= 1e-10
         assert "ARPACK" in (e.eigen_note or "")
+
+
+def test_continuation_folds_from_rightmost_eigenvalues_n110() -> None:
+    """All-to-all excitation, W = (c / n) 1 1^T, logistic f: the uniform state obeys
+    x = f(c x + I0), with folds where c f (1 - f) = 1, i.e. f = (1 +- sqrt(1 - 4/c)) / 2
+    and I0 = logit(f) - c f. Above 100 units the branch's stability comes from the 6
+    rightmost eigenvalues (ARPACK); the folds must match the closed form."""
+    n, c = 110, 6.0
+    net = RateNetwork(np.full((n, n), c / n))
+    f_lo = (1.0 - np.sqrt(1.0 - 4.0 / c)) / 2.0
+    f_hi = (1.0 + np.sqrt(1.0 - 4.0 / c)) / 2.0
+    folds_ref = sorted(np.log(f / (1.0 - f)) - c * f for f in (f_lo, f_hi))
+    # the low state at I0 = -5: x = f(c x - 5), solved by fixed-point iteration
+    x = 0.0
+    for _ in range(200):
+        x = 1.0 / (1.0 + np.exp(-(c * x - 5.0)))
+    br = continue_equilibria(net, "I0", np.full(n, x), (-5.0, 0.0), params={"I0": -5.0})
+    assert br.eigenvalues.shape[1] == 6
+    folds = sorted(p.params["I0"] for p in br.special_points if p.type.value == "fold")
+    assert len(folds) == 2
+    np.testing.assert_allclose(folds, folds_ref, atol=1e-8)
+    # the middle branch is unstable with one unstable direction, the outer ones stable
+    assert set(np.unique(br.unstable)) == {0, 1}

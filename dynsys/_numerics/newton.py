@@ -273,8 +273,12 @@ def euler_ends(
     z0: FloatArray, steps: int,
 ) -> FloatArray:
     """End points of short forward-Euler runs (attractors' neighbourhoods); the step is
-    ``0.2 / solver.rate(z0)`` (the fastest rate over the starts)."""
-    rate = solver.rate(z0)
+    ``0.2 / solver.rate(z0)`` (the fastest rate over the starts), or ``0.2 /
+    max_i sum_j |J_ij|`` when ``solver`` is a dense Jacobian function ``jz``."""
+    if hasattr(solver, "rate"):
+        rate = solver.rate(z0)
+    else:
+        rate = float(np.nanmax(np.sum(np.abs(solver(z0)), axis=2)))
     dt = 0.2 / max(rate, 1e-12)
     z = euler(fz, z0, dt, steps, allow_nonfinite=True, what="seeding run")
     return z[np.all(np.isfinite(z), axis=1)]

@@ -41,11 +41,12 @@ from dynsys.analysis.stability import (
     Stability,
     _order,
     on_axis,
+    sorted_eigenvalues,
     stability,
     unstable_mask,
 )
 
-__all__ = ["DENSE_EIG_STATES", "MAX_RIGHTMOST", "rightmost_stability"]
+__all__ = ["DENSE_EIG_STATES", "MAX_RIGHTMOST", "branch_eigenvalues", "rightmost_stability"]
 
 #: Above this many states, :func:`~dynsys.analysis.equilibrium.linearize` computes the
 #: rightmost eigenvalues by ARPACK instead of all of them.
@@ -173,3 +174,41 @@ def rightmost_stability(system: Any, x: FloatArray, p: FloatArray, *, k: int = 6
                    unstable_dimension=computed_unstable, trace=None, det=None,
                    discriminant=None)
     return st, note
+
+
+def branch_eigenvalues(jacobians: FloatArray, k: int = 6) -> tuple[ComplexArray, str | None]:
+    """Eigenvalues of a batch of Jacobians ``(N, n, n)``, sorted (real part descending).
+
+    Up to :data:`DENSE_EIG_STATES` states all ``n`` of each (dense, as
+    :func:`~dynsys.analysis.stability.sorted_eigenvalues`); above, the ``k`` rightmost
+    of each by ARPACK (``which="LR"``), ``(N, k)``, and a note saying so (else None).
+    A point where ARPACK does not converge gets the ``k`` rightmost of a dense
+    decomposition.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jacs = np.stack([np.diag(-np.arange(1.0, 201.0)) + c * np.eye(200) for c in (0.0, 2.5)])
+    >>> ev, note = branch_eigenvalues(jacs, k=3)
+    >>> ev.real.round(9).tolist()
+    [[-1.0, -2.0, -3.0], [1.5, 0.5, -0.5]]
+    """
+    jacs = np.asarray(jacobians, dtype=np.float64)
+    n = jacs.shape[-1]
+    if n <= DENSE_EIG_STATES:
+        return sorted_eigenvalues(jacs), None
+    kk = min(k, n - 2)
+    out = np.empty((len(jacs), kk), dtype=np.complex128)
+    dense = 0
+    for i, a in enumerate(jacs):
+        try:
+            vals, _ = _eigs(a, kk, which="LR")
+        except (ArpackNoConvergence, ArpackError):
+            dense += 1
+            vals = np.linalg.eigvals(a).astype(np.complex128)
+        out[i] = vals[_order(vals)][:kk]
+    note = (f"rightmost {kk} eigenvalues of each point by ARPACK (scipy.sparse.linalg.eigs, "
+            f"which='LR', tol {ARPACK_TOL:g}); unstable dimensions counted among them")
+    if dense:
+        note += f" ({dense} points by a dense decomposition: ARPACK did not converge)"
+    return out, note

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
+import dynsys.analysis._rightmost as rightmost
 from dynsys._io import to_jsonable
 from dynsys._types import ComplexArray, FloatArray, ParamsLike
-import dynsys.analysis._rightmost as rightmost
 from dynsys.analysis.simulate import simulate
 from dynsys.analysis.stability import TOL_EQUAL, TOL_HYPERBOLIC, Kind, kind_label, stability
 from dynsys.core.model import Model

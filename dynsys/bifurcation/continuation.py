@@ -47,9 +47,9 @@ import dynsys._checks as checks
 from dynsys._io import to_jsonable
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
+from dynsys.analysis._rightmost import branch_eigenvalues
 from dynsys.analysis.stability import (
     on_axis,
-    sorted_eigenvalues,
     stable_mask,
     unstable_dimension,
 )
@@ -441,7 +441,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         scaled_fj=_equilibrium_fj(system, p_base, k, widths))
     states, values = us[:, :n], us[:, n]
     jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
-    ev = sorted_eigenvalues(jacs)
+    ev, _ = branch_eigenvalues(jacs)
     unstable = unstable_dimension(ev)
     specials = locate_special_points(system, param, k, p_base, us, ts, jacs, ev, fj,
                                      settings.locate)
@@ -469,7 +469,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         specials = reindex_points(specials, located, where)
         states, values = us[:, :n], us[:, n]
         jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
-        ev = sorted_eigenvalues(jacs)
+        ev, _ = branch_eigenvalues(jacs)
         unstable = unstable_dimension(ev)
     names = tuple(system.param_names)
     return Branch(
