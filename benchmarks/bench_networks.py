@@ -10,12 +10,18 @@ Printed, all measured in this process (best of ``--repeat`` timings):
   (``X += dt * (-X + f(g W X + I + I0)) / tau`` on a ``(n, runs)`` array) in the same
   process, and their ratio; the final states of both, which must agree;
 * ``rhs`` on a batch of ``--runs`` states, ``jac`` (dense) and ``jac_sparse`` at one state;
+* ``find_equilibria(net, n_starts=256)`` on the E-I network (no region: the box is
+  the logistic's range): Newton-Krylov (batched matrix-free GMRES), the largest
+  residual, the GMRES statistics, and the eigenvalue method (ARPACK);
+* the same E-I construction at n = 200: Newton-Krylov against dense solves
+  (``linear_solver="dense"``), counts and time ratio;
 * a branch of equilibria of the E-I network in the global input ``I0`` from -2 to 2
-  (``continue_equilibria``, dense Jacobians and eigenvalues at every point; skipped with
-  ``--no-continuation``);
+  (``continue_equilibria``; above 100 states the stability of every point comes from
+  its 6 rightmost eigenvalues by ARPACK; ``--before`` also runs the dense ``eig`` of
+  every point in the same process: slow; skipped with ``--no-continuation``);
 * dense n = 200 random network (``W ~ N(0, 1/n)``, g = 2, tanh): ``find_equilibria`` with
-  256 starts (``n_starts=256``; the default budget, 4096 starts with dense 200 x 200
-  Jacobians, needs about 4 GB).
+  256 starts, ``linear_solver="auto"`` (Newton-Krylov with dense-LU fallback, stall exit
+  and line search) and, with ``--before``, ``"dense"`` in the same process.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import numpy as np
 import scipy.sparse as sps
 import sympy as sp
 
+import dynsys.analysis._rightmost as rightmost
 from dynsys import RateNetwork, continue_equilibria, find_equilibria, simulate
 
 S = sp.Symbol("s")
@@ -72,6 +79,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-continuation", action="store_true")
+    ap.add_argument("--before", action="store_true",
+                    help="also run the dense paths (dense eig on the branch, dense solves)")
     args = ap.parse_args()
     n, dt, g, i0 = 1000, 0.1, 1.0, 0.0
     rng = np.random.default_rng(1)
@@ -100,22 +109,61 @@ def main() -> None:
     print(f"rhs on {args.runs} states {t_rhs * 1e3:.2f} ms; jac (dense {n} x {n}) at one "
           f"state {t_jac * 1e3:.2f} ms; jac_sparse at one state {t_jsp * 1e3:.2f} ms")
 
+    t_eq, eqs = best(lambda: find_equilibria(net, n_starts=256), 1)
+    res = max((float(np.max(np.abs(net.rhs(e.state)))) for e in eqs), default=float("nan"))
+    print(f"E-I n = {n}: find_equilibria(n_starts=256) {t_eq:.2f} s, {len(eqs)} equilibria "
+          f"({', '.join(e.label for e in eqs)}), max |F| {res:.1e}, {eqs.starts} starts")
+    for note in eqs.notes:
+        print(f"  note: {note}")
+    for e in eqs:
+        print(f"  eigenvalues: {e.eigen_note}")
+
+    m = 200
+    small = RateNetwork(ei_weights(m), f, I=rng.normal(0.5, 0.2, m), name="ei200")
+    t_k, ek = best(lambda: find_equilibria(small, n_starts=256), 1)
+    t_d, ed = best(lambda: find_equilibria(small, n_starts=256, linear_solver="dense"), 1)
+    gap = (float(np.max(np.abs(np.array([e.state for e in ek]) - np.array([e.state for e in ed]))))
+           if len(ek) == len(ed) and len(ek) else float("nan"))
+    print(f"E-I n = {m}: Newton-Krylov {t_k:.2f} s ({len(ek)} equilibria), dense solves "
+          f"{t_d:.2f} s ({len(ed)} equilibria), ratio {t_d / t_k:.1f}x, max |difference| "
+          f"{gap:.1e}")
+
     if not args.no_continuation:
         start = simulate(net, np.full(n, 0.5), 50.0, dt=dt, params={"I0": -2.0},
                          save_every=500).final[0]
-        t_br, br = best(lambda: continue_equilibria(net, "I0", start, (-2.0, 2.0),
-                                                    params={"I0": -2.0}), 1)
+
+        def branch() -> Any:
+            return continue_equilibria(net, "I0", start, (-2.0, 2.0), params={"I0": -2.0})
+
+        t_br, br = best(branch, 1)
         kinds = ", ".join(sorted({pt.type.value for pt in br.special_points})) or "none"
         print(f"continuation in I0 over [-2, 2]: {t_br:.2f} s, {len(br)} points, "
-              f"special points: {kinds}")
+              f"special points: {kinds} (rightmost {br.eigenvalues.shape[1]} eigenvalues "
+              "per point by ARPACK)")
+        if args.before:
+            saved = rightmost.DENSE_EIG_STATES
+            rightmost.DENSE_EIG_STATES = 10**9
+            try:
+                t_old, _ = best(branch, 1)
+            finally:
+                rightmost.DENSE_EIG_STATES = saved
+            print(f"  same branch with dense eig at every point: {t_old:.2f} s, ratio "
+                  f"{t_old / t_br:.1f}x")
 
-    m = 200
     wd = rng.normal(0.0, 1.0 / np.sqrt(m), (m, m))
     dense = RateNetwork(wd, sp.tanh(S), g=2.0, name="random_dense")
-    t_eq, eqs = best(lambda: find_equilibria(dense, n_starts=256), 1)
-    kinds = sorted({e.kind.value for e in eqs})
-    print(f"dense n = {m}, g = 2: find_equilibria(n_starts=256) {t_eq:.2f} s, "
-          f"{len(eqs)} equilibria ({', '.join(kinds)}), {eqs.newton_failures} failed starts")
+    solvers = ("auto", "dense") if args.before else ("auto",)
+    times = {}
+    for solver in solvers:
+        t_eq, eqs = best(lambda s=solver: find_equilibria(dense, n_starts=256,
+                                                          linear_solver=s), 1)
+        times[solver] = t_eq
+        kinds = sorted({e.kind.value for e in eqs})
+        print(f"dense n = {m}, g = 2: find_equilibria(n_starts=256, linear_solver={solver!r}) "
+              f"{t_eq:.2f} s, {len(eqs)} equilibria ({', '.join(kinds)}), "
+              f"{eqs.newton_failures} failed starts")
+    if len(times) == 2:
+        print(f"  ratio dense / auto {times['dense'] / times['auto']:.2f}")
 
 
 if __name__ == "__main__":
