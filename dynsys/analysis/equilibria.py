@@ -27,6 +27,19 @@ whole region is one. Starts that did not converge, and linear-algebra failures
 (``LinAlgError``, caught), are counted, with reasons, in
 :attr:`Equilibria.newton_failures` / :attr:`Equilibria.failure_reasons`.
 
+Large systems (``n >= 64``, :data:`~dynsys._numerics.linsolve.KRYLOV_STATES`): a
+system with a matrix-free ``linear_operator`` (:class:`~dynsys.RateNetwork`) is solved
+by Newton-Krylov (:mod:`dynsys._numerics.linsolve`: batched GMRES over all starts, one
+sparse-dense product ``W V`` per Krylov step, inexact steps to ``min(0.1, |F|)``,
+dense LU for the starts where GMRES misses that in 40 iterations up to 2000 states);
+every start's memory is ``O(n)`` and the starts run in chunks of at most 256 MB. The
+damping caps the step's max-norm (not its 2-norm) at half the box, a backtracking
+line search on the deflated residual accepts it, a start whose residual has not
+fallen by 10 % in 12 steps stops ("stalled"), converged copies of one root are
+polished once, and above 100 states the stability comes from the rightmost
+eigenvalues (ARPACK, :mod:`dynsys.analysis._rightmost`; stated in
+:attr:`Equilibrium.eigen_note`).
+
 References
 ----------
 Farrell, P. E., Birkisson, A. and Funke, S. W. (2015). Deflation techniques for finding

@@ -10,7 +10,10 @@ parameter bounds, the edge of the state region, ``max_steps``, or until it close
 on itself (an isola).
 
 After tracing, the Jacobians of all points are evaluated in one vectorized call and
-give the eigenvalues and the number of unstable eigenvalues of every point, and
+give the eigenvalues and the number of unstable eigenvalues of every point (above
+100 states only the 6 rightmost of each point, by ARPACK:
+:func:`~dynsys.analysis._rightmost.branch_eigenvalues`; the unstable dimension is
+counted among them and the Hopf test below runs over them), and
 three test functions whose sign changes flag special points:
 
 * fold: the parameter component of the tangent,
@@ -94,7 +97,8 @@ class Branch:
     states : (N, n) array
         The equilibria.
     eigenvalues : (N, n) complex array
-        Eigenvalues of the Jacobian at each point (sorted by decreasing real part).
+        Eigenvalues of the Jacobian at each point (sorted by decreasing real part);
+        ``(N, 6)``, the rightmost six, above 100 states.
     unstable : (N,) int array
         Number of eigenvalues right of the imaginary axis beyond the tolerance
         (:func:`~dynsys.analysis.stability.unstable_dimension`, the rule of
