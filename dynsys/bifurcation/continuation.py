@@ -444,8 +444,8 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         fj, u0, t0, settings, boundary, widths=widths,
         scaled_fj=_equilibrium_fj(system, p_base, k, widths))
     states, values = us[:, :n], us[:, n]
-    jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
-    ev, _ = branch_eigenvalues(jacs)
+    jacs, ps = _batch(system, states, p_base, (k,), values[:, None])
+    ev, _ = branch_eigenvalues(jacs, system=system, states=states, params=ps)
     unstable = unstable_dimension(ev)
     specials = locate_special_points(system, param, k, p_base, us, ts, jacs, ev, fj,
                                      settings.locate)
@@ -472,8 +472,8 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         start_idx += sum(1 for w in where if w <= start_idx)
         specials = reindex_points(specials, located, where)
         states, values = us[:, :n], us[:, n]
-        jacs, _ = _batch(system, states, p_base, (k,), values[:, None])
-        ev, _ = branch_eigenvalues(jacs)
+        jacs, ps = _batch(system, states, p_base, (k,), values[:, None])
+        ev, _ = branch_eigenvalues(jacs, system=system, states=states, params=ps)
         unstable = unstable_dimension(ev)
     names = tuple(system.param_names)
     return Branch(
