@@ -158,18 +158,21 @@ def test_krylov_newton_agrees_with_dense_newton() -> None:
 
 
 def test_sparse_and_dense_forms_agree_and_residuals() -> None:
-    """An E-I network of 120 units: sparse W (Newton-Krylov), dense W (Newton-Krylov)
-    and dense W with dense solves find the same equilibria, each with |F| < 1e-10."""
+    """An E-I network of 120 units: sparse W (Newton-Krylov by default), dense W
+    (Newton-Krylov asked for) and dense W (dense solves by default) find the same
+    equilibria, each with |F| < 1e-10."""
     n = 120
     w = ei_weights(n, 0.1, 4)
     inputs = np.random.default_rng(4).normal(0.5, 0.2, n)
     found = []
-    for weights, solver in ((w, "auto"), (w.toarray(), "auto"), (w.toarray(), "dense")):
+    for weights, solver in ((w, "auto"), (w.toarray(), "krylov"), (w.toarray(), "auto")):
         net = RateNetwork(weights, I=inputs, g=1.0)
         eqs = find_equilibria(net, n_starts=32, sim_starts=8, rounds=1,
                               linear_solver=solver)
         for e in eqs:
             assert np.max(np.abs(net.rhs(e.state))) <= 1e-10
+        krylov = any("Newton-Krylov" in note for note in eqs.notes)
+        assert krylov == (solver == "krylov" or sps.issparse(weights))
         found.append(np.array([e.state for e in eqs]))
     assert found[0].shape == found[1].shape == found[2].shape
     assert found[0].shape[0] >= 1

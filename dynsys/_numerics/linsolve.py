@@ -39,9 +39,11 @@ KRYLOV_STATES = 64
 #: Up to this many states, a start whose GMRES misses its tolerance in one cycle is
 #: solved by dense LU instead (its dense Jacobian: 8 n^2 bytes, 32 MB at n = 2000).
 DENSE_FALLBACK_STATES = 2000
-#: After a Krylov solve where GMRES missed its tolerance for most starts, this many
-#: solves go straight to dense LU (where a fallback exists).
-SKIP_SOLVES = 4
+#: After a Krylov solve where GMRES missed its tolerance for most starts, every later
+#: solve of the search goes straight to dense LU (where a fallback exists): GMRES
+#: without a preconditioner does not suit that network (a dense random network near
+#: its chaotic regime, whose Jacobians have eigenvalues all around 0).
+SKIP_SOLVES = 10**9
 #: Krylov dimension per GMRES cycle, and further cycles.
 KRYLOV_RESTART = 40
 KRYLOV_RESTARTS = 4
@@ -109,8 +111,7 @@ class KrylovSolver:
         failed = np.zeros(len(f), dtype=bool)
         eta = np.broadcast_to(np.asarray(eta, dtype=np.float64), (len(f),))
         if self.fallback is not None and self.skip > 0:
-            # GMRES missed its eta for most starts of the last Krylov solve: LU for a
-            # few solves, then GMRES is tried again
+            # GMRES missed its eta for most starts of a Krylov solve: LU from then on
             self.skip -= 1
             self.dense_solves += len(f)
             return self.fallback.solve(z, f, eta)
@@ -162,8 +163,8 @@ class KrylovSolver:
                 f"{self.max_iterations} per solve)")
         if self.dense_solves:
             text += (f"; {self.dense_solves} solves by dense LU (where GMRES missed its eta "
-                     f"in {self.restart * (self.restarts + 1)} iterations, and for the next "
-                     f"{SKIP_SOLVES} batches after GMRES missed it for most starts)")
+                     f"in {self.restart * (self.restarts + 1)} iterations, and every solve "
+                     "after a batch where it missed it for most starts)")
         if self.unconverged:
             text += f"; {self.unconverged} solves stopped short of their eta"
         return text
@@ -179,7 +180,12 @@ def make_solver(system: Any, p: FloatArray, lo: FloatArray, width: FloatArray,
     if choice == "krylov" and not has_op:
         raise ModelError(f"linear_solver='krylov' needs a system with a matrix-free "
                          f"linear_operator (a RateNetwork); {type(system).__name__} has none")
-    if choice == "dense" or (choice == "auto" and not (has_op and n >= KRYLOV_STATES)):
+    # auto: Krylov for sparse networks (a product W V costs nnz, not n^2, per start) and
+    # for any network too large for dense LU; a dense W of moderate size is solved by LU,
+    # which is robust where unpreconditioned GMRES is not (a random network near chaos)
+    krylov_auto = has_op and n >= KRYLOV_STATES and (
+        bool(getattr(system, "sparse", False)) or n > DENSE_FALLBACK_STATES)
+    if choice == "dense" or (choice == "auto" and not krylov_auto):
         return DenseSolver(jz, n)
 
     def op_z(z: FloatArray) -> Any:

@@ -28,7 +28,8 @@ whole region is one. Starts that did not converge, and linear-algebra failures
 :attr:`Equilibria.newton_failures` / :attr:`Equilibria.failure_reasons`.
 
 Large systems (``n >= 64``, :data:`~dynsys._numerics.linsolve.KRYLOV_STATES`): a
-system with a matrix-free ``linear_operator`` (:class:`~dynsys.RateNetwork`) is solved
+sparse system with a matrix-free ``linear_operator`` (:class:`~dynsys.RateNetwork`
+with a sparse W; any size above 2000 states) is solved
 by Newton-Krylov (:mod:`dynsys._numerics.linsolve`: batched GMRES over all starts, one
 sparse-dense product ``W V`` per Krylov step, inexact steps to ``min(0.1, |F|)``,
 dense LU for the starts where GMRES misses that in 40 iterations up to 2000 states);
@@ -354,8 +355,9 @@ def find_equilibria(
         (batched matrix-free GMRES over all starts, inexact steps to the relative
         residual ``min(0.1, |F|)``, the polish to ``1e-3 |F|``; memory linear in starts
         times n) for systems with a ``linear_operator`` (:class:`~dynsys.RateNetwork`).
-        ``"auto"``: Krylov from ``KRYLOV_STATES`` (64) states on. The counts of Newton
-        steps and GMRES iterations are in the notes.
+        ``"auto"``: Krylov from ``KRYLOV_STATES`` (64) states on for a sparse network
+        (or any network above 2000 states), dense LU otherwise. The counts of GMRES
+        solves and iterations are in the notes.
 
     Returns
     -------
