@@ -66,6 +66,11 @@ def test_bump_instability_at_g_w1_equal_2() -> None:
     k = int(np.argmax(right > 0))
     g_c = g[k - 1] - right[k - 1] * (g[k] - g[k - 1]) / (right[k] - right[k - 1])
     assert abs(g_c - 2.0 / ring.W1) < 1e-8
+    # and the branch names it: two real eigenvalues (cosine and sine modes) cross
+    # together, which det J does not see; located on the crossing eigenvalue
+    (bp,) = br.special_points
+    assert bp.type == "branch_point" and bp.multiplicity == 2 and bp.located
+    assert abs(bp.params["g"] - 2.0 / ring.W1) < 1e-10
 
 
 def test_threshold_with_a_global_input() -> None:
@@ -84,6 +89,11 @@ def test_threshold_with_a_global_input() -> None:
                    xtol=1e-14)
     assert g_closed > 1.0 + 1e-3  # the input lowers f'(h*), so the threshold rises
     assert abs(g_eig - g_closed) < 1e-8
+    # continuation of the uniform state in g finds the same point as a branch point
+    br = continue_equilibria(net, "g", np.full(n, uniform(1.0)), (1.0, 2.0),
+                             params={"g": 1.0, "I0": i0})
+    (bp,) = [sp for sp in br.special_points if sp.type == "branch_point"]
+    assert bp.multiplicity == 2 and abs(bp.params["g"] - g_closed) < 1e-8
 
 
 def test_bump_is_self_consistent() -> None:

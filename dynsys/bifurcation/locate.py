@@ -37,6 +37,7 @@ import numpy as np
 
 from dynsys._numerics.newton import newton
 from dynsys._types import ComplexArray, FloatArray
+from dynsys.analysis._rightmost import branch_eigenvalues
 from dynsys.bifurcation._arclength import FJ, _sign_changes
 from dynsys.bifurcation.normal_forms import fold_coefficients, hopf_coefficients
 from dynsys.bifurcation.points import (
@@ -355,8 +356,93 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
                     sp.type is PointType.FOLD and abs(sp.index - i) <= 1
                     and float(np.linalg.norm(np.append([sp.state[nm] for nm in names],
                                                        sp.params[param]) - here)) <= reach)]
+    # an even number of real eigenvalues crossing 0 together (a symmetric network's
+    # symmetry-breaking point) changes the sign of neither det J nor the BP test above
+    taken = {sp.index for sp in found}
+    for i, lo, mult in _even_real_crossings(ev):
+        if i not in taken:
+            bp = _locate_multiple(fj, us[i], us[i + 1], n, param, names, i, lo)
+            found.append(dataclasses.replace(bp, params=allp(bp.params), varied=(param,),
+                                             multiplicity=mult))
     found.sort(key=lambda sp: sp.index)
     return found
+
+
+def _even_real_crossings(ev: ComplexArray) -> list[tuple[int, int, int]]:
+    """Segments ``(i, lo, m)`` where ``m`` (even, >= 2) real eigenvalues cross zero.
+
+    ``ev`` is sorted by real part, descending (all eigenvalues, or the rightmost few of
+    a large system): the crossing ones are at positions ``lo .. lo + m - 1`` at both
+    ends of the segment, and must be real there (a complex pair crossing is a Hopf
+    point, a complex pair turning into a real one away from the axis is nothing).
+    """
+    re = ev.real
+    scale = 1.0 + np.abs(ev)
+    pos = np.sum(re > 1e-12 * scale, axis=1)
+    out = []
+    for i in range(len(ev) - 1):
+        m = int(abs(pos[i + 1] - pos[i]))
+        if m == 0 or m % 2 or min(pos[i], pos[i + 1]) + m > ev.shape[1]:
+            continue
+        lo = int(min(pos[i], pos[i + 1]))
+        ends = ev[i:i + 2, lo:lo + m]
+        if np.all(np.abs(ends.imag) <= 1e-9 * scale[i:i + 2, lo:lo + m]):
+            out.append((i, lo, m))
+    return out
+
+
+def _hyperplane_points(fj: FJ, ua: FloatArray, ub: FloatArray, what: str
+                       ) -> Callable[[float], FloatArray]:
+    """``point(s)``: the branch's point on the hyperplane through ``ua + s (ub - ua)``
+    normal to the chord (Newton, from the nearest point found so far moved to the
+    hyperplane: from the chord itself, Newton can land on another branch through a
+    branch point)."""
+    chord = ub - ua
+    c = chord / np.linalg.norm(chord)
+    cache: dict[float, FloatArray] = {}
+
+    def point(s: float) -> FloatArray:
+        base = ua + s * chord
+        guess = base
+        if cache:
+            s0 = min(cache, key=lambda r: abs(r - s))
+            guess = cache[s0] + (s - s0) * chord
+
+        def fun(w: FloatArray) -> tuple[FloatArray, FloatArray]:
+            f, d = fj(w)
+            return np.concatenate([f, [c @ (w - base)]]), np.vstack([d, c])
+
+        w, _, _ = newton(fun, guess, tol=1e-11, max_iter=30, what=what)
+        cache[s] = w
+        return w
+
+    return point
+
+
+def _locate_multiple(fj: FJ, ua: FloatArray, ub: FloatArray, n: int, param: str,
+                     names: tuple[str, ...], i: int, lo: int) -> SpecialPoint:
+    """Locate where the eigenvalue at position ``lo`` (real part descending) crosses 0
+    between ``ua`` and ``ub``: Illinois on ``s`` along the chord, each ``s`` a point
+    of the branch (Newton on the normal hyperplane); tolerance 1e-13 in ``s``."""
+    point = _hyperplane_points(fj, ua, ub, "branch point location")
+
+    def test(s: float) -> float:
+        jac = fj(point(s))[1][:, :n]
+        return float(branch_eigenvalues(jac[None], k=lo + 3)[0][0, lo].real)
+
+    try:
+        ga, gb = test(0.0), test(1.0)
+        if ga * gb > 0:
+            raise ConvergenceError("the crossing eigenvalue has one sign at both ends")
+        s = illinois(test, 0.0, 1.0, ga, gb, xtol=1e-13)
+        w = point(s)
+        data: dict[str, Any] = {"located": True,
+                                "residual": float(np.max(np.abs(fj(w)[0])))}
+    except (ConvergenceError, np.linalg.LinAlgError) as exc:
+        w = 0.5 * (ua + ub)
+        data = {"reason": failure_reason(exc)}
+    return SpecialPoint(PointType.BRANCH_POINT, {param: float(w[n])},
+                        _state_dict(names, w[:n]), index=i, **data)
 
 
 _NOT_ASKED = "location not asked for (settings.locate is False)"
@@ -385,26 +471,8 @@ def _near(z: FloatArray, a: FloatArray, b: FloatArray) -> bool:
 
 def _locate_branch_point(fj: FJ, ua: FloatArray, ub: FloatArray, n: int, param: str,
                          names: tuple[str, ...], i: int) -> SpecialPoint:
-    chord = ub - ua
-    c = chord / np.linalg.norm(chord)
-    cache: dict[float, FloatArray] = {}
-
-    def point(s: float) -> FloatArray:
-        base = ua + s * chord
-        # start from the nearest point found so far, moved to this hyperplane: starting
-        # from the chord itself, Newton can land on the other branch through the point
-        guess = base
-        if cache:
-            s0 = min(cache, key=lambda r: abs(r - s))
-            guess = cache[s0] + (s - s0) * chord
-
-        def fun(w: FloatArray) -> tuple[FloatArray, FloatArray]:
-            f, d = fj(w)
-            return np.concatenate([f, [c @ (w - base)]]), np.vstack([d, c])
-
-        w, _, _ = newton(fun, guess, tol=1e-11, max_iter=30, what="branch point location")
-        cache[s] = w
-        return w
+    c = (ub - ua) / np.linalg.norm(ub - ua)
+    point = _hyperplane_points(fj, ua, ub, "branch point location")
 
     def test(s: float) -> float:
         w = point(s)

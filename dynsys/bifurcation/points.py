@@ -37,8 +37,8 @@ class PointType(enum.StrEnum):
 
 
 #: The coefficient and diagnostic fields of a :class:`SpecialPoint`, in their JSON order.
-_FIELDS = ("a", "transversality", "omega", "l1", "criticality", "c", "period", "residual",
-           "newton_iterations", "located", "exact_derivatives", "reason")
+_FIELDS = ("a", "transversality", "omega", "l1", "criticality", "c", "period", "multiplicity",
+           "residual", "newton_iterations", "located", "exact_derivatives", "reason")
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,11 @@ class SpecialPoint:
         Neimark-Sacker): the orbit's period; ``state`` is its point at t = 0.
     multipliers : tuple of complex or None
         Their Floquet multipliers (in JSON a list of ``{"re", "im"}``).
+    multiplicity : int or None
+        Branch point where an even number of real eigenvalues cross zero together (2 at
+        a symmetric network's symmetry-breaking point, e.g. the ring attractor's bump
+        onset): neither ``det J`` nor the branch-point determinant changes sign there,
+        so it is found by counting eigenvalues and located on the crossing eigenvalue.
 
     Fields that do not apply (None) are left out of :meth:`to_dict`.
     """
@@ -103,6 +108,7 @@ class SpecialPoint:
     c: float | None = None
     period: float | None = None
     multipliers: tuple[complex, ...] | None = None
+    multiplicity: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``{"type", "params", "state", "varied", <coefficients>...}``.
@@ -151,6 +157,8 @@ class SpecialPoint:
             extra.append(f"c = {self.c:.4g}")
         if self.period is not None:
             extra.append(f"period = {self.period:.8g}")
+        if self.multiplicity is not None:
+            extra.append(f"{self.multiplicity} real eigenvalues cross 0 together")
         if not self.located:
             why = f": {self.reason}" if self.reason else ""
             extra.append(f"NOT LOCATED (interpolated{why})")
