@@ -17,6 +17,7 @@ from dynsys import RateNetwork, continue_equilibria, find_equilibria
 from dynsys._numerics.krylov import batched_gmres
 from dynsys._numerics.linsolve import CHUNK_BYTES, chunks, make_solver
 from dynsys._numerics.newton import CONVERGED, deflated_newton, polish
+from dynsys.analysis import continua
 from dynsys.analysis.equilibria import default_starts
 from dynsys.analysis.equilibrium import linearize
 from dynsys.analysis.stability import Kind
@@ -232,3 +233,21 @@ def test_continuation_folds_from_rightmost_eigenvalues_n110() -> None:
     np.testing.assert_allclose(folds, folds_ref, atol=1e-8)
     # the middle branch is unstable with one unstable direction, the outer ones stable
     assert set(np.unique(br.unstable)) == {0, 1}
+
+
+def test_large_jacobians_are_screened_before_an_svd() -> None:
+    """Above SVD_SCREEN_STATES, a clearly regular Jacobian skips the SVD with a sigma_min
+    estimate within 1 % of the true one; a singular or nearly singular one (sigma_min 1e-4,
+    near the tolerance's scale) still gets the SVD and its null direction."""
+    rng = np.random.default_rng(3)
+    n = continua.SVD_SCREEN_STATES + 50
+    a = rng.standard_normal((n, n)) / np.sqrt(n) - 1.5 * np.eye(n)
+    u, sv, vt = np.linalg.svd(a)
+    est = continua._clearly_regular(a)
+    assert est is not None and abs(est - sv.min()) <= 0.01 * sv.min()
+    for tiny in (0.0, 1e-12, 1e-4):
+        assert continua._clearly_regular((u * np.r_[sv[:-1], tiny]) @ vt) is None
+    singular = (u * np.r_[sv[:-1], 0.0]) @ vt
+    cands, smin, failures = continua._singular(np.stack([a, singular]))
+    assert cands[0] is None and failures == 0 and smin[1] < 1e-12
+    assert cands[1] is not None and abs(abs(cands[1][0] @ vt[-1]) - 1.0) < 1e-8
