@@ -271,7 +271,9 @@ class RateNetwork(MatrixForm):
     DENSE_JACOBIAN_STATES`` (500) any batch is densified; a larger sparse network
     returns dense Jacobians only while the batch fits in 1 GiB and raises
     ModelError beyond: use :meth:`jac_sparse` (one state, a CSR matrix). The analyses
-    do not use sparse Jacobians yet.
+    use the matrix form where it pays: Newton-Krylov equilibria through
+    :meth:`linear_operator` for sparse networks of 64 units or more, and ARPACK's
+    rightmost eigenvalues on :meth:`jac_sparse` above 100 units.
 
     Examples
     --------
