@@ -63,6 +63,11 @@ REASONS = {
 }
 
 
+#: A stalled start: its residual has not fallen below this fraction of its best within
+#: ``stall`` steps.
+STALL_FACTOR = 0.9
+
+
 def deflated_newton(
     fz: Callable[[FloatArray], FloatArray], solver: Any,
     z0: FloatArray, known: FloatArray, *, tol: float, max_iter: int, xtol: float = 1e-9,
@@ -103,7 +108,7 @@ def deflated_newton(
         fa = np.where(bad[:, None], 0.0, fa)
         if stall is not None:
             res = np.max(np.abs(fa), axis=1)
-            better = res < 0.9 * best[act]
+            better = res < STALL_FACTOR * best[act]
             best[act[better]] = res[better]
             since[act] = np.where(better, 0, since[act] + 1)
             gone = ~bad & (since[act] > stall) & (res > tol)

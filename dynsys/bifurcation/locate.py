@@ -422,9 +422,35 @@ def _hyperplane_points(fj: FJ, ua: FloatArray, ub: FloatArray, what: str
 def _locate_multiple(fj: FJ, ua: FloatArray, ub: FloatArray, n: int, param: str,
                      names: tuple[str, ...], i: int, lo: int) -> SpecialPoint:
     """Locate where the eigenvalue at position ``lo`` (real part descending) crosses 0
-    between ``ua`` and ``ub``: Illinois on ``s`` along the chord, each ``s`` a point
-    of the branch (Newton on the normal hyperplane); tolerance 1e-13 in ``s``."""
-    point = _hyperplane_points(fj, ua, ub, "branch point location")
+    between ``ua`` and ``ub``: Illinois on ``s`` along the chord (tolerance 1e-13),
+    each ``s`` a point of the branch on the chord's normal hyperplane.
+
+    The points are corrected by minimum-norm Gauss-Newton from the chord (singular
+    directions below 1e-6 of the largest ignored): near the point the Jacobian has a
+    kernel of dimension ``m`` (the symmetry-breaking directions), in which plain Newton
+    drifts (the residual is only quadratic there, so a 1e-16 residual allows a 1e-8
+    drift); the minimum-norm step never moves along the kernel, so a symmetric branch's
+    point stays symmetric.
+    """
+    chord = ub - ua
+    c = chord / np.linalg.norm(chord)
+
+    def point(s: float) -> FloatArray:
+        base = ua + s * chord
+        w = base.copy()
+        for _ in range(20):
+            f, d = fj(w)
+            r = np.concatenate([f, [c @ (w - base)]])
+            if np.max(np.abs(r)) <= 1e-14 * (1.0 + np.max(np.abs(w))):
+                return w
+            step = np.linalg.lstsq(np.vstack([d, c]), r, rcond=1e-6)[0]
+            w = w - step
+            if np.max(np.abs(step)) <= 1e-15 * (1.0 + np.max(np.abs(w))):
+                return w
+        if np.max(np.abs(fj(w)[0])) > 1e-9 * (1.0 + np.max(np.abs(w))):
+            raise ConvergenceError("branch point location: minimum-norm Newton did not "
+                                   "converge on the hyperplane")
+        return w
 
     def test(s: float) -> float:
         jac = fj(point(s))[1][:, :n]
