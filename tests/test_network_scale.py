@@ -184,6 +184,9 @@ def test_sparse_and_dense_forms_agree_and_residuals() -> None:
 def test_default_budget_and_chunks() -> None:
     assert [default_starts(n) for n in (2, 3, 6, 64)] == [256, 512, 4096, 4096]
     assert default_starts(100) == 1792 and default_starts(1000) == 2560
+    # dense LU per start and step: the work of 256 starts at n = 200, at least 64
+    assert [default_starts(n, dense=True) for n in (64, 100, 200, 256, 400, 1000)] == \
+        [4096, 1792, 256, 122, 64, 64]
     per = 8 * 200 * 200 * 3  # dense Jacobians (and LU work) of one start at n = 200
     parts = chunks(4096, per)
     assert sum(p.stop - p.start for p in parts) == 4096
@@ -251,3 +254,18 @@ def test_large_jacobians_are_screened_before_an_svd() -> None:
     cands, smin, failures = continua._singular(np.stack([a, singular]))
     assert cands[0] is None and failures == 0 and smin[1] < 1e-12
     assert cands[1] is not None and abs(abs(cands[1][0] @ vt[-1]) - 1.0) < 1e-8
+
+
+def test_rightmost_eigenvalues_keep_their_multiplicity() -> None:
+    """A cosine ring above the dense limit: the uniform state's eigenvalue -1 + g w1 / 2
+    is double (cosine and sine modes); ARPACK's path must count both (a saddle of index
+    2, as dense eig says), not merge them as one eigenvalue found twice."""
+    n, w1, g = 150, 3.0, 1.0
+    theta = 2 * np.pi * np.arange(n) / n
+    net = RateNetwork((w1 / n) * np.cos(theta[:, None] - theta[None, :]), sp.tanh(sp.Symbol("s")),
+                      g=g)
+    e = linearize(net, np.zeros(n))
+    dense = np.sort(np.linalg.eigvals(net.jac(np.zeros(n))).real)[::-1]
+    assert "ARPACK" in (e.eigen_note or "")
+    assert e.unstable_dimension == int(np.sum(dense > 0)) == 2
+    np.testing.assert_allclose(np.sort(e.eigenvalues.real)[::-1][:2], dense[:2], atol=1e-10)

@@ -74,6 +74,29 @@ def _eigs(a: Any, k: int, **kw: Any) -> tuple[ComplexArray, ComplexArray]:
     return vals.astype(np.complex128), vecs.astype(np.complex128)
 
 
+def _union(parts: list[tuple[ComplexArray, ComplexArray]]) -> tuple[ComplexArray, ComplexArray]:
+    """The eigenvalues (and vectors) of several ARPACK runs as one multiset.
+
+    Each run's own eigenvalues are all kept (a repeated eigenvalue is a real multiplicity:
+    the ring attractor's cosine and sine modes); an eigenvalue of a later run is dropped
+    when it matches (to 1e-8 relative) a kept one not matched yet, so the result holds
+    each eigenvalue as often as the run that found it most often.
+    """
+    vals, vecs = [*parts[0][0]], [*parts[0][1].T]
+    for pv, pw in parts[1:]:
+        used: set[int] = set()
+        for v, w in zip(pv, pw.T, strict=True):
+            tol = 1e-8 * max(1.0, abs(v))
+            j = next((j for j, u in enumerate(vals) if j not in used and abs(v - u) <= tol),
+                     None)
+            if j is None:
+                vals.append(v)
+                vecs.append(w)
+                j = len(vals) - 1
+            used.add(j)
+    return np.array(vals, dtype=np.complex128), np.array(vecs, dtype=np.complex128).T
+
+
 def rightmost_stability(system: Any, x: FloatArray, p: FloatArray, *, k: int = 6,
                         tol: float = TOL_HYPERBOLIC) -> tuple[Stability, str]:
     """The :class:`~dynsys.analysis.stability.Stability` of a large system's point from
@@ -140,14 +163,7 @@ def rightmost_stability(system: Any, x: FloatArray, p: FloatArray, *, k: int = 6
         extra.append("the leftmost")
     except ArpackNoConvergence:
         leftmost = -np.inf
-    allv = np.concatenate([v for v, _ in parts])
-    allw = np.concatenate([w for _, w in parts], axis=1)
-    keep: list[int] = []
-    for i, v in enumerate(allv):  # drop eigenvalues found twice
-        scale = 1e-8 * max(1.0, abs(v))
-        if all(abs(v - allv[j]) > scale for j in keep):
-            keep.append(i)
-    allv, allw = allv[keep], allw[:, keep]
+    allv, allw = _union(parts)
     order = _order(allv)
     allv, allw = allv[order], allw[:, order]
     scale = max(1.0, float(np.max(np.abs(allv))))

@@ -52,6 +52,7 @@ Brent, R. P. (1973). *Algorithms for Minimization without Derivatives*, chapter 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -328,7 +329,8 @@ def find_equilibria(
         recorded in ``Equilibria.seed``; None draws a fresh seed and records it).
     n_starts : int, optional
         Newton starts of the first round (default :func:`default_starts`: ``max(256,
-        64 * 2**n)`` capped at 4096 up to 64 states, then ``256 ceil(log2 n)``); each
+        64 * 2**n)`` capped at 4096 up to 64 states, then ``256 ceil(log2 n)``, held to
+        ``max(64, 256 (200 / n)^3)`` where each step is a dense LU); each
         deflation round uses half as many fresh ones. Starts are processed in chunks
         whose working memory stays under 256 MB.
     rounds : int, default 4
@@ -450,9 +452,10 @@ def find_equilibria(
 
     solver = make_solver(compiled, p, lo, width, jz, linear_solver)
     gen, seed = seeded(rng)
-    k0 = checks.count(n_starts, "n_starts") if n_starts is not None else default_starts(n)
+    k0 = (checks.count(n_starts, "n_starts") if n_starts is not None
+          else default_starts(n, dense=getattr(solver, "kind", "dense") == "dense"))
     sobol = qmc.Sobol(d=n, scramble=True, seed=gen)
-    starts = sobol.random(k0)
+    starts = _draw(sobol, k0)
     fprobe = np.abs(fz(starts))
     fscale = max(1.0, float(np.median(np.max(np.where(np.isfinite(fprobe), fprobe, 0), axis=1))))
     tol_abs = tol * fscale
@@ -463,7 +466,7 @@ def find_equilibria(
             "deflated newton", starts=len(starts),
             continua=(whole_region(names, box, lo + width * starts),))
     if sim_starts > 0:
-        starts = np.vstack([euler_ends(fz, solver, sobol.random(sim_starts), 200), starts])
+        starts = np.vstack([euler_ends(fz, solver, _draw(sobol, sim_starts), 200), starts])
     init = _initial_start(compiled, lo, width)
     if init is not None:  # the model's own initial state: an equilibrium there is found
         starts = np.vstack([starts, init])
@@ -475,7 +478,7 @@ def find_equilibria(
     edge = 1e-9
     for round_ in range(rounds + 1):
         if round_ > 0:
-            starts = sobol.random(max(1, k0 // 2))
+            starts = _draw(sobol, max(1, k0 // 2))
         used += len(starts)
         z, status = deflated_newton(fz, solver, starts, known, tol=tol_abs, max_iter=max_iter,
                                     stall=STALL_STEPS if n >= KRYLOV_STATES else None,
@@ -542,23 +545,38 @@ def find_equilibria(
     )
 
 
-def default_starts(n: int) -> int:
+def _draw(sobol: qmc.Sobol, k: int) -> FloatArray:
+    """``k`` scrambled Sobol points; scipy's warning that ``k`` is not a power of 2 (the
+    balance properties of the sequence) is not the user's concern here: the points are
+    starts, not a quadrature."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The balance properties of Sobol")
+        return sobol.random(k)
+
+
+def default_starts(n: int, *, dense: bool = False) -> int:
     """Default Newton starts of the first round for ``n`` states.
 
     ``max(256, 64 * 2**n)`` capped at 4096 up to :data:`KRYLOV_STATES` (64) states (a
     small system's equilibria can number ``2**n``: one per corner of a saturating
     network); from there on ``256 ceil(log2 n)`` (1792 at n = 100, 2560 at n = 1000):
     a large network's equilibria are not enumerable by random starts, and every start
-    costs ``O(n^2)`` per Newton step at least.
+    costs ``O(n^2)`` per Newton step at least. With ``dense`` linear algebra (a dense
+    LU per start and step, ``n^3 / 3`` flops) the budget is also held to a fixed amount
+    of work, ``256 (200 / n)^3`` starts (that of 256 starts at n = 200, about 15 s on
+    one core), but never fewer than 64: 256 at n = 200, 122 at the 256-unit ring.
 
     Examples
     --------
     >>> [default_starts(n) for n in (2, 6, 64, 100, 1000)]
     [256, 4096, 4096, 1792, 2560]
+    >>> [default_starts(n, dense=True) for n in (100, 200, 256, 1000)]
+    [1792, 256, 122, 64]
     """
     if n <= KRYLOV_STATES:
         return min(4096, max(256, 64 * 2**min(n, 12)))
-    return 256 * int(np.ceil(np.log2(n)))
+    grow = 256 * int(np.ceil(np.log2(n)))
+    return max(64, min(grow, int(256 * (200 / n) ** 3))) if dense else grow
 
 
 #: Grid points of the 1-D search: fewer miss roots, more do not fit in memory.
