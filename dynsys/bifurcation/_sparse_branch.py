@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sps
 
+import dynsys.bifurcation._bordered as _bordered
 from dynsys._types import ComplexArray, FloatArray
 from dynsys.analysis._rightmost import branch_eigenvalues
-from dynsys.bifurcation import _bordered
 from dynsys.bifurcation._arclength import FJ, _tangent
 from dynsys.bifurcation._bordered import bordered, det_sign, sparse_newton
 from dynsys.bifurcation.locate import illinois, locate_special_points
