@@ -7,7 +7,9 @@ the hyperplane orthogonal to ``t``), new tangent from ``[[H_u], [t^T]] t' = e_{N
 The step grows by ``grow`` after an easy step (at most 2 Newton iterations), shrinks
 by 0.7 after a hard one (4 or more), and is halved and retried after a failure (no
 convergence, a correction larger than half the step, or a turn of the tangent sharper
-than ``min_cos``). Explicit 2x2 and 3x3 solves keep the per-step overhead low.
+than ``min_cos``). Explicit 2x2 and 3x3 solves keep the per-step overhead low. When
+``fj`` returns ``H_u`` as a ``scipy.sparse`` matrix (large sparse systems), the bordered
+systems are solved by sparse LU instead (:mod:`dynsys.bifurcation._bordered`).
 
 References
 ----------

@@ -28,6 +28,13 @@ three test functions whose sign changes flag special points:
 Each is then located precisely (:mod:`dynsys.bifurcation.points`) and described by its
 normal-form coefficients (:mod:`dynsys.core.derivatives`).
 
+Large sparse systems (more than ``SPARSE_STATES`` = 200 states, a ``jac_sparse`` less
+than ``SPARSE_DENSITY`` = 5 % dense at the start) take the sparse path
+(:mod:`dynsys.bifurcation._sparse_branch`): corrector and tangents by sparse LU of the
+bordered matrix, the branch-point test as the sign of its determinant from that LU, folds
+located without second derivatives, no stack of dense Jacobians;
+:attr:`Branch.linear_solver` says which path was taken.
+
 References
 ----------
 Keller, H. B. (1977). Numerical solution of bifurcation and nonlinear eigenvalue
@@ -227,6 +234,7 @@ class Branch:
             "special_points": [sp.to_dict() for sp in self.special_points],
             "stop_reasons": list(self.stop_reasons),
             "closed": self.closed,
+            "linear_solver": self.linear_solver,
         })
 
     def _tree(self, title: str) -> list[str]:
