@@ -80,6 +80,11 @@ def test_sparse_path_locates_the_folds_in_closed_form() -> None:
         assert state[pair + 1] == pytest.approx(x_pair, abs=1e-8)
         # the pairs at input -8 sit on their (unique) low state
         np.testing.assert_allclose(state[4:], low_state(inputs[4:], i0), atol=1e-8)
+        # normal form (Kuznetsov 5.27): q = p = the pair's symmetric mode / sqrt(2), so
+        # a = p.B(q, q)/2 = (25 / (2 sqrt 2)) f''(h_F), transversality p.F_I0 = sqrt(2) f'(h_F)
+        f1 = x_pair * (1 - x_pair)
+        assert fold.a == pytest.approx(25 / (2 * np.sqrt(2)) * f1 * (1 - 2 * x_pair), abs=1e-6)
+        assert fold.transversality == pytest.approx(np.sqrt(2) * f1, abs=1e-8)
     # stability: the two outer pieces stable, one unstable eigenvalue between folds
     assert br.unstable[0] == 0 and br.unstable[-1] == 0 and max(br.unstable) == 1
 

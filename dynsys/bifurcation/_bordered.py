@@ -35,6 +35,7 @@ __all__ = [
     "SPARSE_STATES",
     "bordered",
     "det_sign",
+    "factor",
     "lu_solve",
     "sparse_newton",
 ]
@@ -53,7 +54,8 @@ def bordered(d: Any, row: FloatArray) -> sps.csc_matrix:
                       format="csc")
 
 
-def _lu(a: Any) -> Any:
+def factor(a: Any) -> Any:
+    """SuperLU factors of a sparse square matrix (LinAlgError when exactly singular)."""
     try:
         return splu(sps.csc_matrix(a))
     except RuntimeError as exc:  # "Factor is exactly singular"
@@ -62,7 +64,7 @@ def _lu(a: Any) -> Any:
 
 def lu_solve(a: Any, b: FloatArray) -> FloatArray:
     """Solve the sparse square system ``a z = b`` (LinAlgError when singular or not finite)."""
-    z = _lu(a).solve(np.asarray(b, dtype=np.float64))
+    z = factor(a).solve(np.asarray(b, dtype=np.float64))
     if not np.all(np.isfinite(z)):
         raise np.linalg.LinAlgError("singular matrix")
     return np.asarray(z, dtype=np.float64)
@@ -97,7 +99,7 @@ def det_sign(a: Any) -> float:
     (-1.0, -1.0)
     """
     try:
-        lu = _lu(a)
+        lu = factor(a)
     except np.linalg.LinAlgError:
         return 0.0
     diag = lu.U.diagonal()

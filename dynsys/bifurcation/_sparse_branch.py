@@ -12,7 +12,8 @@ ever formed:
 * branch points: the sign of ``det [[F_x, F_alpha], [t^T]]`` from the sparse LU;
 * folds: detected by the tangent's parameter component and located without second
   derivatives, by the Illinois method on that component along the branch
-  (:func:`locate_fold_sparse`); no normal-form coefficient ``a`` (it needs ``F_xx``);
+  (:func:`locate_fold_sparse`), with the normal-form coefficient ``a`` from a
+  directional difference of ``jac_sparse`` (:func:`sparse_fold_coefficients`);
 * Hopf points: detected by the rightmost eigenvalues, not located (the augmented Hopf
   system of :mod:`dynsys.bifurcation.locate` is dense).
 
@@ -40,7 +41,7 @@ from dynsys.bifurcation.points import PointType, SpecialPoint
 from dynsys.errors import ConvergenceError, ModelError
 
 __all__ = ["locate_fold_sparse", "point_eigenvalues", "sparse_equilibrium_fj",
-           "sparse_specials", "use_sparse"]
+           "sparse_fold_coefficients", "sparse_specials", "use_sparse"]
 
 
 def sparse_equilibrium_fj(system: Any, p_base: FloatArray, k: int,
@@ -137,6 +138,43 @@ def locate_fold_sparse(fj: FJ, ua: FloatArray, ub: FloatArray, n: int
     return w, float(np.max(np.abs(fj(w)[0]))), len(cache)
 
 
+def sparse_fold_coefficients(system: Any, x: FloatArray, p: FloatArray, k: int,
+                             q0: FloatArray) -> tuple[float, float]:
+    """The fold's normal-form coefficient ``a`` and transversality, matrix-free.
+
+    The same quantities as :func:`~dynsys.bifurcation.normal_forms.fold_coefficients`
+    (Kuznetsov 2004, eq. 5.27: ``a = p . B(q, q) / 2`` with ``|q| = 1``, ``p . q = 1``,
+    oriented so that ``p . F_alpha > 0``), with the null vectors from the sparse LU of
+    ``[[F_x, q0], [q0^T, 0]]`` and its transpose (``q0`` a null-vector estimate, e.g. the
+    tangent's state part) and ``B(q, q)`` a central difference of ``jac_sparse`` along q
+    (step 1e-5 times the state's size: accurate to about 1e-9).
+    """
+    n = len(x)
+    jx = sps.csc_matrix(system.jac_sparse(x, p))
+    q0 = q0 / np.linalg.norm(q0)
+    a_mat = sps.bmat([[jx, sps.csc_matrix(q0[:, None])], [sps.csr_matrix(q0[None, :]), None]],
+                     format="csc")
+    lu = _bordered.factor(a_mat)
+    e = np.zeros(n + 1)
+    e[n] = 1.0
+    q = lu.solve(e)[:n]
+    pv = lu.solve(e, trans="T")[:n]
+    if not (np.all(np.isfinite(q)) and np.all(np.isfinite(pv))):
+        raise np.linalg.LinAlgError("singular bordered matrix at the fold")
+    q = q / np.linalg.norm(q)
+    pq = float(pv @ q)
+    if abs(pq) < 1e-300:
+        raise ModelError("fold is degenerate: left and right null vectors are orthogonal")
+    pv = pv / pq
+    trans = float(pv @ np.asarray(system.dfdp(x, p), dtype=np.float64)[:, k])
+    if trans < 0:
+        q, pv, trans = -q, -pv, -trans
+    h = 1e-5 * max(1.0, float(np.max(np.abs(x))))
+    bqq = (sps.csr_matrix(system.jac_sparse(x + h * q, p)) @ q
+           - sps.csr_matrix(system.jac_sparse(x - h * q, p)) @ q) / (2 * h)
+    return 0.5 * float(pv @ bqq), trans
+
+
 def sparse_specials(system: Any, param: str, k: int, p_base: FloatArray, us: FloatArray,
                      ts: FloatArray, ps: FloatArray, ev: ComplexArray, fj: FJ, dense_fj: FJ,
                      locate: bool) -> list[SpecialPoint]:
@@ -153,12 +191,18 @@ def sparse_specials(system: Any, param: str, k: int, p_base: FloatArray, us: Flo
     for sp in specials:
         if sp.type is PointType.FOLD and locate:
             try:
-                w, res, it = locate_fold_sparse(fj, us[sp.index], us[sp.index + 1], n)
+                i = sp.index
+                w, res, it = locate_fold_sparse(fj, us[i], us[i + 1], n)
+                p = p_base.copy()
+                p[k] = w[n]
+                q0 = _tangent(fj(w)[1], us[i + 1] - us[i])[:n]
+                a, trans = sparse_fold_coefficients(system, w[:n], p, k, q0)
                 sp = dataclasses.replace(
                     sp, params={**sp.params, param: float(w[n])},
                     state={nm: float(v) for nm, v in zip(names, w[:n], strict=True)},
-                    located=True, reason=None, residual=res, newton_iterations=it)
-            except (ConvergenceError, np.linalg.LinAlgError) as exc:
+                    located=True, reason=None, residual=res, newton_iterations=it,
+                    a=a, transversality=trans, exact_derivatives=False)
+            except (ConvergenceError, ModelError, np.linalg.LinAlgError) as exc:
                 sp = dataclasses.replace(sp, reason=str(exc))
         elif sp.type is PointType.HOPF and not sp.located and locate:
             sp = dataclasses.replace(sp, reason="not located on the sparse path (the "
