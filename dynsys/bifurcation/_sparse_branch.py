@@ -68,7 +68,20 @@ def sparse_equilibrium_fj(system: Any, p_base: FloatArray, k: int,
 
 def use_sparse(system: Any, x: FloatArray, p: FloatArray) -> bool:
     """The sparse path: more than ``SPARSE_STATES`` states, ``jac_sparse``, and a Jacobian
-    (at the start) less than ``SPARSE_DENSITY`` dense."""
+    (at the start) less than ``SPARSE_DENSITY`` dense.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sps, sympy as sp
+    >>> from dynsys import RateNetwork
+    >>> s = sp.Symbol("s")
+    >>> chain = RateNetwork(sps.diags([0.5, 0.5], [-1, 1], shape=(300, 300)), sp.tanh(s))
+    >>> use_sparse(chain, np.zeros(300), chain.default_params)
+    True
+    >>> small = RateNetwork(sps.diags([0.5, 0.5], [-1, 1], shape=(50, 50)), sp.tanh(s))
+    >>> use_sparse(small, np.zeros(50), small.default_params)
+    False
+    """
     n = system.n
     hook = getattr(system, "jac_sparse", None)
     if n <= _bordered.SPARSE_STATES or not callable(hook):
