@@ -68,6 +68,8 @@ def test_sparse_path_locates_the_folds_in_closed_form() -> None:
     br = continue_equilibria(net, "I0", low_state(inputs, BOUNDS[0]), BOUNDS,
                              params={"I0": BOUNDS[0]})
     assert br.linear_solver == bordered.LINEAR_SOLVER_NOTE
+    assert str(br).endswith("linear solves: " + bordered.LINEAR_SOLVER_NOTE)
+    assert br.to_dict()["linear_solver"] == bordered.LINEAR_SOLVER_NOTE
     folds = sorted(br.points("fold"), key=lambda sp_: sp_.params["I0"])
     expected = closed_form_folds()
     assert len(folds) == 4 and all(f.located for f in folds)

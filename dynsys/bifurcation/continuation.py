@@ -248,6 +248,8 @@ class Branch:
         if self.special_points:
             rows.append("special points:")
         tails = [f"ends: {self.stop_reasons[0]} | {self.stop_reasons[1]}"]
+        if self.linear_solver != "dense":
+            tails.append(f"linear solves: {self.linear_solver}")
         body = [*rows, None, *tails]  # None marks the special-point sub-tree
         for i, row in enumerate(body):
             if row is None:
