@@ -7,7 +7,9 @@ the hyperplane orthogonal to ``t``), new tangent from ``[[H_u], [t^T]] t' = e_{N
 The step grows by ``grow`` after an easy step (at most 2 Newton iterations), shrinks
 by 0.7 after a hard one (4 or more), and is halved and retried after a failure (no
 convergence, a correction larger than half the step, or a turn of the tangent sharper
-than ``min_cos``). Explicit 2x2 and 3x3 solves keep the per-step overhead low.
+than ``min_cos``). Explicit 2x2 and 3x3 solves keep the per-step overhead low. When
+``fj`` returns ``H_u`` as a ``scipy.sparse`` matrix (large sparse systems), the bordered
+systems are solved by sparse LU instead (:mod:`dynsys.bifurcation._bordered`).
 
 References
 ----------
@@ -26,10 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sps
 
 import dynsys._checks as checks
 from dynsys._numerics.newton import newton
 from dynsys._types import FloatArray
+from dynsys.bifurcation._bordered import bordered, lu_solve, sparse_newton
 from dynsys.errors import ConvergenceError, DynsysError, ModelError
 
 __all__ = ["ContinuationSettings"]
@@ -176,8 +180,26 @@ class _Trace:
 
 
 def _tangent(d: FloatArray, t_ref: FloatArray | None) -> FloatArray:
-    """Unit tangent: null vector of the (N, N+1) Jacobian ``d``, oriented along t_ref."""
+    """Unit tangent: null vector of the (N, N+1) Jacobian ``d``, oriented along t_ref.
+
+    A sparse ``d`` (the sparse path) is solved by sparse LU: bordered with ``t_ref``,
+    or without one with the last unit vector (then the first); a dense SVD only if
+    both are singular.
+    """
     nrow = d.shape[0]
+    if sps.issparse(d):
+        e_last = np.zeros(nrow + 1)
+        e_last[nrow] = 1.0
+        for row in ([t_ref] if t_ref is not None else [e_last, np.eye(1, nrow + 1)[0]]):
+            try:
+                t = lu_solve(bordered(d, row), e_last)
+                t = t / np.linalg.norm(t)
+                if t_ref is not None and float(t @ t_ref) < 0:
+                    t = -t
+                return t
+            except np.linalg.LinAlgError:
+                pass
+        d = d.toarray()
     if t_ref is not None:
         a = np.empty((nrow + 1, nrow + 1))
         a[:nrow] = d
@@ -226,12 +248,15 @@ def _trace(fj: FJ, u0: FloatArray, t0: FloatArray, s: ContinuationSettings,
                 break
             if nit == maxit:
                 break
-            a[:nrow] = d
-            a[nrow] = t
             rhs[:nrow] = -f
             rhs[nrow] = -float(t @ (v - up))
             try:
-                v = v + _solve(a, rhs)
+                if sps.issparse(d):  # the sparse path: LU of the bordered CSC matrix
+                    v = v + lu_solve(bordered(d, t), rhs)
+                else:
+                    a[:nrow] = d
+                    a[nrow] = t
+                    v = v + _solve(a, rhs)
             except np.linalg.LinAlgError:
                 break
             nit += 1
@@ -242,10 +267,13 @@ def _trace(fj: FJ, u0: FloatArray, t0: FloatArray, s: ContinuationSettings,
                 ok = False
         tn = None
         if ok:
-            a[:nrow] = d
-            a[nrow] = t
             try:
-                tn = _solve(a, e_last)
+                if sps.issparse(d):
+                    tn = lu_solve(bordered(d, t), e_last)
+                else:
+                    a[:nrow] = d
+                    a[nrow] = t
+                    tn = _solve(a, e_last)
                 tn = tn / math.sqrt(float(tn @ tn))
             except np.linalg.LinAlgError:
                 ok = False
@@ -325,6 +353,8 @@ def _trace_both(fj: FJ, u0: FloatArray, t0: FloatArray, s: ContinuationSettings,
 
         def wrapped(z: FloatArray) -> tuple[FloatArray, FloatArray]:
             f, d = inner_fj(z * wt)
+            if sps.issparse(d):
+                return f, sps.csc_matrix(d @ sps.diags(wt))
             return f, d * wt
 
         fj = scaled_fj if scaled_fj is not None else wrapped
@@ -406,10 +436,14 @@ def _on_hyperplane(fj: FJ, u: FloatArray, v: FloatArray, idx: int, value: float
 
     def fun(w: FloatArray) -> tuple[FloatArray, FloatArray]:
         f, d = fj(w)
+        if sps.issparse(d):
+            return np.concatenate([f, [w[idx] - value]]), bordered(d, e)
         return np.concatenate([f, [w[idx] - value]]), np.vstack([d, e])
 
     try:
-        w, _, _ = newton(fun, w0, tol=1e-11, max_iter=12, what="end point")
+        _, d0 = fj(w0)
+        solver = sparse_newton if sps.issparse(d0) else newton
+        w, _, _ = solver(fun, w0, tol=1e-11, max_iter=12, what="end point")
     except ConvergenceError:
         return None
     w[idx] = value

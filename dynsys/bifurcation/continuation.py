@@ -28,6 +28,13 @@ three test functions whose sign changes flag special points:
 Each is then located precisely (:mod:`dynsys.bifurcation.points`) and described by its
 normal-form coefficients (:mod:`dynsys.core.derivatives`).
 
+Large sparse systems (more than ``SPARSE_STATES`` = 200 states, a ``jac_sparse`` less
+than ``SPARSE_DENSITY`` = 5 % dense at the start) take the sparse path
+(:mod:`dynsys.bifurcation._sparse_branch`): corrector and tangents by sparse LU of the
+bordered matrix, the branch-point test as the sign of its determinant from that LU, folds
+located without second derivatives, no stack of dense Jacobians;
+:attr:`Branch.linear_solver` says which path was taken.
+
 References
 ----------
 Keller, H. B. (1977). Numerical solution of bifurcation and nonlinear eigenvalue
@@ -65,7 +72,17 @@ from dynsys.bifurcation._arclength import (
     _trace_both,
     _widths,
 )
-from dynsys.bifurcation.locate import locate_special_points, reindex_points
+from dynsys.bifurcation._bordered import LINEAR_SOLVER_NOTE, sparse_newton
+from dynsys.bifurcation._sparse_branch import (
+    point_eigenvalues,
+    sparse_equilibrium_fj,
+    sparse_specials,
+    use_sparse,
+)
+from dynsys.bifurcation.locate import (
+    locate_special_points,
+    reindex_points,
+)
 from dynsys.bifurcation.points import PointType, SpecialPoint
 from dynsys.core.region import region_bounds
 from dynsys.core.system import compile, require_autonomous, resolve_params
@@ -119,6 +136,13 @@ class Branch:
         Why tracing stopped: (at the first point, at the last point).
     closed : bool
         True when the branch closed on itself (an isola or a closed curve).
+    linear_solver : str
+        How the corrector's bordered systems were solved: ``"dense"``, or
+        ``"sparse bordered LU (scipy.sparse.linalg.splu)"`` for a system of more than
+        :data:`~dynsys.bifurcation._bordered.SPARSE_STATES` states whose ``jac_sparse``
+        is less than :data:`~dynsys.bifurcation._bordered.SPARSE_DENSITY` dense (then
+        the branch-point test is the sign of the bordered determinant from that LU, and
+        folds are located by the tangent's parameter component, matrix-free).
     """
 
     model: str
@@ -136,6 +160,7 @@ class Branch:
     start_index: int
     stop_reasons: tuple[str, str]
     closed: bool = False
+    linear_solver: str = "dense"
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -209,6 +234,7 @@ class Branch:
             "special_points": [sp.to_dict() for sp in self.special_points],
             "stop_reasons": list(self.stop_reasons),
             "closed": self.closed,
+            "linear_solver": self.linear_solver,
         })
 
     def _tree(self, title: str) -> list[str]:
@@ -222,6 +248,8 @@ class Branch:
         if self.special_points:
             rows.append("special points:")
         tails = [f"ends: {self.stop_reasons[0]} | {self.stop_reasons[1]}"]
+        if self.linear_solver != "dense":
+            tails.append(f"linear solves: {self.linear_solver}")
         body = [*rows, None, *tails]  # None marks the special-point sub-tree
         for i, row in enumerate(body):
             if row is None:
@@ -322,6 +350,12 @@ def _equilibrium_fj(system: Any, p_base: FloatArray, k: int,
     return fj_generic
 
 
+def _batch_params(p_base: FloatArray, k: int, values: FloatArray) -> FloatArray:
+    ps = np.broadcast_to(p_base, (len(values), len(p_base))).copy()
+    ps[:, k] = values
+    return ps
+
+
 def _batch(system: Any, states: FloatArray, p_base: FloatArray, free: tuple[int, ...],
            pvals: FloatArray) -> tuple[FloatArray, FloatArray]:
     ps = np.broadcast_to(p_base, (states.shape[0], len(p_base))).copy()
@@ -417,15 +451,17 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
     if x0.shape != (n,) or not np.all(np.isfinite(x0)):
         raise ModelError(f"start must be {n} finite numbers ({', '.join(system.state_names)}),"
                          f" got {start!r}")
-    fj = _equilibrium_fj(system, p_base, k)
+    sparse = use_sparse(system, x0, p_base)
+    fj = (sparse_equilibrium_fj if sparse else _equilibrium_fj)(system, p_base, k)
 
     def fixed(x: FloatArray) -> tuple[FloatArray, FloatArray]:
         f, d = fj(np.append(x, alpha0))
         return f, d[:, :n]
 
     try:
-        x0, _, _ = newton(fixed, x0, tol=settings.newton_tol, max_iter=50,
-                          what=f"correction of the start to an equilibrium at {param}={alpha0:g}")
+        x0, _, _ = (sparse_newton if sparse else newton)(
+            fixed, x0, tol=settings.newton_tol, max_iter=50,
+            what=f"correction of the start to an equilibrium at {param}={alpha0:g}")
     except ConvergenceError as exc:
         raise ConvergenceError(
             f"{exc}; start from (or near) an equilibrium, e.g. one of find_equilibria()",
@@ -442,13 +478,20 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
                               (param,))
     us, ts, ds, its, start_idx, reasons, closed = _trace_both(
         fj, u0, t0, settings, boundary, widths=widths,
-        scaled_fj=_equilibrium_fj(system, p_base, k, widths))
+        scaled_fj=(sparse_equilibrium_fj if sparse else _equilibrium_fj)(
+            system, p_base, k, widths))
     states, values = us[:, :n], us[:, n]
-    jacs, ps = _batch(system, states, p_base, (k,), values[:, None])
-    ev, _ = branch_eigenvalues(jacs, system=system, states=states, params=ps)
+    if sparse:
+        ps = _batch_params(p_base, k, values)
+        ev = point_eigenvalues(system, states, ps)
+        specials = sparse_specials(system, param, k, p_base, us, ts, ps, ev, fj,
+                                   _equilibrium_fj(system, p_base, k), settings.locate)
+    else:
+        jacs, ps = _batch(system, states, p_base, (k,), values[:, None])
+        ev, _ = branch_eigenvalues(jacs, system=system, states=states, params=ps)
+        specials = locate_special_points(system, param, k, p_base, us, ts, jacs, ev, fj,
+                                         settings.locate)
     unstable = unstable_dimension(ev)
-    specials = locate_special_points(system, param, k, p_base, us, ts, jacs, ev, fj,
-                                     settings.locate)
     located = [sp for sp in specials if sp.located]
     if located:
         # the located points become points of the branch, so that it reaches them exactly
@@ -472,8 +515,13 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         start_idx += sum(1 for w in where if w <= start_idx)
         specials = reindex_points(specials, located, where)
         states, values = us[:, :n], us[:, n]
-        jacs, ps = _batch(system, states, p_base, (k,), values[:, None])
-        ev, _ = branch_eigenvalues(jacs, system=system, states=states, params=ps)
+        if sparse:
+            nu = np.array(new_u)
+            new_ev = point_eigenvalues(system, nu[:, :n], _batch_params(p_base, k, nu[:, n]))
+            ev = np.insert(ev, where, new_ev, axis=0)
+        else:
+            jacs, ps = _batch(system, states, p_base, (k,), values[:, None])
+            ev, _ = branch_eigenvalues(jacs, system=system, states=states, params=ps)
         unstable = unstable_dimension(ev)
     names = tuple(system.param_names)
     return Branch(
@@ -483,4 +531,5 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         eigenvalues=ev, unstable=unstable, tangents=ts, step_sizes=ds,
         newton_iterations=its, special_points=tuple(specials), start_index=start_idx,
         stop_reasons=reasons, closed=closed,
+        linear_solver=LINEAR_SOLVER_NOTE if sparse else "dense",
     )

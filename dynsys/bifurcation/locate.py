@@ -265,7 +265,14 @@ def locate_hopf(deriv: Derivatives, x0: FloatArray, p: FloatArray, k: int, q0: A
 
 def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, us: FloatArray,
                    ts: FloatArray, jacs: FloatArray, ev: ComplexArray, fj: FJ,
-                   locate: bool) -> list[SpecialPoint]:
+                   locate: bool, bp_test: FloatArray | None = None) -> list[SpecialPoint]:
+    """Detect and locate the special points of a traced branch (see the module docstring).
+
+    ``bp_test``, when given, is the branch-point test function at every point (e.g. the
+    sign of the bordered determinant from a sparse LU, :func:`~dynsys.bifurcation.
+    _bordered.det_sign`); otherwise it is the dense determinant of ``[[J, F_p], [t^T]]``
+    built from ``jacs``.
+    """
     n = system.n
     names = tuple(system.state_names)
     found: list[SpecialPoint] = []
@@ -335,14 +342,16 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
             found.append(SpecialPoint(PointType.HOPF, allp({param: a_val}),
                                       _state_dict(names, x), index=i, varied=(param,), **data))
     # branch points
-    fp_col = None
     if len(us) > 1:
-        ps = np.broadcast_to(p_base, (len(us), len(p_base))).copy()
-        ps[:, k] = us[:, n]
-        fp_col = np.asarray(system.dfdp(us[:, :n], ps), dtype=np.float64)[:, :, k]
-        aug = np.concatenate([np.concatenate([jacs, fp_col[:, :, None]], axis=2),
-                              ts[:, None, :]], axis=1)
-        det = np.linalg.det(aug)
+        if bp_test is not None:
+            det = np.asarray(bp_test, dtype=np.float64)
+        else:
+            ps = np.broadcast_to(p_base, (len(us), len(p_base))).copy()
+            ps[:, k] = us[:, n]
+            fp_col = np.asarray(system.dfdp(us[:, :n], ps), dtype=np.float64)[:, :, k]
+            aug = np.concatenate([np.concatenate([jacs, fp_col[:, :, None]], axis=2),
+                                  ts[:, None, :]], axis=1)
+            det = np.linalg.det(aug)
         for i in _sign_changes(det):
             bp = _locate_branch_point(fj, us[i], us[i + 1], n, param, names, i)
             found.append(dataclasses.replace(bp, params=allp(bp.params), index=i,
