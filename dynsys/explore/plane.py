@@ -246,8 +246,8 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
         ts_src.data = {"xs": [run["t"]] * len(cols), "ys": [list(c) for c in cols],
                        "color": [OKABE_ITO[i % 8] for i in range(len(cols))],
                        "state": list(state.system.state_names)}
-        note = (f"Euler-Maruyama, sigma = {run['sigma']:.3g}, seed {run['seed']}"
-                if run["sigma"] > 0 else "Euler")
+        note = (f"Euler-Maruyama, dt = {run['dt']:g}, sigma = {run['sigma']:.3g}, "
+                f"seed {run['seed']}" if run["sigma"] > 0 else f"Euler, dt = {run['dt']:g}")
         ts.title.text = (f"time series from ({event.x:.4g}, {event.y:.4g}), {note}")
 
     p.on_event(Tap, on_tap)
