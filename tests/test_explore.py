@@ -186,6 +186,45 @@ def test_flux_view_data_match_the_closed_form():
     assert run["x"][i] == pytest.approx(33.6544, abs=1e-4)  # Euler from 59, DESIGN.md
 
 
+def test_a_noisy_time_course_is_the_euler_maruyama_recursion_of_its_seed():
+    model = load_model("self_excitation")
+    p = {"w": 0.05, "I": -3.0}
+    run = time_course(model, p, 59.0, sigma=3.0, seed=7)
+    assert (run["method"], run["seed"], run["sigma"], run["dt"]) == ("euler-maruyama", 7,
+                                                                     3.0, 0.1)
+    # independent: r <- r + dt (-r + 60 (1 + tanh(w r + I))) + sigma sqrt(dt) z, one
+    # standard normal per step from the seed's Generator
+    rng, r, ref = np.random.default_rng(7), 59.0, [59.0]
+    for _ in range(len(run["t"]) - 1):
+        z = rng.standard_normal((1, 1))[0, 0]
+        r = r + 0.1 * (-r + 60 * (1 + math.tanh(0.05 * r - 3.0))) + 3.0 * math.sqrt(0.1) * z
+        ref.append(r)
+    np.testing.assert_allclose(run["x"], ref, rtol=1e-12, atol=1e-9)
+    quiet = time_course(model, p, 59.0)
+    assert quiet["method"] == "euler" and quiet["x"] != run["x"]
+    with pytest.raises(ModelError, match="sigma"):
+        time_course(model, p, 59.0, sigma=-1.0, seed=0)
+
+
+def test_the_flux_page_runs_noisy_taps_with_successive_seeds():
+    from bokeh.events import Tap
+
+    model = load_model("self_excitation")
+    doc = Document()
+    app(model).initialize_document(doc)
+    fig, runs = doc.get_model_by_name("flux"), doc.get_model_by_name("runs")
+    doc.get_model_by_name("sigma").value = 2.0
+    for x in (59.0, 61.0):
+        fig._trigger_event(Tap(fig, x=x, y=0.0))
+    assert len(runs.data["xs"]) == 2
+    p = dict(zip((str(k) for k in model.params), (float(v) for v in model.params.values()),
+                 strict=True))
+    second = time_course(model, p, 61.0, sigma=2.0, seed=1)
+    np.testing.assert_allclose(runs.data["ys"][1], second["x"], rtol=1e-12)
+    assert "Euler-Maruyama" in doc.get_model_by_name("timecourses").title.text
+    assert "seed 1" in doc.get_model_by_name("timecourses").title.text
+
+
 def test_hopfield_recall_lowers_the_energy_and_finds_the_pattern():
     net = load_model("hopfield").replace(sigma=0.0)
     probe = flip_bits(net.patterns[1], 0.3, rng=3)
