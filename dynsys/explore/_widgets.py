@@ -16,7 +16,15 @@ from bokeh.models import Div, Row, Slider, TextInput
 from dynsys.errors import DynsysError
 from dynsys.explore.state import ParamSpec
 
-__all__ = ["param_controls", "show_error", "status_div"]
+__all__ = ["outside", "param_controls", "show_error", "status_div"]
+
+
+def outside(fig: Any) -> None:
+    """Move a figure's legend to the right of its frame, where it hides no curve."""
+    for legend in list(fig.legend):
+        fig.center = [c for c in fig.center if c is not legend]
+        legend.location = "top_left"
+        fig.add_layout(legend, "right")
 
 
 def status_div() -> Div:
