@@ -140,7 +140,7 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
     ts_src = ColumnDataSource({"xs": [], "ys": [], "color": [], "state": []},
                               name="series")
     ts.multi_line("xs", "ys", source=ts_src, color="color", line_width=2, legend_field="state")
-    outside(ts)
+    outside(ts, "above")
 
     status = status_div()
     table = Div(text=table_html([]), name="eq-table", width=520)
@@ -187,8 +187,8 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
     bif.multi_line("xs", "ys", source=bif_ucycles, color=OKABE_ITO[2], line_width=2,
                    line_dash="dashed")
     bif.scatter("x", "y", source=bif_points, size=8, color=OKABE_ITO[3])
-    bif.text("x", "y", text="label", source=bif_points, x_offset=5, y_offset=-5,
-             text_font_size="10pt")
+    bif.text("x", "y", text="label", source=bif_points, x_offset=7, y_offset=0,
+             text_baseline="middle", text_font_size="10pt")  # beside its point
     marker = Span(location=(state.params or {}).get(bif_select.value, 0.0),
                   dimension="height", line_color=OKABE_ITO[5], line_width=2)
     bif.add_layout(marker)
@@ -301,8 +301,14 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
     controls = [help_text, *rows, sigma, Row(clear, download), note, status, table]
     plots = [p, ts]
     # the bifurcation panel goes under the controls, or, when many sliders make that
-    # column long, under the time series: in view on a 1000-pixel-high screen either way
-    (plots if len(rows) > 6 else controls).extend([bif_select, bif, bif_status])
+    # column long, under the time series (its selector and key stay on the right): in
+    # view on a 1000-pixel-high screen either way
+    if len(rows) > 6:
+        bif.height = 280
+        plots.append(bif)
+        controls.extend([bif_select, bif_status])
+    else:
+        controls.extend([bif_select, bif, bif_status])
     layout = Row(Column(*plots), Column(*controls), name="explorer")
     doc.add_root(layout)
     doc.title = f"dynsys explore: {state.system.name}"
