@@ -259,9 +259,13 @@ def test_the_flux_page_marks_three_equilibria_and_runs_a_tapped_time_course(
         assert xs == pytest.approx([0.305908292842, 60.0, 119.694091707], abs=1e-6)
         assert chromium.execute_script(ROWS_JS, "flux-curve") > 100
         assert wait_for("a drawn canvas", lambda: chromium.execute_script(INK_JS) > 500)
-        tap_at(chromium, 80.0, 0.0, plot="flux")
+        tap_at(chromium, 60.0, 0.0, plot="flux")  # on the unstable equilibrium's marker
         wait_for("a time course", lambda: chromium.execute_script(ROWS_JS, "runs") == 1)
-        (course,) = chromium.execute_script(
+        assert chromium.execute_script("return Bokeh.documents[0].get_model_by_name("
+                                       "'equilibria').selected.indices.length;") == 0
+        tap_at(chromium, 80.0, 0.0, plot="flux")
+        wait_for("a second time course", lambda: chromium.execute_script(ROWS_JS, "runs") == 2)
+        _, course = chromium.execute_script(
             "return Bokeh.documents[0].get_model_by_name('runs').data.ys.map("
             "y => [y[0], y[y.length - 1]]);")
         # started where tapped (to a pixel), ended near the high stable state
@@ -289,6 +293,9 @@ def test_the_hopfield_page_flips_a_probe_pixel_and_recall_lowers_the_energy(
             c := column(chromium, "probe-cells", "color")) != before and c)
         changed = [k for k, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
         assert changed == [2 * 8 + 2]
+        # a tap selects no cell (a selection would fade every other cell to grey)
+        assert chromium.execute_script("return Bokeh.documents[0].get_model_by_name("
+                                       "'probe-cells').selected.indices.length;") == 0
         click_button(chromium, "corrupt")
         click_button(chromium, "run")
         wait_for("the recall to finish", lambda: "recall done" in chromium.execute_script(

@@ -105,6 +105,7 @@ def flux_view(doc: Document, system: Any, params: Mapping[str, float] | None) ->
                  x_axis_label=name, y_axis_label=f"d{name}/dt",
                  x_range=(reg[0] - 0.03 * (reg[1] - reg[0]), reg[1] + 0.03 * (reg[1] - reg[0])),
                  tools="tap,pan,wheel_zoom,reset,save", name="flux")
+    fig.toolbar.active_tap = None  # the Tap event still fires; no glyph is selected and faded
     curve = ColumnDataSource({"x": [], "y": []}, name="flux-curve")
     eq_src = ColumnDataSource({k: [] for k in ("x", "y", "kind", "marker", "line", "fill")},
                               name="equilibria")

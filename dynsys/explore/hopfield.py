@@ -22,6 +22,7 @@ from bokeh.events import Tap
 from bokeh.models import Button, Column, ColumnDataSource, Div, Row, Select
 from bokeh.plotting import figure
 
+from dynsys.explore._widgets import outside
 from dynsys.hopfield.energy import energy
 from dynsys.hopfield.network import HopfieldNetwork, euler_run
 from dynsys.hopfield.patterns import flip_bits, overlaps
@@ -68,6 +69,8 @@ def _image(title: str, shape: tuple[int, int], size: int, name: str) -> Any:
                  toolbar_location=None)
     fig.axis.visible = False
     fig.grid.visible = False
+    if name == "probe":
+        fig.toolbar.active_tap = None  # the Tap event fires; no cell selected, none faded
     return fig
 
 
@@ -101,6 +104,7 @@ def hopfield_view(doc: Document, net: HopfieldNetwork,
                               name="overlap-curves")
     ov.multi_line("xs", "ys", source=ov_src, color="color", legend_field="name",
                   line_width=2)
+    outside(ov, "above")
     ov.legend.visible = False  # an empty box until the first run draws its curves
     status = Div(text="", name="status", width=380)
     pick = Select(title="pattern", value=names[0], options=names, width=120)
