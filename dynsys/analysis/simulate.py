@@ -45,7 +45,7 @@ from dynsys._io import to_jsonable
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ADAPTIVE_SOLVERS, ArrayLike, FloatArray, RngLike
 from dynsys.analysis._adaptive import adaptive_run as adaptive_run, adaptive_states
-from dynsys.analysis._euler_point import euler_point
+from dynsys.analysis._euler_point import euler_point, scalar_rhs
 from dynsys.analysis._events import adaptive_events, fixed_step_events
 from dynsys.analysis._maps import map_run
 from dynsys.analysis._rk4 import RK4, rk4_run
@@ -544,9 +544,10 @@ def _euler(
     runs, n = xs.shape
     # Internally a compiled system works on (n, runs): one contiguous row per state.
     transposed = isinstance(system, CompiledSystem)
-    if transposed and runs == 1 and not noisy:  # one run: scalars beat size-1 ufuncs
+    scalar = scalar_rhs(system) if runs == 1 and not noisy else None
+    if scalar is not None:  # one run: scalars beat size-1 ufuncs
         watch.check(xs, 0)
-        one = euler_point(system._rhs, xs[0], ps if ps.ndim == 1 else ps[0], t0, dt, steps,
+        one = euler_point(scalar, xs[0], ps if ps.ndim == 1 else ps[0], t0, dt, steps,
                           save_every, n_saved, check_every, watch)
         if one is not None:
             return one
