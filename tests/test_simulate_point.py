@@ -73,3 +73,16 @@ def test_an_unstable_step_warns_on_one_run_as_on_a_batch():
     assert any(w.category is UnstableStepWarning for w in record)
     assert one.diagnostics["warnings"][0].startswith("dt * |lambda| = 100 > 2")
     np.testing.assert_allclose(one.final[0, 0], (1 - 100.0) ** 5, rtol=1e-12)
+
+
+def test_only_small_compiled_models_take_the_scalar_path():
+    from dynsys.analysis._euler_point import MAX_STATES, scalar_rhs
+    from dynsys.core.system import compile
+
+    assert scalar_rhs(compile(load_model("wilson_cowan"))) is not None
+    assert scalar_rhs(compile(load_model("ring_attractor"))) is None  # a rate network
+    names = symbols(" ".join(f"u{k}" for k in range(MAX_STATES + 1)))
+    big = Model({u: -u for u in names}, name="big")
+    assert scalar_rhs(compile(big)) is None
+    tr = simulate(big, [1.0] * (MAX_STATES + 1), 1.0, dt=0.1)  # the array path
+    np.testing.assert_allclose(tr.final[0], 0.9**10, rtol=1e-12)
