@@ -9,12 +9,14 @@ arrive, skipped when the slider has moved on), with the explorer's live settings
 fewer Newton starts and nullcline samples than the CLI's defaults). Each part is also
 timed alone, and the same calls with the library's defaults (what ``dynsys phase``
 does) for comparison. A tap is :meth:`PlaneState.tap` from a point of the region (Euler
-steps of the model's ``dt`` for its ``total``). Printed: median and best of ``--repeat``
+steps of the model's ``dt`` for its ``total``: one run, so :func:`simulate` steps on
+scalars, :mod:`dynsys.analysis._euler_point`). Printed: median and best of ``--repeat``
 in ms. Targets (issue 16): an update under 100 ms on one core, a tap under 50 ms. The
 machine is shared: read the medians with that in mind.
 
     python benchmarks/bench_explore.py
     python benchmarks/bench_explore.py --repeat 3     # quick
+    python benchmarks/bench_explore.py --taps         # the taps alone
 """
 
 from __future__ import annotations
@@ -45,8 +47,19 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
-def bench(name: str, param: str, repeat: int) -> dict[str, tuple[float, float]]:
+def bench_tap(st: PlaneState, repeat: int) -> tuple[float, float]:
+    """(median, best) of a tap at (30 %, 70 %) of the region, in ms."""
+    (x0, x1), (y0, y1) = (st.region()[k] for k in st.names)
+    st.tap(x0 + 0.3 * (x1 - x0), y0 + 0.7 * (y1 - y0))  # warm-up
+    return timed(lambda: st.tap(x0 + 0.3 * (x1 - x0), y0 + 0.7 * (y1 - y0)), repeat)
+
+
+def bench(name: str, param: str, repeat: int, taps: bool = False
+          ) -> dict[str, tuple[float, float]]:
     st = PlaneState(load_model(name))
+    if taps:
+        st.analyse()
+        return {"tap": bench_tap(st, repeat)}
     base = st.params[param]  # type: ignore[index]
     st.analyse()  # warm-up: compilation and caches
     flip = {"k": 0}
@@ -84,19 +97,19 @@ def bench(name: str, param: str, repeat: int) -> dict[str, tuple[float, float]]:
             sys_, find_equilibria(sys_, p, reg), p, reg) and nullclines(sys_, p, reg),
             repeat),
     }
-    (x0, x1), (y0, y1) = (reg[k] for k in st.names)
-    out["tap"] = timed(lambda: st.tap(x0 + 0.3 * (x1 - x0), y0 + 0.7 * (y1 - y0)), repeat)
+    out["tap"] = bench_tap(st, repeat)
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=11)
+    ap.add_argument("--taps", action="store_true", help="time the taps alone")
     args = ap.parse_args()
     with threadpool_limits(1):  # one core, as the target says
         for name, param in MODELS.items():
             print(f"{name} (slider: {param}), ms median / best of {args.repeat}")
-            for what, (med, best) in bench(name, param, args.repeat).items():
+            for what, (med, best) in bench(name, param, args.repeat, args.taps).items():
                 print(f"  {what:<56s} {med:8.1f} / {best:8.1f}")
 
 

@@ -38,6 +38,7 @@ from dynsys.explore.branches import branch_columns
 from dynsys.explore.flux import flux_columns, time_course
 from dynsys.explore.hopfield import grid_columns, recall_run
 from dynsys.explore.plane import plane_view, table_html
+from dynsys.explore.series import MAX_DRAWN, series_columns
 from dynsys.explore.state import PlaneState, param_specs
 from dynsys.hopfield.patterns import flip_bits
 
@@ -176,6 +177,47 @@ def test_branch_columns_find_the_closed_form_folds():
     assert cols["stable"]["xs"] and cols["unstable"]["xs"]
 
 
+def test_cycle_envelopes_of_fitzhugh_nagumo_match_a_long_run_and_split_by_stability():
+    model = load_model("fitzhugh_nagumo")
+    cols = branch_columns(model, "I", (0.0, 1.0), {"I": 0.5, "a": 0.7, "b": 0.8, "eps": 0.08})
+    # Hopf where the trace 1 - v^2 - eps b vanishes: v = -sqrt(1 - 0.064), and I from
+    # v - v^3/3 - w + I = 0 with w = (v + a) / b
+    v_h = -math.sqrt(1 - 0.08 * 0.8)
+    i_h = (v_h + 0.7) / 0.8 - v_h + v_h**3 / 3
+    k = cols["points"]["label"].index("H")
+    assert (cols["points"]["x"][k], cols["points"]["y"][k]) == pytest.approx((i_h, v_h),
+                                                                              abs=1e-6)
+    cyc = cols["cycles"]
+    assert len(cyc["xs"]) == len(cyc["ys"]) == len(cyc["stable"])
+    assert True in cyc["stable"] and False in cyc["stable"]  # subcritical: LPC turns it
+    # the stable orbit's max and min of v at I = 0.5, against an independent long run
+    tr = simulate(model, [-1.0, 1.0], 300.0, dt=0.02, params={"I": 0.5}, sigma=0.0,
+                  method="dop853")
+    v = tr.states[0, len(tr.t) // 2:, 0]
+    at = []
+    for xs, ys, st in zip(cyc["xs"], cyc["ys"], cyc["stable"], strict=True):
+        order = np.argsort(xs)
+        if st and xs[order[0]] <= 0.5 <= xs[order[-1]]:
+            at.append(float(np.interp(0.5, np.asarray(xs)[order], np.asarray(ys)[order])))
+    assert sorted(at) == pytest.approx([v.min(), v.max()], abs=5e-3)
+
+
+def test_a_big_network_draws_a_dozen_time_courses_and_elides_its_names():
+    names = symbols(" ".join(f"u{k}" for k in range(20)))
+    a = symbols("a")
+    model = Model({u: -u + a for u in names}, params={a: 1.0}, name="many")
+    cols = series_columns(model, {"a": 1.0})
+    assert cols["state"] == [f"u{k}" for k in range(MAX_DRAWN)]
+    # from rest, Euler with the default dt 0.05: u_n = 1 - (1 - dt)^n
+    n = np.arange(len(cols["xs"][0]))
+    np.testing.assert_allclose(cols["ys"][5], 1 - 0.95**n, rtol=1e-12, atol=1e-12)
+    doc = Document()
+    app(model).initialize_document(doc)
+    note = doc.get_model_by_name("note").text
+    assert "u0, u1" in note and "..., u18, u19" in note and "u10" not in note
+    assert f"first {MAX_DRAWN}" in note
+
+
 def test_flux_view_data_match_the_closed_form():
     model = load_model("self_excitation")
     cols = flux_columns(model, {"w": 0.05, "I": -3.0})
@@ -184,6 +226,45 @@ def test_flux_view_data_match_the_closed_form():
     run = time_course(model, {"w": 0.05, "I": -3.0}, 59.0)
     i = run["t"].index(pytest.approx(2.0))
     assert run["x"][i] == pytest.approx(33.6544, abs=1e-4)  # Euler from 59, DESIGN.md
+
+
+def test_a_noisy_time_course_is_the_euler_maruyama_recursion_of_its_seed():
+    model = load_model("self_excitation")
+    p = {"w": 0.05, "I": -3.0}
+    run = time_course(model, p, 59.0, sigma=3.0, seed=7)
+    assert (run["method"], run["seed"], run["sigma"], run["dt"]) == ("euler-maruyama", 7,
+                                                                     3.0, 0.1)
+    # independent: r <- r + dt (-r + 60 (1 + tanh(w r + I))) + sigma sqrt(dt) z, one
+    # standard normal per step from the seed's Generator
+    rng, r, ref = np.random.default_rng(7), 59.0, [59.0]
+    for _ in range(len(run["t"]) - 1):
+        z = rng.standard_normal((1, 1))[0, 0]
+        r = r + 0.1 * (-r + 60 * (1 + math.tanh(0.05 * r - 3.0))) + 3.0 * math.sqrt(0.1) * z
+        ref.append(r)
+    np.testing.assert_allclose(run["x"], ref, rtol=1e-12, atol=1e-9)
+    quiet = time_course(model, p, 59.0)
+    assert quiet["method"] == "euler" and quiet["x"] != run["x"]
+    with pytest.raises(ModelError, match="sigma"):
+        time_course(model, p, 59.0, sigma=-1.0, seed=0)
+
+
+def test_the_flux_page_runs_noisy_taps_with_successive_seeds():
+    from bokeh.events import Tap
+
+    model = load_model("self_excitation")
+    doc = Document()
+    app(model).initialize_document(doc)
+    fig, runs = doc.get_model_by_name("flux"), doc.get_model_by_name("runs")
+    doc.get_model_by_name("sigma").value = 2.0
+    for x in (59.0, 61.0):
+        fig._trigger_event(Tap(fig, x=x, y=0.0))
+    assert len(runs.data["xs"]) == 2
+    p = dict(zip((str(k) for k in model.params), (float(v) for v in model.params.values()),
+                 strict=True))
+    second = time_course(model, p, 61.0, sigma=2.0, seed=1)
+    np.testing.assert_allclose(runs.data["ys"][1], second["x"], rtol=1e-12)
+    assert "Euler-Maruyama" in doc.get_model_by_name("timecourses").title.text
+    assert "seed 1" in doc.get_model_by_name("timecourses").title.text
 
 
 def test_hopfield_recall_lowers_the_energy_and_finds_the_pattern():

@@ -9,7 +9,8 @@ conditions and noise realisations at once:
   drawn as one ``rng.standard_normal((runs, n))`` array per step (only when some
   sigma is non-zero). For a compiled model the step runs in place on preallocated
   buffers (:meth:`dynsys.core.system.CompiledSystem.euler_kernel`), which is what makes a
-  batch of 10,000 trajectories cheap.
+  batch of 10,000 trajectories cheap; a single noiseless run steps on scalars instead
+  (:mod:`dynsys.analysis._euler_point`, equal to the batch path up to rounding).
 * **Adaptive** (:class:`Adaptive`): :func:`scipy.integrate.solve_ivp` per initial
   condition (RK45, RK23, DOP853, LSODA, Radau, BDF; the implicit ones get the exact
   Jacobian), reported on the same time grid as Euler. Noiseless only. Each run is
@@ -44,6 +45,7 @@ from dynsys._io import to_jsonable
 from dynsys._random import RecordedSeed, seeded
 from dynsys._types import ADAPTIVE_SOLVERS, ArrayLike, FloatArray, RngLike
 from dynsys.analysis._adaptive import adaptive_run as adaptive_run, adaptive_states
+from dynsys.analysis._euler_point import euler_point, scalar_rhs
 from dynsys.analysis._events import adaptive_events, fixed_step_events
 from dynsys.analysis._maps import map_run
 from dynsys.analysis._rk4 import RK4, rk4_run
@@ -542,6 +544,13 @@ def _euler(
     runs, n = xs.shape
     # Internally a compiled system works on (n, runs): one contiguous row per state.
     transposed = isinstance(system, CompiledSystem)
+    scalar = scalar_rhs(system) if runs == 1 and not noisy else None
+    if scalar is not None:  # one run: scalars beat size-1 ufuncs
+        watch.check(xs, 0)
+        one = euler_point(scalar, xs[0], ps if ps.ndim == 1 else ps[0], t0, dt, steps,
+                          save_every, n_saved, check_every, watch)
+        if one is not None:
+            return one
     if transposed:
         step: StepFn = system.euler_kernel(ps, runs, dt)
         x = np.ascontiguousarray(xs.T)

@@ -16,7 +16,24 @@ from bokeh.models import Div, Row, Slider, TextInput
 from dynsys.errors import DynsysError
 from dynsys.explore.state import ParamSpec
 
-__all__ = ["param_controls", "show_error", "status_div"]
+__all__ = ["outside", "param_controls", "show_error", "status_div"]
+
+
+def outside(fig: Any, side: str = "right") -> None:
+    """Move a figure's legend outside its frame, where it hides no curve.
+
+    ``side`` "right" (a column of entries) or "above" (one row under the title: keeps
+    the frame as wide as those of the figures stacked with it).
+    """
+    for legend in list(fig.legend):
+        fig.center = [c for c in fig.center if c is not legend]
+        legend.location = "top_left"
+        if side == "above":
+            legend.orientation = "horizontal"
+            legend.padding = 2
+            legend.margin = 2
+            legend.border_line_alpha = 0
+        fig.add_layout(legend, side)
 
 
 def status_div() -> Div:

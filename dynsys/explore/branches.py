@@ -3,7 +3,8 @@
 :func:`branch_columns` calls :func:`~dynsys.bifurcation.diagram.bifurcation_diagram` (the
 same call as ``dynsys continuation``) and turns its branches into line segments split by
 stability, its special points into labelled markers, and its cycle branches (continued
-from Hopf points) into envelope lines (max and min of the drawn state).
+from Hopf points) into envelope lines (max and min of the drawn state), split by the
+orbits' stability like the equilibria.
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ def branch_columns(system: Any, param: str, bounds: tuple[float, float],
     -------
     dict
         ``stable`` and ``unstable`` (``xs``, ``ys`` multi-line columns), ``points``
-        (``x``, ``y``, ``label``), ``cycles`` (``xs``, ``ys`` of the envelopes), ``param``.
+        (``x``, ``y``, ``label``), ``cycles`` (``xs``, ``ys`` of the envelopes' pieces
+        and ``stable``: whether the orbits of a piece are stable, by their Floquet
+        multipliers), ``param``.
 
     Examples
     --------
@@ -93,9 +96,12 @@ def branch_columns(system: Any, param: str, bounds: tuple[float, float],
         out["points"]["x"].append(float(sp.params[param]))
         out["points"]["y"].append(float(sp.state[name]))
         out["points"]["label"].append(_ABBREV.get(sp.type.value, sp.type.value))
+    out["cycles"]["stable"] = []
     for cb in diag.cycle_branches:
         v = np.asarray(cb.values, dtype=float)
         for env in (cb.maxima[:, state], cb.minima[:, state]):
-            out["cycles"]["xs"].append(v.tolist())
-            out["cycles"]["ys"].append(np.asarray(env, dtype=float).tolist())
+            xs, ys, st = _runs(v, np.asarray(env, dtype=float), np.asarray(cb.stable))
+            out["cycles"]["xs"].extend(xs)
+            out["cycles"]["ys"].extend(ys)
+            out["cycles"]["stable"].extend(st)
     return out

@@ -2,7 +2,8 @@
 
 Top left: :func:`~dynsys.analysis.flux.flux` with the equilibria marked by kind (the
 same markers as the phase plane); a tap at ``x`` runs a time course from there
-(:func:`~dynsys.analysis.simulate.simulate`, Euler steps of the model's ``dt``), drawn
+(:func:`~dynsys.analysis.simulate.simulate`, Euler steps of the model's ``dt``;
+Euler-Maruyama with a recorded seed when the noise slider sigma is above 0), drawn
 below. Right: the parameter sliders and, for a model with at least two parameters, the
 two-parameter region map (:func:`~dynsys.bifurcation.region_map.region_map`: number of
 equilibria over the first two parameters, e.g. (w, I) of self-excitation) with the
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 from bokeh.document import Document
 from bokeh.events import Tap
-from bokeh.models import Button, Column, ColumnDataSource, Div, LinearColorMapper, Row, Span
+from bokeh.models import Button, Column, ColumnDataSource, Div, LinearColorMapper, Row, Slider, Span
 from bokeh.plotting import figure
 
 from dynsys.analysis.flux import flux
@@ -25,6 +26,7 @@ from dynsys.analysis.simulate import simulate
 from dynsys.bifurcation.region_map import region_map
 from dynsys.core.region import resolve_region
 from dynsys.core.system import resolve_params
+from dynsys.errors import ModelError
 from dynsys.explore._widgets import param_controls, show_error, status_div
 from dynsys.explore._worker import LatestWorker
 from dynsys.explore.state import equilibrium_style, param_specs
@@ -54,13 +56,32 @@ def flux_columns(system: Any, params: Mapping[str, float]) -> dict[str, Any]:
     return {"curve": {"x": fl.x.tolist(), "y": fl.dxdt.tolist()}, "equilibria": eq}
 
 
-def time_course(system: Any, params: Mapping[str, float], x0: float) -> dict[str, list[float]]:
-    """The run a tap at ``x0`` makes: Euler steps of the model's ``dt`` for its ``total``."""
+def time_course(system: Any, params: Mapping[str, float], x0: float, sigma: float = 0.0,
+                seed: int | None = None) -> dict[str, Any]:
+    """The run a tap at ``x0`` makes: Euler steps of the model's ``dt`` for its ``total``.
+
+    With ``sigma > 0`` an Euler-Maruyama run with additive noise of that amplitude and
+    the integer ``seed`` (recorded in the result, so the run replays). Returns ``t``,
+    ``x``, ``method``, ``dt``, ``sigma`` and ``seed``.
+
+    >>> from dynsys.core.loading import load_model
+    >>> run = time_course(load_model("self_excitation"), {"w": 0.05, "I": -3.0}, 59.0,
+    ...                   sigma=2.0, seed=4)
+    >>> run["method"], run["seed"], len(run["t"]) == len(run["x"])
+    ('euler-maruyama', 4, True)
+    """
     opts = getattr(getattr(system, "model", None), "options", None) or {}
     dt, t_end = float(opts.get("dt", 0.1)), float(opts.get("total", 20.0))
     steps = max(round(t_end / dt), 1)
-    tr = simulate(system, [float(x0)], steps * dt, dt=dt, params=dict(params), sigma=0.0)
-    return {"t": tr.t.tolist(), "x": tr.states[0, :, 0].tolist()}
+    sigma = float(sigma)
+    if not sigma >= 0 or not np.isfinite(sigma):
+        raise ModelError(f"sigma must be finite and >= 0, got {sigma!r}")
+    if sigma > 0 and seed is None:
+        raise ModelError("a noisy time course needs an integer seed")
+    tr = simulate(system, [float(x0)], steps * dt, dt=dt, params=dict(params), sigma=sigma,
+                  rng=seed if sigma > 0 else None, method="euler")
+    return {"t": tr.t.tolist(), "x": tr.states[0, :, 0].tolist(), "method": tr.method,
+            "dt": tr.dt, "sigma": sigma, "seed": tr.seed}
 
 
 def region_columns(system: Any, names: tuple[str, str], params: Mapping[str, float],
@@ -84,6 +105,7 @@ def flux_view(doc: Document, system: Any, params: Mapping[str, float] | None) ->
                  x_axis_label=name, y_axis_label=f"d{name}/dt",
                  x_range=(reg[0] - 0.03 * (reg[1] - reg[0]), reg[1] + 0.03 * (reg[1] - reg[0])),
                  tools="tap,pan,wheel_zoom,reset,save", name="flux")
+    fig.toolbar.active_tap = None  # the Tap event still fires; no glyph is selected and faded
     curve = ColumnDataSource({"x": [], "y": []}, name="flux-curve")
     eq_src = ColumnDataSource({k: [] for k in ("x", "y", "kind", "marker", "line", "fill")},
                               name="equilibria")
@@ -154,23 +176,33 @@ def flux_view(doc: Document, system: Any, params: Mapping[str, float] | None) ->
                 region_worker.request()
 
     rows, _ = param_controls(specs, on_value)
+    top = float(f"{0.2 * (reg[1] - reg[0]):.2g}")
+    sigma = Slider(title="noise sigma (time courses run Euler-Maruyama when > 0)", start=0.0,
+                   end=top, value=0.0, step=top / 100, name="sigma", width=420)
+    noise_seed = {"next": 0}  # successive noisy taps use successive seeds: a session replays
 
     def on_tap(event: Tap) -> None:
         if event.x is None:
             return
+        seed = noise_seed["next"] if sigma.value > 0 else None
         try:
-            run = time_course(system, dict(state), event.x)
+            run = time_course(system, dict(state), event.x, sigma.value, seed)
         except Exception as exc:  # shown in the page; the server keeps running
             show_error(status, exc)
             return
+        if seed is not None:
+            noise_seed["next"] += 1
         colour = OKABE_ITO[len(runs.data["xs"]) % 6]
         runs.stream({"xs": [run["t"]], "ys": [run["x"]], "color": [colour]})
+        note = (f"Euler-Maruyama, dt = {run['dt']:g}, sigma = {run['sigma']:.3g}, seed "
+                f"{run['seed']}" if run["sigma"] > 0 else f"Euler, dt = {run['dt']:g}")
+        ts.title.text = f"time course from {name} = {event.x:.4g}, {note}"
 
     fig.on_event(Tap, on_tap)
     clear = Button(label="clear time courses", name="clear", width=160)
     clear.on_click(lambda: setattr(runs, "data", {"xs": [], "ys": [], "color": []}))
     right = [Div(text="<b>tap</b> the flux plot at a starting value to run a time course",
-                 width=420), *rows, clear, status]
+                 width=420), *rows, sigma, clear, status]
     if rmap is not None:
         right += [rmap, legend]
     layout = Row(Column(fig, ts), Column(*right), name="explorer")

@@ -22,6 +22,7 @@ from bokeh.events import Tap
 from bokeh.models import Button, Column, ColumnDataSource, Div, Row, Select
 from bokeh.plotting import figure
 
+from dynsys.explore._widgets import outside
 from dynsys.hopfield.energy import energy
 from dynsys.hopfield.network import HopfieldNetwork, euler_run
 from dynsys.hopfield.patterns import flip_bits, overlaps
@@ -68,6 +69,8 @@ def _image(title: str, shape: tuple[int, int], size: int, name: str) -> Any:
                  toolbar_location=None)
     fig.axis.visible = False
     fig.grid.visible = False
+    if name == "probe":
+        fig.toolbar.active_tap = None  # the Tap event fires; no cell selected, none faded
     return fig
 
 
@@ -91,8 +94,8 @@ def hopfield_view(doc: Document, net: HopfieldNetwork,
     now = _image("state during recall", shape, 260, "recall-state")
     now_src = ColumnDataSource(grid_columns(probe_x, shape), name="recall-cells")
     now.rect("col", "row", 1, 1, source=now_src, fill_color="color", line_color="#DDDDDD")
-    en = figure(width=380, height=220, title="energy L(x)", x_axis_label="t", name="energy",
-                tools="pan,wheel_zoom,reset,save")
+    en = figure(width=380, height=220, title="energy L(x) (press run)", x_axis_label="t",
+                name="energy", tools="pan,wheel_zoom,reset,save")
     en_src = ColumnDataSource({"t": [], "e": []}, name="energy-curve")
     en.line("t", "e", source=en_src, color=OKABE_ITO[0], line_width=2)
     ov = figure(width=380, height=220, title="overlaps with the patterns", x_axis_label="t",
@@ -101,6 +104,8 @@ def hopfield_view(doc: Document, net: HopfieldNetwork,
                               name="overlap-curves")
     ov.multi_line("xs", "ys", source=ov_src, color="color", legend_field="name",
                   line_width=2)
+    outside(ov, "above")
+    ov.legend.visible = False  # an empty box until the first run draws its curves
     status = Div(text="", name="status", width=380)
     pick = Select(title="pattern", value=names[0], options=names, width=120)
     seed = {"next": 0}
@@ -141,6 +146,9 @@ def hopfield_view(doc: Document, net: HopfieldNetwork,
         frame = {"k": 0}
         total = len(res["t"])
         colours = [OKABE_ITO[i % 8] for i in range(len(names))]
+
+        en.title.text = "energy L(x)"
+        ov.legend.visible = True
 
         def step() -> None:
             k = min(frame["k"], total - 1)

@@ -31,7 +31,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
-from dynsys.explore._widgets import param_controls, show_error, status_div
+from dynsys.explore._widgets import outside, param_controls, show_error, status_div
 from dynsys.explore._worker import LatestWorker
 from dynsys.explore.branches import branch_columns
 from dynsys.explore.state import PlaneState
@@ -95,6 +95,13 @@ def table_html(rows: list[dict[str, str]]) -> str:
             f"{head}{body}</table>")
 
 
+#: The bifurcation panel's key (below it), with and without periodic orbits.
+BIF_LEGEND_NO_CYCLES = ("equilibria: black solid stable, vermillion dashed unstable. "
+                        "Points: LP fold, H Hopf, BP branch point.")
+BIF_LEGEND = (BIF_LEGEND_NO_CYCLES[:-1] + "; LPC fold of cycles. Green: max and min of the "
+              "periodic orbits born at H (solid stable, dashed unstable).")
+
+
 def plane_view(doc: Document, state: PlaneState) -> Any:
     """Build the phase-plane page of ``state`` into ``doc``; returns the layout."""
     xname, yname = state.names
@@ -127,11 +134,13 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
     p.legend.location = "top_left"
     p.legend.background_fill_alpha = 0.6
 
-    ts = figure(width=560, height=220, title="time series of the last trajectory",
-                x_axis_label="t", name="timeseries", tools="pan,wheel_zoom,reset,save")
+    ts = figure(width=560, height=220, title="time series of the last trajectory (tap the "
+                "phase plane)", x_axis_label="t", name="timeseries",
+                tools="pan,wheel_zoom,reset,save")
     ts_src = ColumnDataSource({"xs": [], "ys": [], "color": [], "state": []},
                               name="series")
     ts.multi_line("xs", "ys", source=ts_src, color="color", line_width=2, legend_field="state")
+    outside(ts, "above")
 
     status = status_div()
     table = Div(text=table_html([]), name="eq-table", width=520)
@@ -169,14 +178,17 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
     bif_stable = ColumnDataSource({"xs": [], "ys": []}, name="bif-stable")
     bif_unstable = ColumnDataSource({"xs": [], "ys": []}, name="bif-unstable")
     bif_cycles = ColumnDataSource({"xs": [], "ys": []}, name="bif-cycles")
+    bif_ucycles = ColumnDataSource({"xs": [], "ys": []}, name="bif-cycles-unstable")
     bif_points = ColumnDataSource({"x": [], "y": [], "label": []}, name="bif-points")
     bif.multi_line("xs", "ys", source=bif_stable, color=OKABE_ITO[7], line_width=2)
     bif.multi_line("xs", "ys", source=bif_unstable, color=OKABE_ITO[1], line_width=2,
                    line_dash="dashed")
     bif.multi_line("xs", "ys", source=bif_cycles, color=OKABE_ITO[2], line_width=2)
+    bif.multi_line("xs", "ys", source=bif_ucycles, color=OKABE_ITO[2], line_width=2,
+                   line_dash="dashed")
     bif.scatter("x", "y", source=bif_points, size=8, color=OKABE_ITO[3])
-    bif.text("x", "y", text="label", source=bif_points, x_offset=5, y_offset=-5,
-             text_font_size="10pt")
+    bif.text("x", "y", text="label", source=bif_points, x_offset=7, y_offset=0,
+             text_baseline="middle", text_font_size="10pt")  # beside its point
     marker = Span(location=(state.params or {}).get(bif_select.value, 0.0),
                   dimension="height", line_color=OKABE_ITO[5], line_width=2)
     bif.add_layout(marker)
@@ -198,11 +210,13 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
             return  # a newer request is on its way
         bif_stable.data = result["stable"]
         bif_unstable.data = result["unstable"]
-        bif_cycles.data = result["cycles"]
+        cyc = result["cycles"]
+        for src, want in ((bif_cycles, True), (bif_ucycles, False)):
+            keep = [k for k, st in enumerate(cyc["stable"]) if st is want]
+            src.data = {"xs": [cyc["xs"][k] for k in keep], "ys": [cyc["ys"][k] for k in keep]}
         bif_points.data = result["points"]
         bif.xaxis.axis_label = result["param"]
-        show_error(bif_status, None, "solid: stable, dashed: unstable, green: cycle "
-                   "max/min; LP fold, H Hopf, BP branch point")
+        show_error(bif_status, None, BIF_LEGEND if cyc["xs"] else BIF_LEGEND_NO_CYCLES)
 
     bifurcation = LatestWorker(doc.add_next_tick_callback, bif_job, bif_apply)
 
@@ -246,8 +260,8 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
         ts_src.data = {"xs": [run["t"]] * len(cols), "ys": [list(c) for c in cols],
                        "color": [OKABE_ITO[i % 8] for i in range(len(cols))],
                        "state": list(state.system.state_names)}
-        note = (f"Euler-Maruyama, sigma = {run['sigma']:.3g}, seed {run['seed']}"
-                if run["sigma"] > 0 else "Euler")
+        note = (f"Euler-Maruyama, dt = {run['dt']:g}, sigma = {run['sigma']:.3g}, "
+                f"seed {run['seed']}" if run["sigma"] > 0 else f"Euler, dt = {run['dt']:g}")
         ts.title.text = (f"time series from ({event.x:.4g}, {event.y:.4g}), {note}")
 
     p.on_event(Tap, on_tap)
@@ -284,9 +298,18 @@ def plane_view(doc: Document, state: PlaneState) -> Any:
                      "with the other states at the model's initial values.</i>")
     help_text = Div(text="<b>tap</b> the plane to run a trajectory; move a slider or type "
                     "an exact value to redo the analysis.", width=520)
-    controls = Column(help_text, *rows, sigma, Row(clear, download), note, status, table,
-                      bif_select, bif, bif_status)
-    layout = Row(Column(p, ts), controls, name="explorer")
+    controls = [help_text, *rows, sigma, Row(clear, download), note, status, table]
+    plots = [p, ts]
+    # the bifurcation panel goes under the controls, or, when many sliders make that
+    # column long, under the time series (its selector and key stay on the right): in
+    # view on a 1000-pixel-high screen either way
+    if len(rows) > 6:
+        bif.height = 280
+        plots.append(bif)
+        controls.extend([bif_select, bif_status])
+    else:
+        controls.extend([bif_select, bif, bif_status])
+    layout = Row(Column(*plots), Column(*controls), name="explorer")
     doc.add_root(layout)
     doc.title = f"dynsys explore: {state.system.name}"
     status.text = "analysing..."

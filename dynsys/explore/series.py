@@ -7,7 +7,8 @@ a note on how to get a phase plane (``--plane x,y``: a projection on two states)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import html
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bokeh.document import Document
@@ -16,16 +17,36 @@ from bokeh.plotting import figure
 
 from dynsys.analysis.simulate import simulate
 from dynsys.core.system import resolve_params
-from dynsys.explore._widgets import param_controls, show_error, status_div
+from dynsys.explore._widgets import outside, param_controls, show_error, status_div
 from dynsys.explore._worker import LatestWorker
 from dynsys.explore.state import param_specs
 from dynsys.plots._style import OKABE_ITO, readable_name
 
-__all__ = ["series_columns", "series_view"]
+__all__ = ["MAX_DRAWN", "name_list", "series_columns", "series_view"]
 
 
-def series_columns(system: Any, params: Mapping[str, float]) -> dict[str, list[Any]]:
-    """Every state's time course from the model's initial state (multi-line columns)."""
+#: Most time courses drawn (a network of 1000 units would be an unreadable tangle).
+MAX_DRAWN = 12
+
+
+def name_list(names: Sequence[str], most: int = 8) -> str:
+    """The names joined by commas, the middle elided when there are more than ``most``.
+
+    >>> name_list([f"E{k}" for k in range(1, 1001)])
+    'E1, E2, E3, E4, E5, E6, ..., E999, E1000'
+    """
+    if len(names) <= most:
+        return ", ".join(names)
+    return ", ".join([*names[:most - 2], "...", *names[-2:]])
+
+
+def series_columns(system: Any, params: Mapping[str, float], most: int = MAX_DRAWN
+                   ) -> dict[str, list[Any]]:
+    """The time courses of the first ``most`` states from the model's initial state.
+
+    Multi-line columns ``xs``, ``ys``, ``color``, ``state``; the run integrates every
+    state (Euler steps of the model's ``dt`` for its ``total``), only the drawing is cut.
+    """
     model = getattr(system, "model", None)
     opts = getattr(model, "options", None) or {}
     dt, t_end = float(opts.get("dt", 0.05)), float(opts.get("total", 50.0))
@@ -33,7 +54,7 @@ def series_columns(system: Any, params: Mapping[str, float]) -> dict[str, list[A
     init = getattr(model, "initial_state", None)
     x0 = list(init()) if callable(init) else [0.0] * system.n
     tr = simulate(system, x0, steps * dt, dt=dt, params=dict(params), sigma=0.0)
-    names = list(system.state_names)
+    names = list(system.state_names)[:most]
     return {"xs": [tr.t.tolist()] * len(names),
             "ys": [tr.states[0, :, i].tolist() for i in range(len(names))],
             "color": [OKABE_ITO[i % 8] for i in range(len(names))], "state": names}
@@ -48,6 +69,7 @@ def series_view(doc: Document, system: Any, params: Mapping[str, float] | None) 
                  tools="pan,wheel_zoom,box_zoom,reset,save")
     src = ColumnDataSource({"xs": [], "ys": [], "color": [], "state": []}, name="series")
     fig.multi_line("xs", "ys", source=src, color="color", legend_field="state", line_width=2)
+    outside(fig)
     status = status_div()
 
     def apply(result: Any) -> None:
@@ -65,10 +87,12 @@ def series_view(doc: Document, system: Any, params: Mapping[str, float] | None) 
         worker.request()
 
     rows, _ = param_controls(param_specs(list(state), list(state.values())), on_value)
+    shown = "" if system.n <= MAX_DRAWN else f" The first {MAX_DRAWN} are drawn."
     note = Div(name="note", width=420, text=(
         f"<i>{system.name} has {system.n} states "
-        f"({', '.join(system.state_names)}): a phase plane needs two. Start with "
-        "<code>--plane X,Y</code> to draw it in projection on two states.</i>"))
+        f"({html.escape(name_list(list(system.state_names)))}): a phase plane needs two. "
+        "Start with <code>--plane X,Y</code> to draw it in projection on two "
+        f"states.{shown}</i>"))
     layout = Row(fig, Column(note, *rows, status), name="explorer")
     doc.add_root(layout)
     doc.title = f"dynsys explore: {system.name}"

@@ -342,14 +342,16 @@ class PlaneState:
     def tap(self, x: float, y: float) -> dict[str, Any]:
         """Run a trajectory from the tapped point and remember it.
 
-        Noiseless (``sigma`` 0): Euler steps; noisy: Euler-Maruyama with the seed recorded
-        in the returned ``seed`` (successive noisy taps use successive seeds).
+        Noiseless (``sigma`` 0): Euler steps (one run: :func:`simulate`'s scalar path, a
+        few ms for 4,000 steps); noisy: Euler-Maruyama with the seed recorded in the
+        returned ``seed`` (successive noisy taps use successive seeds).
 
         Returns
         -------
         dict
             ``t``, ``x``, ``y`` (the plane's coordinates), ``states`` (every state's time
-            course, ``(T, n)`` as lists), ``seed``, ``sigma``, ``method``.
+            course, ``(T, n)`` as lists), ``seed``, ``sigma``, ``method`` (as
+            :func:`simulate` names it) and ``dt`` (the step).
         """
         tr = self.simulate_from(self.start_state(x, y))
         path = tr.states[0]
@@ -358,7 +360,7 @@ class PlaneState:
         stop = int(np.argmin(good)) if not np.all(good) else len(path)
         run = {"t": tr.t[:stop].tolist(), "x": path[:stop, i].tolist(),
                "y": path[:stop, j].tolist(), "states": path[:stop].tolist(),
-               "seed": tr.seed, "sigma": self.sigma, "method": tr.method}
+               "seed": tr.seed, "sigma": self.sigma, "method": tr.method, "dt": tr.dt}
         self.trajectories.append(run)
         return run
 
