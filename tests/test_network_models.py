@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sps
 from scipy.optimize import brentq
 
-from dynsys import RateNetwork, continue_equilibria, simulate
+from dynsys import RateNetwork, continue_equilibria, find_equilibria, simulate
 from dynsys.cli import main
 from dynsys.core.loading import load_model, model_module, model_names
 
@@ -170,3 +170,25 @@ def test_recipe_and_figures_draw_what_they_are_handed() -> None:
     assert len(fig.axes) == 3  # map, means, colour bar
     fig = plot_rate_distribution({"E": np.linspace(0, 1, 50), "I": np.linspace(0, 0.5, 10)})
     assert len(fig.axes[0].patches) == 2
+
+
+def test_the_ring_of_bumps_is_found_as_a_continuum() -> None:
+    """Past the threshold the bumps form a closed curve of equilibria (any rotation of one
+    bump): the Jacobian there has a rotation kernel, and Newton must still land on the
+    curve (minimum-norm steps) so that the search reports it, not only the unstable
+    uniform state. Each point is an equilibrium (|F| < 1e-10), a bump (range > 1), with
+    the Jacobian singular along the rotation (the derivative of the bump in theta)."""
+    n = 72
+    net = ring.build(n=n, g=1.5)
+    eq = find_equilibria(net)
+    assert eq.continua, "the ring of bumps was missed"
+    for c in eq.continua:
+        assert c.dimension == 1 and "curve" in c.description
+        for x in c.points:
+            assert np.max(np.abs(net.rhs(x))) < 1e-10 and np.ptp(x) > 1.0
+            # rotating the bump gives an equilibrium too, and J is singular along the curve
+            assert np.max(np.abs(net.rhs(np.roll(x, 1)))) < 1e-10
+            sv = np.linalg.svd(net.jac(x), compute_uv=False)
+            assert sv[-1] < 1e-8 * sv[0]
+    (uniform,) = [e for e in eq if np.ptp(e.state) < 1e-9]
+    assert uniform.unstable_dimension == 2

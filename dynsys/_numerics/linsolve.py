@@ -51,6 +51,14 @@ KRYLOV_RESTART = 40
 KRYLOV_RESTARTS = 4
 
 
+#: Relative cut-off of the minimum-norm steps at (nearly) singular Jacobians.
+MIN_NORM_RCOND = 1e-8
+#: A long step (longer than the box) answers a nearly singular Jacobian when
+#: ``|f| / |step| < NEAR_SINGULAR |J|_inf`` (a bound on sigma_min / sigma_max).
+#: Measured: 1e-17 .. 1e-16 next to the ring attractor's curve of bumps (an exact
+#: kernel), 2e-5 and above (1st percentile) for the wandering starts of a dense random
+#: network near chaos, which keep their LU steps.
+NEAR_SINGULAR = 1e-10
 #: Batched dense LU of systems up to this size runs with BLAS on one thread.
 ONE_THREAD_STATES = 512
 
@@ -93,6 +101,7 @@ class DenseSolver:
                  width: FloatArray | None = None) -> None:
         self.jz, self.n = jz, n
         self.jx, self.width = (jx, width) if jx is not None and width is not None else (None, None)
+        self.min_norm_steps = 0
 
     def solve(self, z: FloatArray, f: FloatArray, eta: FloatArray) -> tuple[FloatArray, Any]:
         """``(step, failed)``: ``J(z) step = -f`` per row (``eta`` unused: exact)."""
@@ -101,11 +110,43 @@ class DenseSolver:
         with _blas_threads(1 if self.n <= ONE_THREAD_STATES else None):
             for sl in chunks(len(f), 8 * self.n * self.n * 3):
                 if self.jx is not None:
-                    s, failed[sl] = batched_solve(self.jx(z[sl]), -f[sl])
+                    jac = self.jx(z[sl])
+                    s, failed[sl] = batched_solve(jac, -f[sl])
                     step[sl] = s / self.width
+                    self._min_norm(jac, f[sl], step[sl], failed[sl])
                 else:
                     step[sl], failed[sl] = batched_solve(self.jz(z[sl]), -f[sl])
         return step, failed
+
+    def _min_norm(self, jac: FloatArray, f: FloatArray, step: FloatArray,
+                  failed: FloatArray) -> None:
+        """Replace, in place, the steps of (nearly) singular Jacobians by minimum-norm
+        least-squares steps (singular values below ``MIN_NORM_RCOND`` of the largest
+        ignored).
+
+        A singular LU, or a step longer than the whole box (max-norm > 1 in box units)
+        whose length shows a nearly singular Jacobian (:data:`NEAR_SINGULAR`), means a
+        kernel direction dominates: on a manifold of equilibria (the ring
+        attractor's bumps, a rotation kernel) the LU step, capped by the damping, would
+        stall in the kernel; the minimum-norm step moves only across the manifold, so
+        Newton lands on it and the continuum is reported. One SVD per such start.
+        """
+        for i in np.flatnonzero(failed | (np.max(np.abs(step), axis=1) > 1.0)):
+            # nearly singular: the step's length against the residual it answers says
+            # sigma_min <= |f| / |s| is below 1e-10 of |J|; a merely long step of a
+            # wandering start (a random network far from its roots) keeps its LU step
+            s_x = np.max(np.abs(step[i] * self.width))
+            gain = float(np.max(np.abs(f[i]))) / max(float(s_x), 1e-300)
+            if not failed[i] and gain >= NEAR_SINGULAR * float(np.max(np.sum(np.abs(jac[i]),
+                                                                                axis=1))):
+                continue
+            try:
+                s = np.linalg.lstsq(jac[i], -f[i], rcond=MIN_NORM_RCOND)[0]
+            except np.linalg.LinAlgError:
+                continue
+            if np.all(np.isfinite(s)):
+                step[i], failed[i] = s / self.width, False
+                self.min_norm_steps += 1
 
     def rate(self, z: FloatArray) -> float:
         """An upper bound of the fastest rate ``max_i sum_j |J_ij|`` over the batch."""
@@ -115,7 +156,10 @@ class DenseSolver:
         return out
 
     def note(self) -> str | None:
-        return None
+        if not self.min_norm_steps:
+            return None
+        return (f"{self.min_norm_steps} Newton steps at nearly singular Jacobians were taken "
+                f"as minimum-norm least-squares steps (rcond {MIN_NORM_RCOND:g})")
 
 
 class KrylovSolver:

@@ -110,6 +110,15 @@ def _extent(names: tuple[str, ...], pts: FloatArray) -> dict[str, tuple[float, f
     return {k: (float(pts[:, i].min()), float(pts[:, i].max())) for i, k in enumerate(names)}
 
 
+def _extent_text(names: tuple[str, ...], pts: FloatArray) -> str:
+    """Each state's range over the points, or for a network (more than 8 states) the
+    range of all values: one line either way."""
+    if len(names) > 8:
+        return (f"{len(names)} states, values in [{float(pts.min()):.6g}, "
+                f"{float(pts.max()):.6g}]")
+    return ", ".join(f"{nm} in [{a:.6g}, {b:.6g}]" for nm, (a, b) in _extent(names, pts).items())
+
+
 def whole_region(names: tuple[str, ...], box: Any, samples: FloatArray) -> Continuum:
     """The continuum of a system whose right-hand side vanishes on the whole region."""
     ext = {k: (float(box[k][0]), float(box[k][1])) for k in names}
@@ -308,11 +317,11 @@ def split_continua(
     for group, affine in merged:
         pts = lo + width * z[group]
         d = max(int(tangents[i].shape[1]) for i in group)
-        ext = ", ".join(f"{nm} in [{a:.6g}, {b:.6g}]" for nm, (a, b) in _extent(names, pts).items())
+        ext = _extent_text(names, pts)
+        found = f"{len(group)} point{'' if len(group) == 1 else 's'} of it found"
         if d >= n:  # F vanishes on an open set (not everywhere: find_equilibria checks)
             out.append(Continuum(n, names, pts, _extent(names, pts), (),
-                                 f"an open set of equilibria ({len(group)} points of it "
-                                 f"found, {ext})"))
+                                 f"an open set of equilibria ({found}, {ext})"))
             continue
         shape = _NAMES.get(d, f"a {d}-dimensional set") if affine else (
             "a curve" if d == 1 else f"a {d}-dimensional surface")
@@ -323,6 +332,6 @@ def split_continua(
             eqs = _fmt_equations(names, normals, pts[0])
             desc = f"{shape} of equilibria " + ", ".join(eqs)
         else:
-            desc = f"{shape} of equilibria ({len(group)} points of it found, {ext})"
+            desc = f"{shape} of equilibria ({found}, {ext})"
         out.append(Continuum(d, names, pts, _extent(names, pts), eqs, desc))
     return isolated, out, failures
