@@ -36,7 +36,7 @@ from dynsys._types import ComplexArray, FloatArray
 from dynsys.analysis._rightmost import branch_eigenvalues
 from dynsys.bifurcation._arclength import FJ, _tangent
 from dynsys.bifurcation._bordered import bordered, det_sign, sparse_newton
-from dynsys.bifurcation.locate import illinois, locate_special_points
+from dynsys.bifurcation.locate import _hyperplane_points, illinois, locate_special_points
 from dynsys.bifurcation.points import PointType, SpecialPoint
 from dynsys.errors import ConvergenceError, ModelError
 
@@ -120,24 +120,9 @@ def locate_fold_sparse(fj: FJ, ua: FloatArray, ub: FloatArray, n: int
     derivatives: Illinois on ``s`` for the zero of the tangent's parameter component at
     the branch's point on the hyperplane through ``ua + s (ub - ua)`` normal to the chord
     (sparse Newton; tangents from the sparse bordered LU). Returns (u, |F|, evaluations)."""
-    chord = ub - ua
-    c = chord / np.linalg.norm(chord)
-    cache: dict[float, FloatArray] = {}
-
-    def point(s: float) -> FloatArray:
-        base = ua + s * chord
-        guess = base
-        if cache:
-            s0 = min(cache, key=lambda r: abs(r - s))
-            guess = cache[s0] + (s - s0) * chord
-
-        def fun(w: FloatArray) -> tuple[FloatArray, Any]:
-            f, d = fj(w)
-            return np.concatenate([f, [c @ (w - base)]]), bordered(d, c)
-
-        w, _, _ = sparse_newton(fun, guess, tol=1e-11, max_iter=30, what="fold location")
-        cache[s] = w
-        return w
+    c = (ub - ua) / np.linalg.norm(ub - ua)
+    point, cache = _hyperplane_points(fj, ua, ub, "fold location", stack=bordered,
+                                     solver=sparse_newton)
 
     def test(s: float) -> float:
         return float(_tangent(fj(point(s))[1], c)[n])

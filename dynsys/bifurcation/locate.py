@@ -400,12 +400,19 @@ def _even_real_crossings(ev: ComplexArray) -> list[tuple[int, int, int]]:
     return out
 
 
-def _hyperplane_points(fj: FJ, ua: FloatArray, ub: FloatArray, what: str
-                       ) -> Callable[[float], FloatArray]:
-    """``point(s)``: the branch's point on the hyperplane through ``ua + s (ub - ua)``
-    normal to the chord (Newton, from the nearest point found so far moved to the
-    hyperplane: from the chord itself, Newton can land on another branch through a
-    branch point)."""
+def _hyperplane_points(fj: FJ, ua: FloatArray, ub: FloatArray, what: str, *,
+                      stack: Callable[[Any, FloatArray], Any] | None = None,
+                      solver: Callable[..., tuple[FloatArray, float, int]] = newton,
+                      ) -> tuple[Callable[[float], FloatArray], dict[float, FloatArray]]:
+    """``(point, cache)``: ``point(s)`` is the branch's point on the hyperplane through
+    ``ua + s (ub - ua)`` normal to the chord (Newton, from the nearest point found so far
+    moved to the hyperplane: from the chord itself, Newton can land on another branch
+    through a branch point); ``cache`` maps each ``s`` asked to its point.
+
+    ``stack(d, c)`` borders the Jacobian ``d`` with the chord row ``c`` (default
+    ``np.vstack([d, c])``) and ``solver`` is the Newton that solves the bordered system:
+    dense by default, sparse
+    (``_bordered.bordered``, ``_bordered.sparse_newton``) for large sparse systems."""
     chord = ub - ua
     c = chord / np.linalg.norm(chord)
     cache: dict[float, FloatArray] = {}
@@ -417,15 +424,16 @@ def _hyperplane_points(fj: FJ, ua: FloatArray, ub: FloatArray, what: str
             s0 = min(cache, key=lambda r: abs(r - s))
             guess = cache[s0] + (s - s0) * chord
 
-        def fun(w: FloatArray) -> tuple[FloatArray, FloatArray]:
+        def fun(w: FloatArray) -> tuple[FloatArray, Any]:
             f, d = fj(w)
-            return np.concatenate([f, [c @ (w - base)]]), np.vstack([d, c])
+            return (np.concatenate([f, [c @ (w - base)]]),
+                    np.vstack([d, c]) if stack is None else stack(d, c))
 
-        w, _, _ = newton(fun, guess, tol=1e-11, max_iter=30, what=what)
+        w, _, _ = solver(fun, guess, tol=1e-11, max_iter=30, what=what)
         cache[s] = w
         return w
 
-    return point
+    return point, cache
 
 
 def _locate_multiple(fj: FJ, ua: FloatArray, ub: FloatArray, n: int, param: str,
@@ -507,7 +515,7 @@ def _near(z: FloatArray, a: FloatArray, b: FloatArray) -> bool:
 def _locate_branch_point(fj: FJ, ua: FloatArray, ub: FloatArray, n: int, param: str,
                          names: tuple[str, ...], i: int) -> SpecialPoint:
     c = (ub - ua) / np.linalg.norm(ub - ua)
-    point = _hyperplane_points(fj, ua, ub, "branch point location")
+    point, _ = _hyperplane_points(fj, ua, ub, "branch point location")
 
     def test(s: float) -> float:
         w = point(s)
