@@ -15,13 +15,13 @@ Python.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from dynsys._checks import finite
 from dynsys.analysis.equilibria import Equilibria, find_equilibria
 from dynsys.analysis.phase_plane import direction_field, nullclines, separatrices
 from dynsys.analysis.simulate import Trajectory, simulate
@@ -106,16 +106,6 @@ class LiveSettings:
     field_n: int = 15
 
 
-def _finite(value: Any, what: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ModelError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ModelError(f"{what} must be finite, got {value!r}")
-    return v
-
-
 @dataclass
 class PlaneState:
     """The live phase plane of a system, in two of its states.
@@ -188,11 +178,11 @@ class PlaneState:
         if name not in self.params:
             raise ModelError(f"unknown parameter {name!r}; the parameters are "
                              f"{', '.join(self.params)}")
-        self.params[name] = _finite(value, name)
+        self.params[name] = finite(value, name)
 
     def set_sigma(self, value: Any) -> None:
         """Noise amplitude of the next taps (0: noiseless runs)."""
-        v = _finite(value, "sigma")
+        v = finite(value, "sigma")
         if v < 0:
             raise ModelError(f"sigma must be >= 0, got {value!r}")
         self.sigma = v
@@ -335,8 +325,8 @@ class PlaneState:
         """The full initial state of a tap at (x, y): the other states from the model's init."""
         init = getattr(getattr(self.system, "model", None), "initial_state", None)
         x0 = np.array(init() if callable(init) else np.zeros(self.system.n), dtype=np.float64)
-        x0[self.plane[0]] = _finite(x, self.names[0])
-        x0[self.plane[1]] = _finite(y, self.names[1])
+        x0[self.plane[0]] = finite(x, self.names[0])
+        x0[self.plane[1]] = finite(y, self.names[1])
         return x0
 
     def tap(self, x: float, y: float) -> dict[str, Any]:
