@@ -20,7 +20,9 @@ approaches and applications", J. Comput. Phys. 193, 357-397 (2004).
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -31,7 +33,8 @@ from dynsys._numerics.newton import batched_solve
 from dynsys._types import FloatArray
 from dynsys.errors import ModelError
 
-__all__ = ["CHUNK_BYTES", "KRYLOV_STATES", "DenseSolver", "KrylovSolver", "make_solver"]
+__all__ = ["CHUNK_BYTES", "KRYLOV_STATES", "DenseSolver", "KrylovSolver", "blas_pinned",
+           "make_solver"]
 
 #: Working memory of one chunk of Newton starts (dense Jacobians, or Krylov bases).
 CHUNK_BYTES = 2**28
@@ -54,7 +57,8 @@ KRYLOV_RESTARTS = 4
 #: Relative cut-off of the minimum-norm steps at (nearly) singular Jacobians.
 MIN_NORM_RCOND = 1e-8
 #: A long step (longer than the box) answers a nearly singular Jacobian when
-#: ``|f| / |step| < NEAR_SINGULAR |J|_inf`` (a bound on sigma_min / sigma_max).
+#: ``|f|_inf / |step|_inf < NEAR_SINGULAR |J|_F`` (about sigma_min / sigma_max: the
+#: Frobenius norm bounds sigma_max and costs a fifth of the row-sum norm).
 #: Measured: 1e-17 .. 1e-16 next to the ring attractor's curve of bumps (an exact
 #: kernel), 2e-5 and above (1st percentile) for the wandering starts of a dense random
 #: network near chaos, which keep their LU steps.
@@ -62,7 +66,24 @@ NEAR_SINGULAR = 1e-10
 #: Batched dense LU of systems up to this size runs with BLAS on one thread.
 ONE_THREAD_STATES = 512
 
+#: Batched dense LU of this many states (up to :data:`ONE_THREAD_STATES`) is split into
+#: pieces of :data:`PIECE_ROWS` starts solved by :data:`WORKERS` threads (each with BLAS
+#: on one thread; numpy's LAPACK calls release the GIL).
+THREAD_STATES = 64
+PIECE_ROWS = 16
+#: Threads of the batched dense LU: the cores this process may use, at most 8.
+WORKERS = max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                     else (os.cpu_count() or 1)))
+
 _CONTROLLER: list[Any] = []
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The shared worker threads of the batched dense solves (created on first use)."""
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(WORKERS, thread_name_prefix="dynsys-lu"))
+    return _POOL[0]
 
 
 def _blas_threads(limit: int | None) -> Any:
@@ -72,6 +93,19 @@ def _blas_threads(limit: int | None) -> Any:
     if not _CONTROLLER:
         _CONTROLLER.append(ThreadpoolController())
     return _CONTROLLER[0].limit(limits=limit, user_api="blas")
+
+
+def blas_pinned(n: int) -> Any:
+    """A context pinning BLAS to one thread for a search over an ``n``-state system
+    (``n <=`` :data:`ONE_THREAD_STATES`; larger systems keep BLAS's threads).
+
+    Hold it around a whole Newton search, not only around the solves: OpenBLAS's
+    threads keep spinning for a while after each call, and the worker threads of
+    :class:`DenseSolver` then compete with them (measured on two cores: a dense
+    200-unit network's search took 15.3 s with BLAS pinned per solve, 9.6 s pinned
+    throughout).
+    """
+    return _blas_threads(1 if n <= ONE_THREAD_STATES else None)
 
 
 def chunks(count: int, per_item: int) -> list[slice]:
@@ -104,25 +138,45 @@ class DenseSolver:
         self.min_norm_steps = 0
 
     def solve(self, z: FloatArray, f: FloatArray, eta: FloatArray) -> tuple[FloatArray, Any]:
-        """``(step, failed)``: ``J(z) step = -f`` per row (``eta`` unused: exact)."""
+        """``(step, failed)``: ``J(z) step = -f`` per row (``eta`` unused: exact).
+
+        From :data:`THREAD_STATES` to :data:`ONE_THREAD_STATES` states the rows go in
+        pieces of :data:`PIECE_ROWS` to :data:`WORKERS` threads. The pieces do not
+        depend on the number of threads, and each piece is the same single-threaded
+        BLAS and LAPACK work in any thread, so the steps are the same bits on any
+        machine (a matrix product's last bits depend on how many rows it has).
+        """
         step = np.zeros_like(f)
         failed = np.zeros(len(f), dtype=bool)
+        pieces = THREAD_STATES <= self.n <= ONE_THREAD_STATES
         with _blas_threads(1 if self.n <= ONE_THREAD_STATES else None):
             for sl in chunks(len(f), 8 * self.n * self.n * 3):
-                if self.jx is not None:
-                    jac = self.jx(z[sl])
-                    s, failed[sl] = batched_solve(jac, -f[sl])
-                    step[sl] = s / self.width
-                    self._min_norm(jac, f[sl], step[sl], failed[sl])
+                rows = [slice(a, min(a + PIECE_ROWS, sl.stop))
+                        for a in range(sl.start, sl.stop, PIECE_ROWS)] if pieces else [sl]
+                if WORKERS > 1 and len(rows) > 1:
+                    results = list(_pool().map(lambda r: self._rows(z[r], f[r]), rows))
                 else:
-                    step[sl], failed[sl] = batched_solve(self.jz(z[sl]), -f[sl])
+                    results = [self._rows(z[r], f[r]) for r in rows]
+                for r, (s, bad, count) in zip(rows, results, strict=True):
+                    step[r], failed[r] = s, bad
+                    self.min_norm_steps += count
         return step, failed
 
+    def _rows(self, z: FloatArray, f: FloatArray) -> tuple[FloatArray, Any, int]:
+        """Steps, failure mask and the number of minimum-norm steps of a few rows."""
+        if self.jx is None:
+            s, bad = batched_solve(self.jz(z), -f)
+            return s, bad, 0
+        jac = self.jx(z)
+        s, bad = batched_solve(jac, -f)
+        s = s / self.width
+        return s, bad, self._min_norm(jac, f, s, bad)
+
     def _min_norm(self, jac: FloatArray, f: FloatArray, step: FloatArray,
-                  failed: FloatArray) -> None:
+                  failed: FloatArray) -> int:
         """Replace, in place, the steps of (nearly) singular Jacobians by minimum-norm
         least-squares steps (singular values below ``MIN_NORM_RCOND`` of the largest
-        ignored).
+        ignored); returns how many were replaced.
 
         A singular LU, or a step longer than the whole box (max-norm > 1 in box units)
         whose length shows a nearly singular Jacobian (:data:`NEAR_SINGULAR`), means a
@@ -131,22 +185,25 @@ class DenseSolver:
         stall in the kernel; the minimum-norm step moves only across the manifold, so
         Newton lands on it and the continuum is reported. One SVD per such start.
         """
-        for i in np.flatnonzero(failed | (np.max(np.abs(step), axis=1) > 1.0)):
-            # nearly singular: the step's length against the residual it answers says
-            # sigma_min <= |f| / |s| is below 1e-10 of |J|; a merely long step of a
-            # wandering start (a random network far from its roots) keeps its LU step
-            s_x = np.max(np.abs(step[i] * self.width))
-            gain = float(np.max(np.abs(f[i]))) / max(float(s_x), 1e-300)
-            if not failed[i] and gain >= NEAR_SINGULAR * float(np.max(np.sum(np.abs(jac[i]),
-                                                                                axis=1))):
-                continue
+        count = 0
+        long = np.flatnonzero(failed | (np.max(np.abs(step), axis=1) > 1.0))
+        if long.size == 0:
+            return 0
+        # nearly singular: the step's length against the residual it answers says
+        # sigma_min <= |f| / |s| is below 1e-10 of |J|_F; a merely long step of a
+        # wandering start (a random network far from its roots) keeps its LU step
+        s_x = np.max(np.abs(step[long] * self.width), axis=1)
+        gain = np.max(np.abs(f[long]), axis=1) / np.maximum(s_x, 1e-300)
+        norm_j = np.sqrt(np.einsum("kij,kij->k", jac, jac))[long]  # |J|_F >= sigma_max
+        for i in long[failed[long] | (gain < NEAR_SINGULAR * norm_j)]:
             try:
                 s = np.linalg.lstsq(jac[i], -f[i], rcond=MIN_NORM_RCOND)[0]
             except np.linalg.LinAlgError:
                 continue
             if np.all(np.isfinite(s)):
                 step[i], failed[i] = s / self.width, False
-                self.min_norm_steps += 1
+                count += 1
+        return count
 
     def rate(self, z: FloatArray) -> float:
         """An upper bound of the fastest rate ``max_i sum_j |J_ij|`` over the batch."""

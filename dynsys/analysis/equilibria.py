@@ -64,7 +64,7 @@ from scipy.stats import qmc
 
 import dynsys._checks as checks
 from dynsys._io import to_jsonable
-from dynsys._numerics.linsolve import KRYLOV_STATES, make_solver
+from dynsys._numerics.linsolve import KRYLOV_STATES, blas_pinned, make_solver
 from dynsys._numerics.newton import (
     CONVERGED,
     REASONS,
@@ -441,6 +441,25 @@ def find_equilibria(
         cont = tuple(interval(names[0], a, b, box[names[0]]) for a, b in found.intervals)
         return Equilibria(eqs, compiled.name, names, MappingProxyType(pmap), MappingProxyType(box),
                           "grid+brent", starts=grid, notes=jumps, continua=cont)
+
+    with blas_pinned(n):  # BLAS on one thread: its spinning threads would slow the
+        # threaded dense solves between calls (see dynsys._numerics.linsolve)
+        return _newton_search(
+            compiled, p, pmap, box, names, lo, width, make, rng=rng, n_starts=n_starts,
+            rounds=rounds, max_iter=max_iter, tol=tol, sim_starts=sim_starts,
+            tol_hyperbolic=tol_hyperbolic, linear_solver=linear_solver)
+
+
+def _newton_search(
+    compiled: Any, p: FloatArray, pmap: dict[str, float], box: Mapping[str, tuple[float, float]],
+    names: tuple[str, ...], lo: FloatArray, width: FloatArray,
+    make: Any, *, rng: RngLike, n_starts: int | None, rounds: int, max_iter: int,
+    tol: float, sim_starts: int, tol_hyperbolic: float, linear_solver: str,
+) -> Equilibria:
+    """The n-D search of :func:`find_equilibria` (n >= 2) in the box-scaled coordinates
+    ``z = (x - lo) / width``: starts, deflated Newton rounds, polish, de-duplication,
+    continua, linearization."""
+    n = len(names)
 
     def fz(z: FloatArray) -> FloatArray:
         with np.errstate(all="ignore"):
