@@ -100,6 +100,27 @@ def test_whole_plane_and_an_interval_and_a_circle() -> None:
     (ring,) = circle.continua
     assert ring.dimension == 1 and ring.equations == () and "curve" in ring.description
     assert np.allclose(np.hypot(ring.points[:, 0], ring.points[:, 1]), 1.0, atol=1e-9)
+    # traced all the way round: one closed curve, every traced point on the circle, and
+    # the trace goes round once (its angles cover the circle in steps < 0.5 rad)
+    assert ring.closed is True and ring.description.startswith("a closed curve")
+    assert ring.path is not None and len(ring.path) >= 12
+    assert np.allclose(np.hypot(ring.path[:, 0], ring.path[:, 1]), 1.0, atol=1e-9)
+    gaps = np.diff(np.sort(np.arctan2(ring.path[:, 1], ring.path[:, 0])))
+    assert gaps.max() < 0.5 and ring.to_dict()["traced_points"] == len(ring.path)
+
+
+def test_an_open_curve_is_traced_to_the_region_boundary() -> None:
+    """The parabola y = x^2 of x' = y - x^2, y' = x^2 - y crosses the box
+    [-1, 1] x [-0.5, 2] from x = -1 to x = 1: one curve (not a cloud of points), traced
+    to within 1e-3 of both sides, every traced point on the parabola."""
+    eq = find_equilibria(Model({x: y - x**2, y: x**2 - y},
+                               region={x: (-1, 1), y: (-0.5, 2)}))
+    (c,) = eq.continua
+    assert c.closed is False and "to the region's boundary at both ends" in c.description
+    assert c.path is not None
+    assert np.max(np.abs(c.path[:, 1] - c.path[:, 0] ** 2)) <= 1e-9
+    assert c.extent["x"][0] < -0.999 and c.extent["x"][1] > 0.999
+    assert c.to_dict()["closed"] is False
 
 
 def test_flat_but_nonzero_or_monotone_is_no_interval() -> None:

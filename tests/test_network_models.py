@@ -10,6 +10,7 @@ import scipy.sparse as sps
 from scipy.optimize import brentq
 
 from dynsys import RateNetwork, continue_equilibria, find_equilibria, simulate
+from dynsys.analysis._curve_trace import on_path
 from dynsys.cli import main
 from dynsys.core.loading import load_model, model_module, model_names
 
@@ -182,6 +183,16 @@ def test_the_ring_of_bumps_is_found_as_a_continuum() -> None:
     net = ring.build(n=n, g=1.5)
     eq = find_equilibria(net)
     assert eq.continua, "the ring of bumps was missed"
+    # one closed curve, traced: every rotation of the bump by one unit lies on it
+    (ring_set,) = eq.continua
+    assert ring_set.closed is True and ring_set.path is not None
+    assert np.max(np.abs(net.rhs(ring_set.path))) < 1e-10
+    bump = ring_set.points[0]
+    lo, hi = net.region[net.state_names[0]]
+    box = hi - lo
+    assert lo == -1.0
+    shifted = (np.array([np.roll(bump, s) for s in range(n)]) + 1.0) / box
+    assert np.all(on_path(shifted, (ring_set.path + 1.0) / box, closed=True))
     for c in eq.continua:
         assert c.dimension == 1 and "curve" in c.description
         for x in c.points:

@@ -198,3 +198,32 @@ def test_trajectories_stay_stable_in_a_stiff_corner():
     plain = rk4(lambda y: system.rhs(y, p), np.array(start), 0.42, 25, save=True,
                 allow_nonfinite=True)
     assert not np.all(np.isfinite(plain)) or np.max(np.abs(plain)) > 20.0
+
+
+def test_a_phase_plane_with_a_curve_of_equilibria_and_a_blow_up() -> None:
+    """x' = y - x^2, y' = x^2 - y: no isolated equilibrium, the parabola y = x^2 of
+    them, and starts below it escape to x = -infinity in finite time. The phase plane
+    finishes (it once hung: the stiffness substeps grew with |x| without bound), the
+    escaping trajectories are cut where they stop being finite, and the plot draws the
+    traced parabola."""
+    import time
+
+    from dynsys.plots.phase import plot_phase_plane
+
+    x, y = sp.symbols("x y")
+    m = Model({x: y - x**2, y: x**2 - y}, region={x: (-1, 1), y: (-0.5, 2)})
+    t0 = time.perf_counter()
+    pp = phase_plane(m)
+    assert time.perf_counter() - t0 < 60.0
+    assert len(pp.equilibria) == 0 and len(pp.equilibria.continua) == 1
+    assert all(np.all(np.isfinite(tr)) for tr in pp.trajectories)
+    # x + y is conserved: the escaping starts go to -infinity along it, cut when not finite
+    escaped = [tr for tr in pp.trajectories if tr[-1, 0] < -10.0]
+    assert escaped
+    for tr in escaped:
+        assert np.allclose(tr[:, 0] + tr[:, 1], tr[0, 0] + tr[0, 1], rtol=1e-6, atol=1e-6)
+    fig = plot_phase_plane(pp)
+    (line,) = [ln for ln in fig.axes[0].get_lines()
+               if ln.get_label() == "equilibria (not isolated)"]
+    xd, yd = np.asarray(line.get_xdata()), np.asarray(line.get_ydata())
+    assert np.max(np.abs(yd - xd**2)) < 1e-9 and xd.min() < -0.99 and xd.max() > 0.99

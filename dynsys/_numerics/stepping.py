@@ -133,6 +133,11 @@ def euler(f: Field, x0: ArrayLike, dt: float, steps: int, *, save: bool = False,
 #: Step times spectral radius kept by :func:`rk4` with ``radius``: inside RK4's region of
 #: absolute stability, which reaches -2.785 on the negative real axis.
 RK4_STABLE = 2.5
+#: Most substeps of one :func:`rk4` step: a radius beyond ``RK4_MAX_SUBSTEPS *
+#: RK4_STABLE / h`` is a solution escaping to infinity (``x' = -x^2``), not a stiff
+#: corner, and more substeps would only delay its blow-up (a hang, once, in a phase
+#: plane whose trajectories left the region for infinity).
+RK4_MAX_SUBSTEPS = 256
 
 
 def rk4(f: Field, x0: ArrayLike, h: float, steps: int, *, save: bool = False,
@@ -144,9 +149,10 @@ def rk4(f: Field, x0: ArrayLike, h: float, steps: int, *, save: bool = False,
     Same parameters, results and errors as :func:`euler` (without noise); the step is
     ``x <- x + h/6 (k1 + 2 k2 + 2 k3 + k4)``. With ``radius`` (the largest ``|lambda|``
     of the Jacobian at the current states), a step where ``h * radius > RK4_STABLE`` is
-    taken as ``ceil(h * radius / RK4_STABLE)`` equal substeps, so that a stiff corner of
-    the state space is integrated stably instead of drawn as a zigzag; elsewhere the
-    result is exactly the fixed-step one.
+    taken as ``ceil(h * radius / RK4_STABLE)`` equal substeps (at most
+    :data:`RK4_MAX_SUBSTEPS`), so that a stiff corner of the state space is integrated
+    stably instead of drawn as a zigzag; elsewhere the result is exactly the fixed-step
+    one.
 
     Examples
     --------
@@ -164,7 +170,7 @@ def rk4(f: Field, x0: ArrayLike, h: float, steps: int, *, save: bool = False,
             if radius is not None:
                 rho = radius(x)
                 if math.isfinite(rho) and h * rho > RK4_STABLE:
-                    sub = min(math.ceil(h * rho / RK4_STABLE), max_steps)
+                    sub = min(math.ceil(h * rho / RK4_STABLE), RK4_MAX_SUBSTEPS)
             hs = h / sub
             for _ in range(sub):
                 k1 = f(x)

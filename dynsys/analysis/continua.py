@@ -44,6 +44,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from dynsys._types import FloatArray
+from dynsys.analysis._curve_trace import Trace, on_path, trace_curve
 
 __all__ = ["Continuum"]
 
@@ -81,6 +82,13 @@ class Continuum:
         equilibrium"``...
     whole_region : bool
         True when every point of the region is an equilibrium.
+    closed : bool or None
+        For a traced curve (:mod:`dynsys.analysis._curve_trace`): True when it closes
+        on itself (the ring attractor's bumps), False when it ends (at the region's
+        boundary); None when the set was not traced.
+    path : ndarray (m, n) or None
+        The traced curve's points, in order along it (each an equilibrium to the
+        search's tolerance); None when not traced.
     """
 
     dimension: int
@@ -90,9 +98,13 @@ class Continuum:
     equations: tuple[str, ...]
     description: str
     whole_region: bool = False
+    closed: bool | None = None
+    path: FloatArray | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``description``, ``dimension``, ``equations``, ``extent``, ``points``."""
+        """JSON-ready: ``description``, ``dimension``, ``equations``, ``extent``, ``points``
+        (how many the search found on it), ``closed`` (None unless traced) and
+        ``traced_points``."""
         return {
             "description": self.description,
             "dimension": self.dimension,
@@ -100,6 +112,8 @@ class Continuum:
             "equations": list(self.equations),
             "extent": {k: [float(a), float(b)] for k, (a, b) in self.extent.items()},
             "points": len(self.points),
+            "closed": self.closed,
+            "traced_points": 0 if self.path is None else len(self.path),
         }
 
     def __str__(self) -> str:
@@ -250,6 +264,44 @@ def _stays(fz: Callable[[FloatArray], FloatArray], jz: Callable[[FloatArray], Fl
     return False
 
 
+def _known_set(point: FloatArray, dim: int, z: FloatArray, groups: list[tuple[list[int], bool]],
+               bases: list[FloatArray], traces: list[Trace | None]) -> int | None:
+    """The set found before that ``point`` lies on, if any: an affine set of the same
+    dimension (within 1e-6 of ``{m + N c}``), or a traced curve (``dim`` 1)."""
+    for g, (group, affine) in enumerate(groups):
+        basis, trace = bases[g], traces[g]
+        if dim != basis.shape[1]:
+            continue
+        if affine:
+            off = point - z[group[0]]
+            if np.linalg.norm(off - basis @ (basis.T @ off)) <= 1e-6:
+                return g
+        elif trace is not None and bool(on_path(point, trace.points, trace.closed)[0]):
+            return g
+    return None
+
+
+_ENDS = {"left the region": "the region's boundary",
+         "step budget": "the end of its step budget"}
+
+
+def _traced(names: tuple[str, ...], pts: FloatArray, path: FloatArray, trace: Trace,
+            found: str) -> Continuum:
+    """The Continuum of a traced curve (extent over its found and traced points)."""
+    both = np.vstack([pts, path])
+    if trace.closed:
+        shape, how = "a closed curve", ""
+    else:
+        ends = [_ENDS.get(e, "a point where it ends or branches") for e in trace.ends]
+        how = (f" to {ends[0]} at both ends" if ends[0] == ends[-1]
+               else f" to {ends[0]} and to {ends[1]}")
+        shape = "a curve"
+    desc = (f"{shape} of equilibria ({found}, traced through {len(path)} points{how}; "
+            f"{_extent_text(names, both)})")
+    return Continuum(1, names, pts, _extent(names, both), (), desc, closed=trace.closed,
+                     path=path)
+
+
 def split_continua(
     fz: Callable[[FloatArray], FloatArray], jz: Callable[[FloatArray], FloatArray],
     z: FloatArray, tol: float, lo: FloatArray, width: FloatArray, names: tuple[str, ...],
@@ -270,21 +322,15 @@ def split_continua(
     tangents: list[FloatArray | None] = [None] * k
     groups: list[tuple[list[int], bool]] = []
     bases: list[FloatArray] = []
+    traces: list[Trace | None] = []
     for i in range(k):
         cand = cands[i]
         if cand is None:
             continue
-        joined = False
-        for g, (group, affine) in enumerate(groups):
-            basis = bases[g]
-            off = z[i] - z[group[0]]
-            if affine and len(cand) == basis.shape[1] and \
-                    np.linalg.norm(off - basis @ (basis.T @ off)) <= 1e-6:
-                group.append(i)
-                tangents[i] = basis
-                joined = True
-                break
-        if joined:
+        g = _known_set(z[i], len(cand), z, groups, bases, traces)
+        if g is not None:
+            groups[g][0].append(i)
+            tangents[i] = bases[g]
             continue
         try:
             with np.errstate(all="ignore"):
@@ -300,29 +346,39 @@ def split_continua(
         probe = [z[i] + np.outer(np.linspace(-0.05, 0.05, 5), basis[:, j]) for j in range(d)]
         with np.errstate(all="ignore"):
             affine = bool(np.all(np.max(np.abs(fz(np.vstack(probe))), axis=1) <= tol))
+        trace = None
+        if d == 1 and not affine:  # a curve: follow it (one set, however many points)
+            with np.errstate(all="ignore"):
+                trace = trace_curve(fz, jz, z[i], basis[:, 0], tol)
         groups.append(([i], affine))
         bases.append(basis)
+        traces.append(trace)
     members = [i for i in range(k) if tangents[i] is not None]
     isolated[members] = False
-    # members of no affine set: proximity groups (link 0.1 of the box)
-    merged = [g for g in groups if g[1]]
-    loose = np.array(sorted(i for g in groups if not g[1] for i in g[0]), dtype=int)
+    # affine sets and traced curves as they are; other members by proximity (0.1 of the box)
+    merged = [(g, a, traces[j]) for j, (g, a) in enumerate(groups) if a or traces[j] is not None]
+    loose = np.array(sorted(i for j, (g, a) in enumerate(groups)
+                            if not a and traces[j] is None for i in g), dtype=int)
     if loose.size:
         pairs = cKDTree(z[loose]).query_pairs(r=0.1, output_type="ndarray")
         graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
                            shape=(loose.size, loose.size))
         _, label = connected_components(graph, directed=False)
-        merged += [(loose[label == c].tolist(), False) for c in np.unique(label)]
+        merged += [(loose[label == c].tolist(), False, None) for c in np.unique(label)]
     out = []
-    for group, affine in merged:
+    for group, affine, trace in merged:
         pts = lo + width * z[group]
         d = max(int(tangents[i].shape[1]) for i in group)
-        ext = _extent_text(names, pts)
         found = f"{len(group)} point{'' if len(group) == 1 else 's'} of it found"
         if d >= n:  # F vanishes on an open set (not everywhere: find_equilibria checks)
             out.append(Continuum(n, names, pts, _extent(names, pts), (),
-                                 f"an open set of equilibria ({found}, {ext})"))
+                                 f"an open set of equilibria ({found}, "
+                                 f"{_extent_text(names, pts)})"))
             continue
+        if trace is not None:
+            out.append(_traced(names, pts, lo + width * trace.points, trace, found))
+            continue
+        ext = _extent_text(names, pts)
         shape = _NAMES.get(d, f"a {d}-dimensional set") if affine else (
             "a curve" if d == 1 else f"a {d}-dimensional surface")
         eqs: tuple[str, ...] = ()

@@ -48,7 +48,23 @@ def plot_equilibria(eq: Equilibria, ax: Axes | None = None) -> Figure:
                 mfc=colour if e.stable else "white", zorder=6, clip_on=False,
                 label=None if label in seen else label)
         seen.add(label)
+    _draw_continua(eq, ax)
     return fig
+
+
+def _draw_continua(eq: Equilibria, ax: Axes) -> None:
+    """Curves and lines of equilibria of a 2-D system, as a thick line: a traced curve
+    along its path (closed if it closes), a line through the points found on it."""
+    for c in eq.continua:
+        if c.whole_region or c.dimension != 1 or len(c.state_names) != 2:
+            continue
+        if c.path is not None:
+            pts = np.vstack([c.path, c.path[:1]]) if c.closed else c.path
+        else:  # an affine line: its found points in order along it
+            axis = int(np.argmax(np.ptp(c.points, axis=0)))
+            pts = c.points[np.argsort(c.points[:, axis])]
+        ax.plot(pts[:, 0], pts[:, 1], "-", lw=4, color=OKABE_ITO[4], alpha=0.7, zorder=5,
+                solid_capstyle="round", label="equilibria (not isolated)")
 
 
 def plot_phase_plane(pp: PhasePlane, ax: Axes | None = None, *, unit: str | None = RATE_UNIT,
