@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 
@@ -115,10 +114,10 @@ def _correct(fz: Fn, jz: Fn, zp: FloatArray, t: FloatArray,
 
 
 def _segment_distance(p: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
-    """Distance (2-norm) of each point ``p`` (k, n) to the segment ``[a, b]``."""
+    """Distance (2-norm) of the point ``p`` (n,) to each segment ``[a_j, b_j]`` (m, n)."""
     d = b - a
-    dd = float(d @ d)
-    s = np.clip(((p - a) @ d) / dd, 0.0, 1.0) if dd > 0 else np.zeros(len(p))
+    dd = np.einsum("ij,ij->i", d, d)
+    s = np.clip(np.einsum("ij,ij->i", p - a, d) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
     return np.asarray(np.linalg.norm(p - a - s[:, None] * d, axis=1))
 
 
@@ -129,16 +128,10 @@ def on_path(points: FloatArray, path: FloatArray, closed: bool) -> FloatArray:
     point only near its prediction, and the step is at most 0.05 of the diagonal)."""
     pts = np.atleast_2d(points)
     n = path.shape[1]
-    near = np.zeros(len(pts), dtype=bool)
-    if len(path) == 1:
-        return np.asarray(np.linalg.norm(pts - path[0], axis=1) <= 1e-6 * np.sqrt(n))
-    segs = list(pairwise(path))
-    if closed:
-        segs.append((path[-1], path[0]))
-    for a, b in segs:
-        reach = 0.25 * float(np.linalg.norm(b - a)) + 1e-6 * np.sqrt(n)
-        near |= _segment_distance(pts, a, b) <= reach
-    return near
+    ends = np.vstack([path, path[:1]]) if closed and len(path) > 1 else path
+    a, b = (ends[:-1], ends[1:]) if len(ends) > 1 else (ends, ends)
+    reach = 0.25 * np.linalg.norm(b - a, axis=1) + 1e-6 * np.sqrt(n)
+    return np.array([bool(np.any(_segment_distance(q, a, b) <= reach)) for q in pts])
 
 
 def _march(fz: Fn, jz: Fn, z0: FloatArray, t: FloatArray, tol: float,
@@ -167,8 +160,7 @@ def _march(fz: Fn, jz: Fn, z0: FloatArray, t: FloatArray, tol: float,
             h *= 0.5
             continue
         length += float(np.linalg.norm(znew - z))
-        if length > 3.0 * h and _segment_distance(z0[None], z, znew)[0] <= \
-                0.25 * float(np.linalg.norm(znew - z)) + 1e-6 * np.sqrt(n):
+        if length > 3.0 * h and bool(on_path(z0, np.array([z, znew]), closed=False)[0]):
             return pts, "closed", calls
         pts.append(znew)
         z, t = znew, tnew

@@ -350,6 +350,8 @@ def split_continua(
         if d == 1 and not affine:  # a curve: follow it (one set, however many points)
             with np.errstate(all="ignore"):
                 trace = trace_curve(fz, jz, z[i], basis[:, 0], tol)
+            if len(trace.points) < 3:  # no step taken: described by its points only
+                trace = None
         groups.append(([i], affine))
         bases.append(basis)
         traces.append(trace)
