@@ -52,9 +52,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sps
 
 import dynsys._checks as checks
 from dynsys._io import to_jsonable
+from dynsys._numerics.linsolve import blas_pinned
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
 from dynsys.analysis._rightmost import branch_eigenvalues
@@ -72,7 +74,7 @@ from dynsys.bifurcation._arclength import (
     _trace_both,
     _widths,
 )
-from dynsys.bifurcation._bordered import LINEAR_SOLVER_NOTE, sparse_newton
+from dynsys.bifurcation._bordered import LINEAR_SOLVER_NOTE, bordered, lu_solve, sparse_newton
 from dynsys.bifurcation._sparse_branch import (
     point_eigenvalues,
     sparse_equilibrium_fj,
@@ -350,6 +352,48 @@ def _equilibrium_fj(system: Any, p_base: FloatArray, k: int,
     return fj_generic
 
 
+#: Singular values of ``[F_x, F_alpha]`` below this fraction of the largest count as zero
+#: when the start's tangent is chosen (:func:`_start_tangent`).
+START_NULL_RTOL = 1e-8
+
+
+def _start_tangent(d0: Any) -> FloatArray:
+    """The unit tangent at the start from ``d0 = [F_x, F_alpha]`` (dense or sparse).
+
+    Where ``d0`` has full rank its null space is a line and this is :func:`_tangent`.
+    At a start that is itself a branch point (the null space of dimension ``m + 1``,
+    e.g. a symmetric network at its symmetry-breaking gain: ``F_alpha = 0`` on the
+    symmetric branch and ``F_x`` with an ``m``-fold kernel) the tangent is not unique;
+    then it is the null vector along which the parameter moves most (the projection of
+    the parameter's unit vector onto the null space): the branch that continues in the
+    parameter, not an arbitrary mixture with the branching directions (the pitchfork's
+    parabola, which leaves the branch point at constant parameter). Singular values
+    below :data:`START_NULL_RTOL` times the largest count as zero.
+    """
+    if sps.issparse(d0):
+        nrow = d0.shape[0]
+        e_last = np.zeros(nrow + 1)
+        e_last[nrow] = 1.0
+        for row in (e_last, np.eye(1, nrow + 1)[0]):
+            try:  # a regular bordered matrix: the null space is a line
+                t = lu_solve(bordered(d0, row), e_last)
+                return t / np.linalg.norm(t)
+            except np.linalg.LinAlgError:
+                pass
+        d0 = d0.toarray()
+    d0 = np.asarray(d0, dtype=np.float64)
+    nrow = d0.shape[0]
+    _, sv, vt = np.linalg.svd(d0)
+    rank = int(np.sum(sv > START_NULL_RTOL * sv[0])) if sv.size and sv[0] > 0 else 0
+    null = vt[rank:]
+    if len(null) > 1:
+        c = null[:, nrow]
+        if np.linalg.norm(c) > 1e-6:
+            t = null.T @ c
+            return t / np.linalg.norm(t)
+    return vt[-1]
+
+
 def _batch_params(p_base: FloatArray, k: int, values: FloatArray) -> FloatArray:
     ps = np.broadcast_to(p_base, (len(values), len(p_base))).copy()
     ps[:, k] = values
@@ -425,7 +469,13 @@ def continue_equilibria(
     >>> sorted(round(sp.params["I"], 8) for sp in br.points("fold"))
     [-16.05700096, -3.94299904]
     """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    system = compile(system)
+    # BLAS on one thread: each corrector step, eigenvalue and determinant is one
+    # matrix of n <= 512 states, which gains nothing from BLAS's threads and, on a loaded
+    # machine, loses to their spinning (measured on two busy cores: one dense 256 x 256
+    # eigvals 2.4 s with OpenBLAS's threads, 0.1 s on one thread)
+    with blas_pinned(system.n), np.errstate(over="ignore", invalid="ignore",
+                                            divide="ignore"):
         return _continue(system, param, start, bounds, settings, params, region)
 
 
@@ -451,7 +501,8 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
     if x0.shape != (n,) or not np.all(np.isfinite(x0)):
         raise ModelError(f"start must be {n} finite numbers ({', '.join(system.state_names)}),"
                          f" got {start!r}")
-    sparse = use_sparse(system, x0, p_base)
+    sparse = use_sparse(system, x0, p_base, others=[_batch_params(p_base, k, np.array([v]))[0]
+                                                    for v in (lo, hi) if v != alpha0])
     fj = (sparse_equilibrium_fj if sparse else _equilibrium_fj)(system, p_base, k)
 
     def fixed(x: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -468,7 +519,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
             last_iterate=exc.last_iterate, history=exc.history) from None
     u0 = np.append(x0, alpha0)
     _, d0 = fj(u0)
-    t0 = _tangent(d0, None)
+    t0 = _start_tangent(d0)
     if t0[n] < 0 or (t0[n] == 0 and t0[0] < 0):
         t0 = -t0
     xlo, xhi = region_bounds(system, region)
