@@ -369,7 +369,13 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
     # symmetry-breaking point) changes the sign of neither det J nor the BP test above
     taken = {sp.index for sp in found}
     for i, lo, mult in _even_real_crossings(ev):
-        if i not in taken:
+        if any(sp.index == i and sp.type is PointType.BRANCH_POINT for sp in found):
+            # the BP test changed sign too (a start exactly on the point, where the
+            # determinant is rounding noise): that branch point is this crossing
+            found = [dataclasses.replace(sp, multiplicity=mult)
+                     if sp.index == i and sp.type is PointType.BRANCH_POINT else sp
+                     for sp in found]
+        elif i not in taken:
             bp = _locate_multiple(fj, us[i], us[i + 1], n, param, names, i, lo)
             found.append(dataclasses.replace(bp, params=allp(bp.params), varied=(param,),
                                              multiplicity=mult))
