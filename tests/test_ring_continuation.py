@@ -14,6 +14,7 @@ import pytest
 
 from dynsys import continue_equilibria
 from dynsys.bifurcation.continuation import _start_tangent
+from dynsys.bifurcation.locate import CONTINUUM_NOTE
 from dynsys.core.loading import model_module
 
 ring = model_module("ring_attractor")
@@ -66,3 +67,24 @@ def test_dense_ring_started_at_zero_gain_takes_the_dense_path() -> None:
     (bp,) = br.special_points
     assert bp.type == "branch_point" and bp.multiplicity == 2
     assert abs(bp.params["g"] - G_C) < 1e-10
+
+
+def test_branch_on_the_ring_of_bumps_is_flagged_not_given_spurious_points() -> None:
+    """From a bump at g = 1.5 the branch runs over the ring of bumps (every rotation is an
+    equilibrium up to the quadrature error of 48 units, about 1e-9: a zero eigenvalue at
+    every point). Folds and branch points are not sought there (before: eleven 'located'
+    branch points and a fold at arbitrary places on it); a note says why."""
+    n = 48
+    net = ring.build(n=n, g=1.5)
+    br = continue_equilibria(net, "g", 0.9 * np.cos(ring.angles(n) - 0.3), (1.0, 2.0))
+    assert br.special_points == ()
+    assert br.notes == (CONTINUUM_NOTE,) and "note: a zero eigenvalue" in str(br)
+    assert br.to_dict()["notes"] == [CONTINUUM_NOTE]
+    # independently (numpy's eigvals): a zero eigenvalue along the branch
+    for i in (0, len(br) // 3, len(br) - 1):
+        x = br.states[i]
+        jac = net.jac(x, [br.values[i], 0.0])
+        assert np.abs(np.linalg.eigvals(jac)).min() < 1e-8
+    # an ordinary branch has no note
+    uniform = continue_equilibria(ring.build(n=16, g=0.5), "g", np.zeros(16), (0.5, 1.5))
+    assert uniform.notes == ()

@@ -82,8 +82,10 @@ from dynsys.bifurcation._sparse_branch import (
     use_sparse,
 )
 from dynsys.bifurcation.locate import (
+    CONTINUUM_NOTE,
     locate_special_points,
     reindex_points,
+    zero_throughout,
 )
 from dynsys.bifurcation.points import PointType, SpecialPoint
 from dynsys.core.region import region_bounds
@@ -138,6 +140,10 @@ class Branch:
         Why tracing stopped: (at the first point, at the last point).
     closed : bool
         True when the branch closed on itself (an isola or a closed curve).
+    notes : tuple of str
+        Caveats, e.g. :data:`~dynsys.bifurcation.locate.CONTINUUM_NOTE` when every point
+        has a zero eigenvalue (a branch on a continuum of equilibria, where folds and
+        branch points are not sought).
     linear_solver : str
         How the corrector's bordered systems were solved: ``"dense"``, or
         ``"sparse bordered LU (scipy.sparse.linalg.splu)"`` for a system of more than
@@ -163,6 +169,7 @@ class Branch:
     stop_reasons: tuple[str, str]
     closed: bool = False
     linear_solver: str = "dense"
+    notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -237,6 +244,7 @@ class Branch:
             "stop_reasons": list(self.stop_reasons),
             "closed": self.closed,
             "linear_solver": self.linear_solver,
+            "notes": list(self.notes),
         })
 
     def _tree(self, title: str) -> list[str]:
@@ -252,6 +260,7 @@ class Branch:
         tails = [f"ends: {self.stop_reasons[0]} | {self.stop_reasons[1]}"]
         if self.linear_solver != "dense":
             tails.append(f"linear solves: {self.linear_solver}")
+        tails += [f"note: {note}" for note in self.notes]
         body = [*rows, None, *tails]  # None marks the special-point sub-tree
         for i, row in enumerate(body):
             if row is None:
@@ -583,4 +592,5 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         newton_iterations=its, special_points=tuple(specials), start_index=start_idx,
         stop_reasons=reasons, closed=closed,
         linear_solver=LINEAR_SOLVER_NOTE if sparse else "dense",
+        notes=(CONTINUUM_NOTE,) if zero_throughout(ev) else (),
     )
