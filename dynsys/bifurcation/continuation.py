@@ -26,7 +26,14 @@ three test functions whose sign changes flag special points:
   branches cross).
 
 Each is then located precisely (:mod:`dynsys.bifurcation.points`) and described by its
-normal-form coefficients (:mod:`dynsys.core.derivatives`).
+normal-form coefficients (:mod:`dynsys.core.derivatives`). A branch with a zero
+eigenvalue at every point lies on a continuum of equilibria (the rotations of a ring
+attractor's bump): there the fold and branch-point tests are rounding noise, so none are
+sought and :attr:`Branch.notes` says so. A start that is itself a branch point (a
+null space of ``[F_x, F_alpha]`` of more than one dimension) continues the branch along
+which the parameter moves (:func:`_start_tangent`). Dense systems of up to 512 states run
+with BLAS on one thread (one matrix per call gains nothing from its threads, and on a
+loaded machine their spinning made the 256-unit ring's branch five times slower).
 
 Large sparse systems (more than ``SPARSE_STATES`` = 200 states, a ``jac_sparse`` less
 than ``SPARSE_DENSITY`` = 5 % dense at the start) take the sparse path
