@@ -384,7 +384,16 @@ def _start_tangent(d0: Any) -> FloatArray:
     the parameter's unit vector onto the null space): the branch that continues in the
     parameter, not an arbitrary mixture with the branching directions (the pitchfork's
     parabola, which leaves the branch point at constant parameter). Singular values
-    below :data:`START_NULL_RTOL` times the largest count as zero.
+    below :data:`START_NULL_RTOL` times the largest count as zero. At a transcritical
+    point, where both branches move the parameter, that projection mixes their tangents
+    and the corrector settles on one of them (as it did from the arbitrary null vector
+    before).
+
+    Examples
+    --------
+    >>> d0 = np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # F_x = diag(0, 1), F_alpha = 0
+    >>> _start_tangent(d0).round(12).tolist()
+    [0.0, 0.0, 1.0]
     """
     if sps.issparse(d0):
         nrow = d0.shape[0]
