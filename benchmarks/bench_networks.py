@@ -19,6 +19,9 @@ Printed, all measured in this process (best of ``--repeat`` timings):
   (``continue_equilibria``; above 100 states the stability of every point comes from
   its 6 rightmost eigenvalues by ARPACK; ``--before`` also runs the dense ``eig`` of
   every point in the same process: slow; skipped with ``--no-continuation``);
+* the 256-unit ring attractor's uniform branch in ``g`` over [0.5, 1.5] (dense, the
+  branch point of multiplicity 2 at ``g = 1``); ``--before`` also runs it with BLAS's
+  own threads instead of one (``continue_equilibria`` pins BLAS to one thread);
 * dense n = 200 random network (``W ~ N(0, 1/n)``, g = 2, tanh): ``find_equilibria`` with
   256 starts, ``linear_solver="auto"`` (dense LU for a dense W, with the large-system
   stall exit, max-norm damping and line search) and, with ``--before``, ``"krylov"``
@@ -28,6 +31,7 @@ Printed, all measured in this process (best of ``--repeat`` timings):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -37,7 +41,9 @@ import scipy.sparse as sps
 import sympy as sp
 
 import dynsys.analysis._rightmost as rightmost
+import dynsys.bifurcation.continuation as continuation
 from dynsys import RateNetwork, continue_equilibria, find_equilibria, simulate
+from dynsys.core.loading import model_module
 
 S = sp.Symbol("s")
 
@@ -150,6 +156,24 @@ def main() -> None:
                 rightmost.DENSE_EIG_STATES = saved
             print(f"  same branch with dense eig at every point: {t_old:.2f} s, ratio "
                   f"{t_old / t_br:.1f}x")
+        ring = model_module("ring_attractor").build(g=0.5)
+
+        def ring_branch() -> Any:
+            return continue_equilibria(ring, "g", np.zeros(ring.n), (0.5, 1.5))
+
+        t_ring, rb = best(ring_branch, args.repeat)
+        bps = [(pt.params["g"], pt.multiplicity) for pt in rb.points("branch_point")]
+        print(f"ring attractor n = {ring.n} (dense), uniform branch in g over [0.5, 1.5]: "
+              f"{t_ring:.2f} s, {len(rb)} points, branch points (g, multiplicity) {bps}")
+        if args.before:
+            saved_pin = continuation.blas_pinned
+            continuation.blas_pinned = lambda n: contextlib.nullcontext()
+            try:
+                t_threads, _ = best(ring_branch, args.repeat)
+            finally:
+                continuation.blas_pinned = saved_pin
+            print(f"  same branch with BLAS's own threads: {t_threads:.2f} s, ratio "
+                  f"{t_threads / t_ring:.1f}x")
 
     wd = rng.normal(0.0, 1.0 / np.sqrt(m), (m, m))
     dense = RateNetwork(wd, sp.tanh(S), g=2.0, name="random_dense")

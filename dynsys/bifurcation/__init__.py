@@ -31,6 +31,7 @@ from dynsys.bifurcation.diagram import (
     latex_table as latex_table,
 )
 from dynsys.bifurcation.locate import (
+    CONTINUUM_NOTE as CONTINUUM_NOTE,
     BorderedFold as BorderedFold,
     illinois as illinois,
     locate_fold as locate_fold,
@@ -38,6 +39,7 @@ from dynsys.bifurcation.locate import (
     locate_special_points as locate_special_points,
     refine_branch_point as refine_branch_point,
     reindex_points as reindex_points,
+    zero_throughout as zero_throughout,
 )
 from dynsys.bifurcation.normal_forms import (
     FoldCoefficients as FoldCoefficients,
@@ -63,6 +65,7 @@ from dynsys.bifurcation.two_parameter import (
 )
 
 __all__ = [
+    "CONTINUUM_NOTE",
     "BifurcationDiagram",
     "BorderedFold",
     "Branch",
@@ -98,4 +101,5 @@ __all__ = [
     "reindex_points",
     "simulated_cycles",
     "two_parameter_diagram",
+    "zero_throughout",
 ]

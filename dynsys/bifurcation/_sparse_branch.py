@@ -26,6 +26,7 @@ SIAM Classics in Applied Mathematics 45 (chapter 9: detection of bifurcation poi
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -66,9 +67,13 @@ def sparse_equilibrium_fj(system: Any, p_base: FloatArray, k: int,
     return fj
 
 
-def use_sparse(system: Any, x: FloatArray, p: FloatArray) -> bool:
+def use_sparse(system: Any, x: FloatArray, p: FloatArray,
+               others: Sequence[FloatArray] = ()) -> bool:
     """The sparse path: more than ``SPARSE_STATES`` states, ``jac_sparse``, and a Jacobian
-    (at the start) less than ``SPARSE_DENSITY`` dense.
+    less than ``SPARSE_DENSITY`` dense at the start ``(x, p)`` and at ``x`` with each of
+    the parameter vectors ``others`` (e.g. the continued parameter at both bounds: a
+    dense network started at gain ``g = 0`` has the Jacobian ``-I`` there, which says
+    nothing about the rest of the branch).
 
     Examples
     --------
@@ -81,16 +86,23 @@ def use_sparse(system: Any, x: FloatArray, p: FloatArray) -> bool:
     >>> small = RateNetwork(sps.diags([0.5, 0.5], [-1, 1], shape=(50, 50)), sp.tanh(s))
     >>> use_sparse(small, np.zeros(50), small.default_params)
     False
+    >>> dense = RateNetwork(np.full((300, 300), 0.01), sp.tanh(s), g=0.0)
+    >>> use_sparse(dense, np.zeros(300), [0.0, 0.0]), use_sparse(
+    ...     dense, np.zeros(300), [0.0, 0.0], others=[[1.0, 0.0]])
+    (True, False)
     """
     n = system.n
     hook = getattr(system, "jac_sparse", None)
     if n <= _bordered.SPARSE_STATES or not callable(hook):
         return False
-    try:
-        nnz = sps.csr_matrix(hook(x, p)).nnz
-    except (ModelError, ValueError, TypeError):
-        return False
-    return bool(nnz < _bordered.SPARSE_DENSITY * n * n)
+    for q in (p, *others):
+        try:
+            nnz = sps.csr_matrix(hook(x, np.asarray(q, dtype=np.float64))).nnz
+        except (ModelError, ValueError, TypeError):
+            return False
+        if not nnz < _bordered.SPARSE_DENSITY * n * n:
+            return False
+    return True
 
 
 class _PointJacobians:

@@ -26,7 +26,14 @@ three test functions whose sign changes flag special points:
   branches cross).
 
 Each is then located precisely (:mod:`dynsys.bifurcation.points`) and described by its
-normal-form coefficients (:mod:`dynsys.core.derivatives`).
+normal-form coefficients (:mod:`dynsys.core.derivatives`). A branch with a zero
+eigenvalue at every point lies on a continuum of equilibria (the rotations of a ring
+attractor's bump): there the fold and branch-point tests are rounding noise, so none are
+sought and :attr:`Branch.notes` says so. A start that is itself a branch point (a
+null space of ``[F_x, F_alpha]`` of more than one dimension) continues the branch along
+which the parameter moves (:func:`_start_tangent`). Dense systems of up to 512 states run
+with BLAS on one thread (one matrix per call gains nothing from its threads, and on a
+loaded machine their spinning made the 256-unit ring's branch five times slower).
 
 Large sparse systems (more than ``SPARSE_STATES`` = 200 states, a ``jac_sparse`` less
 than ``SPARSE_DENSITY`` = 5 % dense at the start) take the sparse path
@@ -52,9 +59,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sps
 
 import dynsys._checks as checks
 from dynsys._io import to_jsonable
+from dynsys._numerics.linsolve import blas_pinned
 from dynsys._numerics.newton import newton
 from dynsys._types import ArrayLike, ComplexArray, FloatArray, ParamsLike
 from dynsys.analysis._rightmost import branch_eigenvalues
@@ -72,7 +81,7 @@ from dynsys.bifurcation._arclength import (
     _trace_both,
     _widths,
 )
-from dynsys.bifurcation._bordered import LINEAR_SOLVER_NOTE, sparse_newton
+from dynsys.bifurcation._bordered import LINEAR_SOLVER_NOTE, bordered, lu_solve, sparse_newton
 from dynsys.bifurcation._sparse_branch import (
     point_eigenvalues,
     sparse_equilibrium_fj,
@@ -80,8 +89,10 @@ from dynsys.bifurcation._sparse_branch import (
     use_sparse,
 )
 from dynsys.bifurcation.locate import (
+    CONTINUUM_NOTE,
     locate_special_points,
     reindex_points,
+    zero_throughout,
 )
 from dynsys.bifurcation.points import PointType, SpecialPoint
 from dynsys.core.region import region_bounds
@@ -136,6 +147,10 @@ class Branch:
         Why tracing stopped: (at the first point, at the last point).
     closed : bool
         True when the branch closed on itself (an isola or a closed curve).
+    notes : tuple of str
+        Caveats, e.g. :data:`~dynsys.bifurcation.locate.CONTINUUM_NOTE` when every point
+        has a zero eigenvalue (a branch on a continuum of equilibria, where folds and
+        branch points are not sought).
     linear_solver : str
         How the corrector's bordered systems were solved: ``"dense"``, or
         ``"sparse bordered LU (scipy.sparse.linalg.splu)"`` for a system of more than
@@ -161,6 +176,7 @@ class Branch:
     stop_reasons: tuple[str, str]
     closed: bool = False
     linear_solver: str = "dense"
+    notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -235,6 +251,7 @@ class Branch:
             "stop_reasons": list(self.stop_reasons),
             "closed": self.closed,
             "linear_solver": self.linear_solver,
+            "notes": list(self.notes),
         })
 
     def _tree(self, title: str) -> list[str]:
@@ -250,6 +267,7 @@ class Branch:
         tails = [f"ends: {self.stop_reasons[0]} | {self.stop_reasons[1]}"]
         if self.linear_solver != "dense":
             tails.append(f"linear solves: {self.linear_solver}")
+        tails += [f"note: {note}" for note in self.notes]
         body = [*rows, None, *tails]  # None marks the special-point sub-tree
         for i, row in enumerate(body):
             if row is None:
@@ -350,6 +368,57 @@ def _equilibrium_fj(system: Any, p_base: FloatArray, k: int,
     return fj_generic
 
 
+#: Singular values of ``[F_x, F_alpha]`` below this fraction of the largest count as zero
+#: when the start's tangent is chosen (:func:`_start_tangent`).
+START_NULL_RTOL = 1e-8
+
+
+def _start_tangent(d0: Any) -> FloatArray:
+    """The unit tangent at the start from ``d0 = [F_x, F_alpha]`` (dense or sparse).
+
+    Where ``d0`` has full rank its null space is a line and this is :func:`_tangent`.
+    At a start that is itself a branch point (the null space of dimension ``m + 1``,
+    e.g. a symmetric network at its symmetry-breaking gain: ``F_alpha = 0`` on the
+    symmetric branch and ``F_x`` with an ``m``-fold kernel) the tangent is not unique;
+    then it is the null vector along which the parameter moves most (the projection of
+    the parameter's unit vector onto the null space): the branch that continues in the
+    parameter, not an arbitrary mixture with the branching directions (the pitchfork's
+    parabola, which leaves the branch point at constant parameter). Singular values
+    below :data:`START_NULL_RTOL` times the largest count as zero. At a transcritical
+    point, where both branches move the parameter, that projection mixes their tangents
+    and the corrector settles on one of them (as it did from the arbitrary null vector
+    before).
+
+    Examples
+    --------
+    >>> d0 = np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])  # F_x = diag(0, 1), F_alpha = 0
+    >>> _start_tangent(d0).round(12).tolist()
+    [0.0, 0.0, 1.0]
+    """
+    if sps.issparse(d0):
+        nrow = d0.shape[0]
+        e_last = np.zeros(nrow + 1)
+        e_last[nrow] = 1.0
+        for row in (e_last, np.eye(1, nrow + 1)[0]):
+            try:  # a regular bordered matrix: the null space is a line
+                t = lu_solve(bordered(d0, row), e_last)
+                return t / np.linalg.norm(t)
+            except np.linalg.LinAlgError:
+                pass
+        d0 = d0.toarray()
+    d0 = np.asarray(d0, dtype=np.float64)
+    nrow = d0.shape[0]
+    _, sv, vt = np.linalg.svd(d0)
+    rank = int(np.sum(sv > START_NULL_RTOL * sv[0])) if sv.size and sv[0] > 0 else 0
+    null = vt[rank:]
+    if len(null) > 1:
+        c = null[:, nrow]
+        if np.linalg.norm(c) > 1e-6:
+            t = null.T @ c
+            return t / np.linalg.norm(t)
+    return vt[-1]
+
+
 def _batch_params(p_base: FloatArray, k: int, values: FloatArray) -> FloatArray:
     ps = np.broadcast_to(p_base, (len(values), len(p_base))).copy()
     ps[:, k] = values
@@ -425,7 +494,13 @@ def continue_equilibria(
     >>> sorted(round(sp.params["I"], 8) for sp in br.points("fold"))
     [-16.05700096, -3.94299904]
     """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    system = compile(system)
+    # BLAS on one thread: each corrector step, eigenvalue and determinant is one
+    # matrix of n <= 512 states, which gains nothing from BLAS's threads and, on a loaded
+    # machine, loses to their spinning (measured on two busy cores: one dense 256 x 256
+    # eigvals 2.4 s with OpenBLAS's threads, 0.1 s on one thread)
+    with blas_pinned(system.n), np.errstate(over="ignore", invalid="ignore",
+                                            divide="ignore"):
         return _continue(system, param, start, bounds, settings, params, region)
 
 
@@ -451,7 +526,8 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
     if x0.shape != (n,) or not np.all(np.isfinite(x0)):
         raise ModelError(f"start must be {n} finite numbers ({', '.join(system.state_names)}),"
                          f" got {start!r}")
-    sparse = use_sparse(system, x0, p_base)
+    sparse = use_sparse(system, x0, p_base, others=[_batch_params(p_base, k, np.array([v]))[0]
+                                                    for v in (lo, hi) if v != alpha0])
     fj = (sparse_equilibrium_fj if sparse else _equilibrium_fj)(system, p_base, k)
 
     def fixed(x: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -468,7 +544,7 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
             last_iterate=exc.last_iterate, history=exc.history) from None
     u0 = np.append(x0, alpha0)
     _, d0 = fj(u0)
-    t0 = _tangent(d0, None)
+    t0 = _start_tangent(d0)
     if t0[n] < 0 or (t0[n] == 0 and t0[0] < 0):
         t0 = -t0
     xlo, xhi = region_bounds(system, region)
@@ -532,4 +608,5 @@ def _continue(system: Any, param: str, start: ArrayLike, bounds: tuple[float, fl
         newton_iterations=its, special_points=tuple(specials), start_index=start_idx,
         stop_reasons=reasons, closed=closed,
         linear_solver=LINEAR_SOLVER_NOTE if sparse else "dense",
+        notes=(CONTINUUM_NOTE,) if zero_throughout(ev) else (),
     )

@@ -18,6 +18,7 @@ import numpy as np
 
 import dynsys._checks as checks
 from dynsys._io import to_jsonable
+from dynsys._numerics.linsolve import blas_pinned
 from dynsys._numerics.newton import newton
 from dynsys._random import RecordedSeed, fixed_seed
 from dynsys._types import FloatArray, ParamsLike, RngLike
@@ -316,7 +317,10 @@ def bifurcation_diagram(
     branches: list[Branch] = []
     skipped: list[SkippedStart] = []
     continua: list[tuple[float, Continuum]] = []
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    # BLAS on one thread throughout (as find_equilibria and continue_equilibria do):
+    # the membership tests' Newton solves are single matrices of n states
+    with blas_pinned(system.n), np.errstate(over="ignore", invalid="ignore",
+                                            divide="ignore"):
         for value in samples:
             p = p_base.copy()
             p[k] = value

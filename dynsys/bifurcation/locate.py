@@ -38,6 +38,7 @@ import numpy as np
 from dynsys._numerics.newton import newton
 from dynsys._types import ComplexArray, FloatArray
 from dynsys.analysis._rightmost import branch_eigenvalues
+from dynsys.analysis.stability import TOL_HYPERBOLIC
 from dynsys.bifurcation._arclength import FJ, _sign_changes
 from dynsys.bifurcation.normal_forms import fold_coefficients, hopf_coefficients
 from dynsys.bifurcation.points import (
@@ -52,6 +53,7 @@ from dynsys.core.derivatives import Derivatives, derivatives
 from dynsys.errors import ConvergenceError, ModelError
 
 __all__ = [
+    "CONTINUUM_NOTE",
     "BorderedFold",
     "illinois",
     "locate_fold",
@@ -59,7 +61,40 @@ __all__ = [
     "locate_special_points",
     "refine_branch_point",
     "reindex_points",
+    "zero_throughout",
 ]
+
+#: What a branch says when :func:`zero_throughout` holds.
+CONTINUUM_NOTE = ("a zero eigenvalue at every point: the equilibria are not isolated (a "
+                  "curve or surface of them, e.g. every rotation of a ring's bump), so "
+                  "folds and branch points, whose tests need isolated equilibria, are not "
+                  "sought along this branch")
+
+
+def zero_throughout(ev: ComplexArray) -> bool:
+    """Does every point of a branch have an eigenvalue on zero (``|lambda| <=
+    TOL_HYPERBOLIC max(1, max |lambda|)``)?
+
+    Then ``F_x`` is singular along the whole branch: its equilibria are not isolated
+    (a continuous symmetry, such as the rotations of a bump on a ring attractor, or a
+    conserved quantity), the branch is one path on a surface of equilibria, and the
+    fold and branch-point test functions (``det``, the tangent's parameter component,
+    eigenvalue counts) change sign on rounding noise, while their locators converge
+    anywhere (Moore's system and the minimally augmented fold system are solved at
+    every point).
+
+    Examples
+    --------
+    >>> zero_throughout(np.array([[1e-13, -1.0], [-2e-12, -2.0]]))
+    True
+    >>> zero_throughout(np.array([[1e-13, -1.0], [0.1, -2.0]]))
+    False
+    """
+    ev = np.asarray(ev, dtype=np.complex128)
+    if ev.ndim != 2 or len(ev) < 2 or ev.shape[1] == 0:
+        return False
+    scale = np.maximum(1.0, np.abs(ev).max(axis=1))
+    return bool(np.all(np.abs(ev).min(axis=1) <= TOL_HYPERBOLIC * scale))
 
 
 def illinois(fun: Callable[[float], float], a: float, b: float, fa: float, fb: float, *,
@@ -277,6 +312,7 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
     names = tuple(system.state_names)
     found: list[SpecialPoint] = []
     deriv = derivatives(system) if locate else None
+    singular = zero_throughout(ev)  # then no folds or branch points (CONTINUUM_NOTE)
 
     def allp(varied: Mapping[str, float]) -> dict[str, float]:
         return _full_params(system.param_names, p_base, varied)
@@ -286,7 +322,7 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
         return us[i] + w * (us[i + 1] - us[i]), float(w)
 
     # folds
-    for i in _sign_changes(ts[:, n]):
+    for i in [] if singular else _sign_changes(ts[:, n]):
         u_g, _ = interp(i, ts[:, n])
         x, a_val = u_g[:n], float(u_g[n])
         data: dict[str, Any] = {"reason": _NOT_ASKED if deriv is None else None}
@@ -342,7 +378,7 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
             found.append(SpecialPoint(PointType.HOPF, allp({param: a_val}),
                                       _state_dict(names, x), index=i, varied=(param,), **data))
     # branch points
-    if len(us) > 1:
+    if len(us) > 1 and not singular:
         if bp_test is not None:
             det = np.asarray(bp_test, dtype=np.float64)
         else:
@@ -368,8 +404,14 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
     # an even number of real eigenvalues crossing 0 together (a symmetric network's
     # symmetry-breaking point) changes the sign of neither det J nor the BP test above
     taken = {sp.index for sp in found}
-    for i, lo, mult in _even_real_crossings(ev):
-        if i not in taken:
+    for i, lo, mult in [] if singular else _even_real_crossings(ev):
+        if any(sp.index == i and sp.type is PointType.BRANCH_POINT for sp in found):
+            # the BP test changed sign too (a start exactly on the point, where the
+            # determinant is rounding noise): that branch point is this crossing
+            found = [dataclasses.replace(sp, multiplicity=mult)
+                     if sp.index == i and sp.type is PointType.BRANCH_POINT else sp
+                     for sp in found]
+        elif i not in taken:
             bp = _locate_multiple(fj, us[i], us[i + 1], n, param, names, i, lo)
             found.append(dataclasses.replace(bp, params=allp(bp.params), varied=(param,),
                                              multiplicity=mult))
