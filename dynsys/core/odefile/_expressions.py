@@ -340,6 +340,7 @@ class _Builder:
         self.tables = {n.lower(): n for n in src.tables}
         self.table_values: dict[str, tuple[float, float, list]] = {}  # read_ode fills it
         self.table_floats: dict[str, list[float]] = {}
+        self.table_numeric: dict[str, bool] = {}
 
     def tree(self, decl: _Decl, where: str) -> _Node:
         if decl.tree is None:
@@ -625,8 +626,11 @@ class _Builder:
                                    "tabulated (a table formula may not use a later table)")
         arg, const = self.node(n[2][0], decl, where, env, depth + 1)
         xlo, xhi, values = self.table_values[name]
+        numeric = self.table_numeric.get(name)
+        if numeric is None:  # once per table: n^2 lookups of n^2 values would scan n^4
+            numeric = self.table_numeric[name] = all(v.is_Number for v in values)
         if (arg.is_Number and 2 <= len(values) <= MAX_TABLE_POINTS
-                and float(xlo) < float(xhi) and all(v.is_Number for v in values)):
+                and float(xlo) < float(xhi) and numeric):
             # at a number (w[j, i'] of an expanded array): the value itself, without a
             # TableLookup node holding the whole table (n^2 lookups of n^2 values)
             floats = self.table_floats.get(name)
@@ -636,7 +640,7 @@ class _Builder:
         else:
             expr = table(name, arg, xlo, xhi, values)
         self.spend(len(values) if isinstance(expr, TableLookup) else 1, decl)
-        const = const and all(v.is_Number for v in values)
+        const = const and numeric
         if const:
             self.check_finite(expr, decl, where, _node_text(n))
         return expr, const
