@@ -20,6 +20,15 @@ from collections import Counter
 import sympy as sp
 from sympy.core.parameters import global_parameters
 
+#: The fast paths of the reader (:func:`exp_of`, the tabulation of function tables); set
+#: False to read as before them (the same Model, slower: for benchmarks and tests).
+FAST_PATHS = True
+
+
+def fast_paths() -> bool:
+    """Are the reader's fast paths on (:data:`FAST_PATHS`)?"""
+    return FAST_PATHS
+
 
 def _has_lone_linear_term(arg: sp.Add) -> bool:
     """Does the sum ``arg`` hold a term ``c*s`` (number ``c != 0``, symbol ``s`` that may
@@ -62,7 +71,7 @@ def exp_of(arg: sp.Expr) -> sp.Expr:
     sympy, ``sympy/functions/elementary/exponential.py``, ``exp.eval``: for a sum it
     takes each term's ``exp``, then returns 1 where ``arg.is_zero``.
     """
-    if (not isinstance(arg, sp.Add) or global_parameters.exp_is_pow
+    if (not FAST_PATHS or not isinstance(arg, sp.Add) or global_parameters.exp_is_pow
             or not global_parameters.evaluate):
         return sp.exp(arg)
     for term in arg.args:  # exp.eval's loop over the terms, as sympy runs it
