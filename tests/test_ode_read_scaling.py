@@ -11,11 +11,12 @@ import math
 
 import pytest
 import sympy as sp
+from sympy.core.assumptions import _assume_defined
 from sympy.core.cache import clear_cache
 
 from dynsys import Model
 from dynsys.core.odefile import _fastfn
-from dynsys.core.odefile._fastfn import exp_of
+from dynsys.core.odefile._fastfn import exp_of, power_of, seed_facts
 from dynsys.core.odefile._tables import grid
 from dynsys.core.odefile._tabulate import tabulate
 from dynsys.core.symbols import time_symbol as t
@@ -64,6 +65,43 @@ def same(a: sp.Expr, b: sp.Expr) -> bool:
 ])
 def test_exp_of_is_sympy_exp(arg):
     assert same(exp_of(arg), sp.exp(arg))
+
+
+@pytest.mark.parametrize("base", [
+    1 + sp.exp(-(G * sum((k + 0.5) * x for k, x in enumerate(X)) + D)),
+    X[0] + X[1] + X[2],
+    X[0] + sp.I * X[1],                        # holds I: sympy's own path
+    sp.Integer(2) + sp.sqrt(3),                 # a number: sympy's own path
+    X[0], sp.Integer(4),
+])
+@pytest.mark.parametrize("ex", [-1, 2, -3, 0, 1])
+def test_power_of_is_sympy_pow(base, ex):
+    assert same(power_of(base, sp.Integer(ex)), sp.Pow(base, ex))
+
+
+def facts(expr: sp.Expr) -> dict:
+    return {k: getattr(expr, f"is_{k}") for k in sorted(_assume_defined)}
+
+
+@pytest.mark.parametrize("c", [0.37, -0.37, 2.0, -1.0, 1.0, 1e-300, -1e300, 5e-324, 3.0,
+                               sp.Rational(1, 3), sp.Integer(-2), sp.Integer(-1)])
+def test_seeded_facts_are_the_deduced_facts(c):
+    y = sp.Symbol("y_seed", real=True)
+    clear_cache()
+    deduced = facts(sp.Mul(c, y))
+    clear_cache()
+    term = sp.Mul(c, y)
+    seed_facts(term)
+    assert term._assumptions == deduced == facts(term)
+
+
+def test_seed_facts_leaves_other_terms_alone():
+    z = sp.Symbol("z_pos", positive=True)
+    for term in (sp.Float(0.5) * z, X[0] * X[1], sp.Float(0.5) * X[0] * X[1], sp.sin(X[0])):
+        before = dict(term._assumptions)
+        seed_facts(term)
+        assert dict(term._assumptions) == before
+    assert (sp.Float(-0.5) * z).is_negative  # deduced by sympy, not seeded
 
 
 @pytest.mark.parametrize("formula", [

@@ -44,6 +44,7 @@ from dynsys.core.odefile._common import (
     _clip,
     _fail,
 )
+from dynsys.core.odefile._fastfn import power_of, seed_facts
 from dynsys.core.odefile._shift import shift_target
 from dynsys.core.odefile._statements import _Decl, _Source
 from dynsys.core.odefile._tables import lookup_number
@@ -429,6 +430,7 @@ class _Builder:
         for k in range(lo, hi + 1):
             inner = {**env, "i'": (sp.Integer(k), True, 1)}
             expr, c = self.node(n[3], decl, where, inner, depth + 1)
+            seed_facts(expr)  # w*x: n^2 of them in a network, asked facts as u is used
             terms.append(expr)
             const = const and c
         return sp.Add(*terms), const
@@ -502,7 +504,7 @@ class _Builder:
         if op == "^":
             if const:
                 self.check_power(a, b, decl, where, text)
-            expr = sp.Pow(a, b)
+            expr = power_of(a, b)
         elif op == "&":
             expr = _ne0(a) * _ne0(b)
         elif op == "|":
@@ -540,7 +542,7 @@ class _Builder:
                 if c and expr.is_zero:
                     raise _fail(decl.line, f"division by zero in {where}: "
                                            f"{_clip(_node_text(n))!r}")
-                expr = sp.Pow(expr, -1)
+                expr = power_of(expr, sp.S.NegativeOne)
             terms.append(expr)
         result = sp.Add(*terms) if group[0] == "+" else sp.Mul(*terms)
         if const or result.is_Number:
