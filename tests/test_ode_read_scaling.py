@@ -16,7 +16,7 @@ from sympy.core.cache import clear_cache
 
 from dynsys import Model
 from dynsys.core.odefile import _fastfn
-from dynsys.core.odefile._fastfn import exp_of, power_of, seed_facts
+from dynsys.core.odefile._fastfn import exp_of, power_of, seed_facts, seed_float_facts
 from dynsys.core.odefile._tables import grid
 from dynsys.core.odefile._tabulate import tabulate
 from dynsys.core.symbols import time_symbol as t
@@ -95,6 +95,16 @@ def test_seeded_facts_are_the_deduced_facts(c):
     assert term._assumptions == deduced == facts(term)
 
 
+@pytest.mark.parametrize("v", [0.37, -0.37, 2.0, -2.0, 1.0, -1.0, 1e-300, -1e300, 5e-324,
+                               2.0**60, -(2.0**53) - 2.0, 0.5, 123456789.0, 7.25])
+def test_seeded_float_facts_are_the_deduced_facts(v):
+    clear_cache()
+    deduced = facts(sp.Float(v))
+    clear_cache()
+    number = seed_float_facts(sp.Float(v))
+    assert dict(number._assumptions) == deduced == facts(number)
+
+
 def test_seed_facts_leaves_other_terms_alone():
     z = sp.Symbol("z_pos", positive=True)
     for term in (sp.Float(0.5) * z, X[0] * X[1], sp.Float(0.5) * X[0] * X[1], sp.sin(X[0])):
@@ -102,6 +112,9 @@ def test_seed_facts_leaves_other_terms_alone():
         seed_facts(term)
         assert dict(term._assumptions) == before
     assert (sp.Float(-0.5) * z).is_negative  # deduced by sympy, not seeded
+    for number in (sp.Float(0.0), sp.Float("inf"), sp.Float(0.1, 30), sp.Rational(1, 3)):
+        before = dict(number._assumptions)
+        assert seed_float_facts(number) is number and dict(number._assumptions) == before
 
 
 @pytest.mark.parametrize("formula", [

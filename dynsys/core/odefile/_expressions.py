@@ -44,7 +44,7 @@ from dynsys.core.odefile._common import (
     _clip,
     _fail,
 )
-from dynsys.core.odefile._fastfn import power_of, seed_facts
+from dynsys.core.odefile._fastfn import power_of, seed_facts, seed_float_facts
 from dynsys.core.odefile._shift import shift_target
 from dynsys.core.odefile._statements import _Decl, _Source
 from dynsys.core.odefile._tables import lookup_number
@@ -638,7 +638,8 @@ class _Builder:
             floats = self.table_floats.get(name)
             if floats is None:
                 floats = self.table_floats[name] = [float(v) for v in values]
-            expr = sp.Float(lookup_number(float(arg), float(xlo), float(xhi), floats))
+            expr = seed_float_facts(
+                sp.Float(lookup_number(float(arg), float(xlo), float(xhi), floats)))
         else:
             expr = table(name, arg, xlo, xhi, values)
         self.spend(len(values) if isinstance(expr, TableLookup) else 1, decl)

@@ -15,7 +15,11 @@ anything else goes to ``sp.exp`` itself.
 
 from __future__ import annotations
 
+import copy
+import math
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
 
 import sympy as sp
 from sympy.core.assumptions import _assume_defined
@@ -131,15 +135,29 @@ def power_of(base: sp.Expr, ex: sp.Expr) -> sp.Expr:
 
 #: A real symbol with no other assumption (the reader's states and parameters).
 _REAL = sp.Symbol("_dynsys_real", real=True)
-_TEMPLATE: dict[str, bool | None] = {}
+_TEMPLATES: dict[object, Any] = {}
 
 
-def _template() -> dict[str, bool | None]:
-    """Every assumption fact of ``c*s``, ``c`` a nonzero finite number, ``s`` real."""
-    if not _TEMPLATE:
-        term = sp.Mul(sp.Float(0.7316), _REAL)
-        _TEMPLATE.update({k: getattr(term, f"is_{k}") for k in sorted(_assume_defined)})
-    return _TEMPLATE
+def _template(key: object, make: Callable[[], sp.Expr]) -> Any:
+    """The fact cache of ``make()`` with every fact asked (once per key)."""
+    kb = _TEMPLATES.get(key)
+    if kb is None:
+        model = make()
+        for k in sorted(_assume_defined):
+            getattr(model, f"is_{k}")
+        kb = _TEMPLATES[key] = model._assumptions
+    return kb
+
+
+def _seed(obj: sp.Basic, template: Any) -> None:
+    """Store the template's facts in ``obj``'s fact cache (those it lacks)."""
+    facts = obj._assumptions
+    if facts is obj.default_assumptions:  # shared by the class: never written into
+        obj._assumptions = copy.copy(template)  # (a copy without re-deducing all facts)
+        return
+    for k, v in template.items():
+        if k not in facts:
+            dict.__setitem__(facts, k, v)
 
 
 def seed_facts(term: sp.Expr) -> None:
@@ -181,9 +199,31 @@ def seed_facts(term: sp.Expr) -> None:
     if not (isinstance(c, sp.Float | sp.Rational) and c.is_finite and not c.is_zero
             and type(s) is sp.Symbol and s.assumptions0 == _REAL.assumptions0):
         return
-    facts = term._assumptions
-    if facts is term.default_assumptions:  # shared by the class: never write into it
-        facts = term._assumptions = facts.copy()
-    for k, v in _template().items():
-        if k not in facts:
-            dict.__setitem__(facts, k, v)
+    _seed(term, _template("c*s", lambda: sp.Mul(sp.Float(0.7316), _REAL)))
+
+
+def seed_float_facts(value: sp.Expr) -> sp.Expr:
+    """Give a fresh nonzero finite ``Float`` its assumption facts; returns ``value``.
+
+    A Float's facts depend on its sign and on whether it is integral (``integer`` is
+    ``None`` for ``2.0``, ``False`` for ``0.5``) only (the tests check every fact on
+    numbers of each kind); sympy deduces them on first use at ~0.1 ms a number, and a
+    dense network's table makes ``n^2`` numbers (``w(k)`` and the values it is
+    tabulated from). Other values are returned untouched.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> v = seed_float_facts(sp.Float(-2.5))
+    >>> v.is_negative, v.is_integer, seed_float_facts(sp.Float(3.0)).is_integer
+    (True, False, None)
+    """
+    if not FAST_PATHS or not isinstance(value, sp.Float):
+        return value
+    number = float(value)
+    if not math.isfinite(number) or number == 0.0 or value._prec != 53:
+        return value
+    positive, integral = number > 0, number.is_integer()
+    model = (1.0 if positive else -1.0) * (2.0 if integral else 0.7316)
+    _seed(value, _template(("Float", positive, integral), lambda: sp.Float(model)))
+    return value

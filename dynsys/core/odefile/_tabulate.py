@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from dynsys.core.odefile._fastfn import fast_paths
+from dynsys.core.odefile._fastfn import fast_paths, seed_float_facts
 from dynsys.core.symbols import time_symbol
 
 _Eval = Callable[[sp.Float], "sp.Expr | None"]
@@ -46,7 +46,7 @@ def _compile(expr: sp.Expr) -> _Eval | None:
                 v = f(x)
                 if v is None or not v.is_Number:
                     return None
-                acc = acc + v if start is sp.S.Zero else acc * v
+                acc = seed_float_facts(acc + v if start is sp.S.Zero else acc * v)
             return acc
         return fold
     if isinstance(expr, sp.Pow | sp.Function):
@@ -56,7 +56,7 @@ def _compile(expr: sp.Expr) -> _Eval | None:
             vals = [f(x) for f in funcs]
             if any(v is None or not v.is_Number for v in vals):
                 return None
-            return func(*vals)
+            return seed_float_facts(func(*vals))
         return apply
     return None
 
@@ -106,6 +106,6 @@ def tabulate(expr: sp.Expr, points: list[float]) -> list[sp.Expr]:
         return [slow(x) for x in points]
     values = []
     for x in points:
-        v = fast(sp.Float(x))
+        v = fast(seed_float_facts(sp.Float(x)))
         values.append(slow(x) if v is None else v)
     return values
