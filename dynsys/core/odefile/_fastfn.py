@@ -1,16 +1,26 @@
-"""sympy functions of long sums without sympy's costly assumption queries.
+"""Building a network's long sums into sympy without sympy's costly assumption queries.
 
-An XPPAUT network ``x[j]' = -x[j] + f(sum(0,n-1)of(w(...)*shift(x0,i')))`` expands into
-``n`` sums of ``n`` terms, each inside ``f``. ``sp.exp(u)`` of such a sum ``u`` costs
-about 0.7 ms per term (60 ms for a sum of 100 terms, 6 s for a network of 100 units):
-after its structural checks, ``exp.eval`` asks ``u.is_zero``, and sympy's assumption
-system answers an undecidable fact on a fresh sum by deducing several facts of every
-term. :func:`exp_of` returns the **same** expression as ``sp.exp`` (the tests compare
-them with ``==`` and ``srepr``), skipping that one query where its answer cannot be
-``True``: the sum has a term ``c*s`` (``c`` a nonzero number, ``s`` a symbol that
-appears in no other term), and no sum with such a term vanishes identically. Every other
-step of ``exp.eval`` for a sum (each term's own ``exp``) is taken as sympy takes it, and
-anything else goes to ``sp.exp`` itself.
+An XPPAUT network ``x[j]' = (-x[j] + f(g*sum(0,n-1)of(w(...)*shift(x0,i'))))/tau``
+expands into ``n`` sums of ``n`` terms ``w_ji*x_i``, each built into ``f``. As they are
+built, sympy asks facts of these sums (``exp.eval`` asks ``u.is_zero``, ``Pow`` of
+``1 + exp(-u)`` asks whether a term is infinite, the products by ``1/tau`` ask again),
+and its assumption system answers an undecidable fact of a fresh sum by deducing the
+facts of every term: ~0.3-0.7 ms a term, seconds for a network of 100 units. Every
+helper here returns **exactly** what sympy builds (the tests compare with ``==`` and
+``srepr``, and the whole network with sympy's own construction):
+
+* :func:`exp_of`: ``sp.exp`` of a sum, skipping the ``is_zero`` query where its answer
+  cannot be ``True`` (a term ``c*s`` whose symbol appears in no other term);
+* :func:`power_of`: ``sp.Pow`` of a symbolic sum without ``I`` to an integer, whose
+  ``Add._eval_power`` query cannot change the result;
+* :func:`seed_facts`, :func:`seed_float_facts`: the facts of ``c*s`` (``s`` real) and of
+  a nonzero Float, which do not depend on the number (but on a Float's sign and
+  integrality), stored in the object's fact cache where sympy would store them, from a
+  template deduced once. They change no expression, only when facts are computed.
+
+:data:`FAST_PATHS` switches them (and :mod:`._tabulate`'s) off, for benchmarks and
+tests. References: sympy 1.14, ``sympy/core/assumptions.py`` (``_ask``),
+``sympy/functions/elementary/exponential.py`` (``exp.eval``), ``sympy/core/power.py``.
 """
 
 from __future__ import annotations
@@ -25,8 +35,8 @@ import sympy as sp
 from sympy.core.assumptions import _assume_defined
 from sympy.core.parameters import global_parameters
 
-#: The fast paths of the reader (:func:`exp_of`, the tabulation of function tables); set
-#: False to read as before them (the same Model, slower: for benchmarks and tests).
+#: The reader's fast paths (this module's, and the tabulation of function tables); set
+#: False to read without them (the same Model, slower: for benchmarks and tests).
 FAST_PATHS = True
 
 
