@@ -10,7 +10,7 @@ Then reading a dense all-to-all network (``--dense``, default n = 40 and 100: th
 ``.ode`` of ``benchmarks/bench_symbolic.py``, ``n^2`` weights from a table,
 ``f(g*sum(...)of(w(...)*shift(x0,i')))``), with the reader's fast paths (``exp`` of long
 sums, tabulation: ``dynsys.core.odefile._fastfn.FAST_PATHS``) and, measured in the same
-process, without them (the same Model; ``--no-baseline`` skips it: n = 100 takes ~20 s).
+process, without them (the same Model; ``--no-baseline`` skips it: n = 100, 10-20 s).
 The baseline keeps the other read fixes of issue 14 (a table's "all numbers" decided
 once instead of at each lookup, no canonicalizing rebuild in ``Model``, the node budget
 that lets n >= 60 be read at all), so it understates the gain over the code before.
