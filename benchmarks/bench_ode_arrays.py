@@ -5,15 +5,31 @@ written the way XPPAUT users write networks. Prints the seconds to read the text
 Model and to compile it the first time (symbolic Jacobian and numeric kernels), median
 of ``REPEAT``, and the ratio to the smallest ring measured in the same run (the machine
 is shared and noisy). Issue target: a 100-unit network loads and compiles in seconds.
+
+Then reading a dense all-to-all network (``--dense``, default n = 40 and 100: the
+``.ode`` of ``benchmarks/bench_symbolic.py``, ``n^2`` weights from a table,
+``f(g*sum(...)of(w(...)*shift(x0,i')))``), with the reader's fast paths (``exp`` of long
+sums, tabulation: ``dynsys.core.odefile._fastfn.FAST_PATHS``) and, measured in the same
+process, without them (the same Model; ``--no-baseline`` skips it: n = 100, 10-20 s).
+The baseline keeps the other read fixes of issue 14 (a table's "all numbers" decided
+once instead of at each lookup, no canonicalizing rebuild in ``Model``, the node budget
+that lets n >= 60 be read at all), so it understates the gain over the code before.
+
+    .venv/bin/python benchmarks/bench_ode_arrays.py [--dense 40 100] [--no-baseline]
+                                                    [--no-rings]
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 import warnings
 
+from sympy.core.cache import clear_cache
+
 from dynsys import Model, compile
+from dynsys.core.odefile import _fastfn
 
 REPEAT = 3
 
@@ -32,8 +48,49 @@ def _median(fn) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
+def dense(n: int) -> str:
+    """The all-to-all network of ``benchmarks/bench_symbolic.py`` (``ode_network``)."""
+    return (f"par g=1.5, drive=0.2\nf(u)=1/(1+exp(-u))\n"
+            f"table w % {n * n} 0 {n * n - 1} 0.3*sin(t*1.7)\n"
+            f"x[0..{n - 1}]' = (-x[j] + f(g*sum(0,{n - 1})of(w([j]*{n}+i')*shift(x0,i'))"
+            f" + drive))/2\n")
+
+
+def _read_seconds(text: str, fast: bool) -> tuple[float, Model]:
+    _fastfn.FAST_PATHS = fast
+    clear_cache()  # sympy's cache would carry objects (and their facts) from the last read
+    try:
+        start = time.perf_counter()
+        model = Model.from_text(text, name="dense")
+        return time.perf_counter() - start, model
+    finally:
+        _fastfn.FAST_PATHS = True
+
+
+def dense_reads(sizes: list[int], baseline: bool) -> None:
+    for n in sizes:
+        text = dense(n)
+        t_new, model = _read_seconds(text, True)
+        line = f"dense .ode n = {n:4d}: read {t_new:6.2f} s"
+        if baseline:
+            t_old, old = _read_seconds(text, False)
+            same = old.rhs == model.rhs
+            line += (f"   without the fast paths {t_old:6.2f} s   ratio {t_old / t_new:5.1f}x"
+                     f"   same equations: {same}")
+        print(line, flush=True)
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dense", type=int, nargs="*", default=[40, 100])
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--no-rings", action="store_true")
+    args = ap.parse_args()
+    if args.dense:
+        dense_reads(args.dense, not args.no_baseline)
+    if args.no_rings:
+        return
     base_load = base_compile = None
     for n in (25, 50, 100, 200):
         text = ring(n)

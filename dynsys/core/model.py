@@ -190,7 +190,8 @@ class Model:
         known["t"] = time_symbol
 
         def canon(expr: sp.Expr, what: str) -> sp.Expr:
-            subs = {s: known[s.name] for s in expr.free_symbols if s.name in known}
+            subs = {s: known[s.name] for s in expr.free_symbols
+                    if s.name in known and s is not known[s.name]}  # none: no rebuild
             expr = expr.xreplace(subs)
             unknown = sorted(s.name for s in expr.free_symbols if s.name not in known)
             if unknown:

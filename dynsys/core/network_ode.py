@@ -103,16 +103,20 @@ def _product(rest: sp.Expr, c: sp.Expr) -> sp.Expr:
     return rest * c
 
 
-def _inputs(phi: sp.Expr, states: frozenset[sp.Symbol]) -> set[sp.Expr]:
-    """The maximal subexpressions of ``phi`` that are linear in the states and hold one."""
+def _inputs(phi: sp.Expr, states: frozenset[sp.Symbol],
+            found: dict[sp.Expr, _Linear] | None = None) -> set[sp.Expr]:
+    """The maximal subexpressions of ``phi`` that are linear in the states and hold one
+    (their decompositions stored in ``found``: a network's n-term sums are split once)."""
     if not (phi.free_symbols & states):
         return set()
     part = _linear(phi, states)
     if part is not None and part[0]:
+        if found is not None:
+            found[phi] = part
         return {phi}
     out: set[sp.Expr] = set()
     for arg in phi.args:
-        out |= _inputs(arg, states)
+        out |= _inputs(arg, states, found)
     return out
 
 
@@ -205,7 +209,8 @@ def _unit(model: Model, i: int, states: frozenset[sp.Symbol]
     if len(others) != 1 or set(linear) != {x} or not linear[x].is_Number or linear[x] >= 0:
         return None
     k, phi = others[0].as_independent(*states, as_Add=False)
-    inputs = _inputs(phi, states)
+    found: dict[sp.Expr, _Linear] = {}
+    inputs = _inputs(phi, states, found)
     if not k.is_Number or k == 0 or len(inputs) != 1:
         return None
     (u,) = inputs
@@ -213,7 +218,7 @@ def _unit(model: Model, i: int, states: frozenset[sp.Symbol]
     f = (k / -a) * phi.xreplace({u: _S})
     if f.free_symbols != {_S}:
         return None
-    coefs, const = _linear(u, states)  # type: ignore[misc]
+    coefs, const = found[u]
     _, drive = const.as_coeff_Add()
     if drive.could_extract_minus_sign():  # f(-g W x - I0) is f'(g W' x + I0), f'(s) = f(-s)
         f = f.xreplace({_S: -_S})

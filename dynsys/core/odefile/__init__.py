@@ -86,8 +86,8 @@ the operators above) and parsed by precedence climbing into a small syntax tree,
 built into sympy objects through a whitelist of names and functions. Anything else --
 attribute access, subscripts, strings, calls of other names -- is a
 :class:`~dynsys.errors.ModelError` naming the line and the culprit, as are input over
-1 MB, binary data, nesting deeper than 100 levels, expressions that grow beyond 100,000
-nodes when functions are inlined, and non-finite constants (``1/0``, ``exp(1000)``).
+1 MB, binary data, nesting deeper than 100 levels, expressions that grow beyond
+2,000,000 nodes when functions are inlined, and non-finite constants (``1/0``, ``exp(1000)``).
 
 References
 ----------

@@ -44,6 +44,7 @@ from dynsys.core.odefile._common import (
     _clip,
     _fail,
 )
+from dynsys.core.odefile._fastfn import power_of, seed_facts, seed_float_facts
 from dynsys.core.odefile._shift import shift_target
 from dynsys.core.odefile._statements import _Decl, _Source
 from dynsys.core.odefile._tables import lookup_number
@@ -340,6 +341,7 @@ class _Builder:
         self.tables = {n.lower(): n for n in src.tables}
         self.table_values: dict[str, tuple[float, float, list]] = {}  # read_ode fills it
         self.table_floats: dict[str, list[float]] = {}
+        self.table_numeric: dict[str, bool] = {}
 
     def tree(self, decl: _Decl, where: str) -> _Node:
         if decl.tree is None:
@@ -428,6 +430,7 @@ class _Builder:
         for k in range(lo, hi + 1):
             inner = {**env, "i'": (sp.Integer(k), True, 1)}
             expr, c = self.node(n[3], decl, where, inner, depth + 1)
+            seed_facts(expr)  # w*x: n^2 of them in a network, asked facts as u is used
             terms.append(expr)
             const = const and c
         return sp.Add(*terms), const
@@ -501,7 +504,7 @@ class _Builder:
         if op == "^":
             if const:
                 self.check_power(a, b, decl, where, text)
-            expr = sp.Pow(a, b)
+            expr = power_of(a, b)
         elif op == "&":
             expr = _ne0(a) * _ne0(b)
         elif op == "|":
@@ -539,7 +542,7 @@ class _Builder:
                 if c and expr.is_zero:
                     raise _fail(decl.line, f"division by zero in {where}: "
                                            f"{_clip(_node_text(n))!r}")
-                expr = sp.Pow(expr, -1)
+                expr = power_of(expr, sp.S.NegativeOne)
             terms.append(expr)
         result = sp.Add(*terms) if group[0] == "+" else sp.Mul(*terms)
         if const or result.is_Number:
@@ -625,18 +628,22 @@ class _Builder:
                                    "tabulated (a table formula may not use a later table)")
         arg, const = self.node(n[2][0], decl, where, env, depth + 1)
         xlo, xhi, values = self.table_values[name]
+        numeric = self.table_numeric.get(name)
+        if numeric is None:  # once per table: n^2 lookups of n^2 values would scan n^4
+            numeric = self.table_numeric[name] = all(v.is_Number for v in values)
         if (arg.is_Number and 2 <= len(values) <= MAX_TABLE_POINTS
-                and float(xlo) < float(xhi) and all(v.is_Number for v in values)):
+                and float(xlo) < float(xhi) and numeric):
             # at a number (w[j, i'] of an expanded array): the value itself, without a
             # TableLookup node holding the whole table (n^2 lookups of n^2 values)
             floats = self.table_floats.get(name)
             if floats is None:
                 floats = self.table_floats[name] = [float(v) for v in values]
-            expr = sp.Float(lookup_number(float(arg), float(xlo), float(xhi), floats))
+            expr = seed_float_facts(
+                sp.Float(lookup_number(float(arg), float(xlo), float(xhi), floats)))
         else:
             expr = table(name, arg, xlo, xhi, values)
         self.spend(len(values) if isinstance(expr, TableLookup) else 1, decl)
-        const = const and all(v.is_Number for v in values)
+        const = const and numeric
         if const:
             self.check_finite(expr, decl, where, _node_text(n))
         return expr, const

@@ -20,6 +20,7 @@ from dynsys.core.odefile._common import IgnoredOptionWarning, _clip, _fail
 from dynsys.core.odefile._expressions import _Builder
 from dynsys.core.odefile._statements import _Decl, _read, _Source
 from dynsys.core.odefile._tables import grid, read_table_file
+from dynsys.core.odefile._tabulate import tabulate
 from dynsys.core.symbols import time_symbol
 from dynsys.errors import ModelError
 
@@ -241,9 +242,9 @@ def _tables(src: _Source, b: _Builder, base_dir: str | Path | None, param_syms: 
         if bad:
             raise _fail(tab.line, f"the formula of table {nm!r} may use t (the table's "
                                   f"variable) and parameters only, not {bad[0]!r}")
+        points = grid(tab.xlo, tab.xhi, tab.npts)
         values = []
-        for x in grid(tab.xlo, tab.xhi, tab.npts):
-            value = expr.xreplace({time_symbol: sp.Float(x)})
+        for x, value in zip(points, tabulate(expr, points), strict=True):
             if value.is_Number:
                 b.check_finite(value, decl, f"table {nm!r} at t={x!r}", tab.formula)
             elif value.has(sp.zoo, sp.oo, sp.nan, sp.I):
