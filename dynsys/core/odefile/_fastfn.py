@@ -32,12 +32,20 @@ from collections.abc import Callable
 from typing import Any
 
 import sympy as sp
-from sympy.core.assumptions import _assume_defined
 from sympy.core.parameters import global_parameters
 
+try:  # sympy's private list of assumption names (present in the checked releases)
+    from sympy.core.assumptions import _assume_defined
+except ImportError:  # pragma: no cover - another sympy: FAST_PATHS is off anyway
+    _assume_defined = frozenset()
+
+#: The sympy releases whose internals (``exp.eval``, ``Pow.__new__``, the fact caches)
+#: these helpers were checked against; with any other sympy the reader does without
+#: them (the same Model, read more slowly) rather than trust unchecked internals.
+CHECKED_SYMPY = ("1.14",)
 #: The reader's fast paths (this module's, and the tabulation of function tables); set
 #: False to read without them (the same Model, slower: for benchmarks and tests).
-FAST_PATHS = True
+FAST_PATHS = bool(_assume_defined) and ".".join(sp.__version__.split(".")[:2]) in CHECKED_SYMPY
 
 
 def fast_paths() -> bool:
