@@ -299,3 +299,19 @@ def test_rightmost_eigenvalues_keep_their_multiplicity() -> None:
     assert "ARPACK" in (e.eigen_note or "")
     assert e.unstable_dimension == int(np.sum(dense > 0)) == 2
     np.testing.assert_allclose(np.sort(e.eigenvalues.real)[::-1][:2], dense[:2], atol=1e-10)
+
+
+def test_newton_at_a_pitchfork_converges_in_few_steps() -> None:
+    """At the ring's critical gain (g w1 = 2) the uniform state is a triple root along
+    the 2-D kernel (cosine and sine modes): plain Newton converges linearly there (each
+    step 2/3 of the one before) and its residual reaches round-off long before its
+    step reaches xtol. The multiplicity-scaled steps and the round-off test make every
+    start converge: no start runs out of iterations, and the one root found is x = 0."""
+    n = 64
+    theta = 2 * np.pi * np.arange(n) / n
+    w = (-1.0 + 2.0 * np.cos(theta[:, None] - theta)) / n
+    net = RateNetwork(w, sp.tanh(S), g=1.0)
+    eq = find_equilibria(net, n_starts=64, sim_starts=16, rounds=1)
+    assert len(eq) == 1 and np.max(np.abs(eq[0].state)) < 1e-6
+    assert not any("max_iter" in reason for reason in eq.failure_reasons), \
+        dict(eq.failure_reasons)

@@ -63,6 +63,9 @@ REASONS = {
 }
 
 
+#: A residual this fraction of ``tol`` (1e-15 of the residual scale at the default
+#: ``tol = 1e-10``) is round-off: a start there has converged whatever its step.
+ROUNDOFF = 1e-5
 #: A stalled start: its residual has not fallen below this fraction of its best within
 #: ``stall`` steps.
 STALL_FACTOR = 0.9
@@ -97,6 +100,11 @@ def deflated_newton(
     failed_code = _SINGULAR if getattr(solver, "kind", "dense") == "dense" else _KRYLOV
     best = np.full(len(z), np.inf)
     since = np.zeros(len(z), dtype=int)
+    # per start: the last step's length and ratio, and the last residual (large systems'
+    # multiple-root acceleration)
+    last_step = np.full(len(z), np.nan)
+    last_ratio = np.full(len(z), np.nan)
+    last_res = np.full(len(z), np.inf)
     for _ in range(max_iter):
         act = np.flatnonzero(status == _RUNNING)
         if act.size == 0:
@@ -117,9 +125,13 @@ def deflated_newton(
         eta = np.clip(np.linalg.norm(fa, axis=1), 1e-10, 0.1)
         delta, singular = solver.solve(za, fa, eta)
         # converged: small residual AND a small Newton step (so that a multiple root,
-        # where |F| is flat, is located to xtol, not merely to tol in |F|)
-        small = np.max(np.abs(fa), axis=1) <= tol
-        conv = ~bad & small & (singular | (np.max(np.abs(delta), axis=1) <= xtol))
+        # where |F| is flat, is located to xtol, not merely to tol in |F|), or a
+        # residual at round-off (ROUNDOFF tol): there the step is noise amplified by the
+        # nearly singular Jacobian of a multiple root, and never falls below xtol
+        resid = np.max(np.abs(fa), axis=1)
+        small = resid <= tol
+        conv = ~bad & small & (singular | (np.max(np.abs(delta), axis=1) <= xtol)
+                               | (resid <= ROUNDOFF * tol))
         status[act[conv]] = CONVERGED
         status[act[~bad & ~conv & singular]] = failed_code
         keep = ~bad & ~conv & ~singular
@@ -135,6 +147,8 @@ def deflated_newton(
             alpha = np.where(np.abs(denom) > 1e-12, 1.0 / denom, 1.0)
             delta = delta * np.clip(alpha, -1e3, 1e3)[:, None]
         if large:
+            delta = _multiple_root_steps(delta, act, resid[keep], last_step, last_ratio,
+                                         last_res, near=MULTIPLE_NEAR * tol)
             norm = np.max(np.abs(delta), axis=1)
             delta *= np.minimum(1.0, 0.5 / np.maximum(norm, 1e-300))[:, None]
             delta = _backtrack(fz, za, fa[keep], delta, known, power, shift)
@@ -147,6 +161,51 @@ def deflated_newton(
         status[act[left]] = _LEFT
     status[status == _RUNNING] = _MAXITER
     return z, status
+
+
+#: Step-length ratios of a steady linear convergence (a multiple root) that
+#: :func:`_multiple_root_steps` accelerates, and how steady they must be.
+MULTIPLE_RATIOS = (0.3, 0.95)
+MULTIPLE_STEADY = 0.05
+#: ... and only where the residual is below this multiple of ``tol``.
+MULTIPLE_NEAR = 1e4
+
+
+def _multiple_root_steps(delta: FloatArray, act: np.ndarray, res: FloatArray,
+                         last_step: FloatArray, last_ratio: FloatArray,
+                         last_res: FloatArray, *, near: float) -> FloatArray:
+    """Newton steps scaled by the estimated multiplicity where a start converges
+    linearly to a multiple root (Schroeder's modification; Rall 1966).
+
+    At a root where ``F`` vanishes to order ``m`` along the Jacobian's kernel (a
+    pitchfork or a symmetric branch point at the bifurcation value: ``m = 3``), Newton
+    converges linearly, each step ``(m - 1) / m`` of the one before, and needs dozens
+    of steps to locate the root to ``xtol``. Where two consecutive step-length ratios
+    agree (within :data:`MULTIPLE_STEADY`, relative) inside :data:`MULTIPLE_RATIOS`, the
+    residual fell at both steps and is below ``near`` (:data:`MULTIPLE_NEAR` ``tol``:
+    only near a root; the wandering starts of a random network keep plain steps, which
+    find more roots there), the step is scaled by ``m = 1 / (1 - r)``; the
+    ratio history then restarts. ``last_*`` (per start of the whole batch) are updated
+    in place; ``act`` indexes the rows of ``delta`` into them.
+
+    References
+    ----------
+    L. B. Rall, "Convergence of the Newton process to multiple solutions", Numer. Math.
+    9, 23-37 (1966). E. Schroeder, Math. Ann. 2, 317-365 (1870).
+    """
+    step = np.max(np.abs(delta), axis=1)
+    with np.errstate(all="ignore"):
+        ratio = step / last_step[act]
+    lo, hi = MULTIPLE_RATIOS
+    steady = ((ratio > lo) & (ratio < hi)
+              & (np.abs(ratio - last_ratio[act]) <= MULTIPLE_STEADY * ratio)
+              & (res < last_res[act]) & (res <= near))
+    out = delta.copy()
+    out[steady] *= (1.0 / (1.0 - ratio[steady]))[:, None]
+    last_step[act] = step
+    last_ratio[act] = np.where(steady, np.nan, ratio)
+    last_res[act] = res
+    return out
 
 
 def _merit(z: FloatArray, f: FloatArray, known: FloatArray, power: float,
