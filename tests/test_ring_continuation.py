@@ -88,3 +88,26 @@ def test_branch_on_the_ring_of_bumps_is_flagged_not_given_spurious_points() -> N
     # an ordinary branch has no note
     uniform = continue_equilibria(ring.build(n=16, g=0.5), "g", np.zeros(16), (0.5, 1.5))
     assert uniform.notes == ()
+
+
+def test_a_root_found_at_the_branch_point_is_on_the_uniform_branch() -> None:
+    """At g_c the search lands on the uniform state's triple root only to the precision
+    floating point allows (|x| ~ 1e-6, where F ~ |x|^3 is round-off). The diagram must
+    see that point on the uniform branch (F vanishes along the segment between them),
+    not start a second branch from it (it did: the bump family, traced from g = 1)."""
+    from dynsys import compile, find_equilibria
+    from dynsys.bifurcation.diagram import _on_branch
+
+    net = compile(ring.build(n=16, g=1.0))
+    br = continue_equilibria(net, "g", np.zeros(16), (0.5 * G_C, 1.5 * G_C),
+                             params={"g": 0.5 * G_C})
+    assert np.max(np.abs(br.states)) == 0.0
+    (root,) = find_equilibria(net, {"g": G_C})
+    x = np.asarray(root.state)
+    assert 1e-7 < np.linalg.norm(x) < 1e-4  # off x = 0 by more than 1e-6, the old test
+    k = list(net.param_names).index("g")
+    p0 = np.asarray(net.default_params, dtype=np.float64)
+    assert _on_branch(net, br, G_C, x, k, p0)
+    # and a bump at 1.5 g_c (|x| ~ 0.9) is not on it
+    bump = next(e for e in find_equilibria(net, {"g": 1.5 * G_C}) if np.ptp(e.state) > 1.0)
+    assert not _on_branch(net, br, 1.5 * G_C, np.asarray(bump.state), k, p0)

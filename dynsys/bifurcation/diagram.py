@@ -213,6 +213,21 @@ def latex_table(points: Sequence[SpecialPoint]) -> str:
     return "\n".join(lines)
 
 
+def _same_root(system: Any, p: FloatArray, x: FloatArray, y: FloatArray,
+               scale: float) -> bool:
+    """Are two nearby roots (within 1e-3 of each other) one multiple root, located
+    only as well as floating point allows? ``F`` vanishes (``<= 1e-10 scale``) all
+    along the segment between them: at a pitchfork's triple root ``F ~ |x|^3`` is
+    round-off over a ball of radius ~1e-5, where two distinct simple roots that close
+    would have ``|F| ~ sigma |x - y|`` between them."""
+    if np.linalg.norm(y - x) > 1e-3 * scale:
+        return False
+    mid = x + np.linspace(0.0, 1.0, 7)[:, None] * (y - x)
+    with np.errstate(all="ignore"):
+        f = np.asarray(system.rhs(mid, p), dtype=np.float64)
+    return bool(np.all(np.isfinite(f)) and np.max(np.abs(f)) <= 1e-10 * scale)
+
+
 def _on_branch(system: Any, br: Branch, value: float, x: FloatArray, k: int,
                p_base: FloatArray) -> bool:
     """Does the equilibrium x at parameter ``value`` lie on branch ``br``?"""
@@ -225,7 +240,7 @@ def _on_branch(system: Any, br: Branch, value: float, x: FloatArray, k: int,
         w = 0.5 if a == b else a / (a - b)
         guess = states[i] + w * (states[i + 1] - states[i])
         seg = np.linalg.norm(states[i + 1] - states[i])
-        if np.linalg.norm(guess - x) > seg + 1e-6 * scale:
+        if np.linalg.norm(guess - x) > seg + 1e-3 * scale:  # (1e-3: see _same_root)
             continue
         # correct the interpolated point onto the branch at fixed parameter
         p = p_base.copy()
@@ -237,11 +252,12 @@ def _on_branch(system: Any, br: Branch, value: float, x: FloatArray, k: int,
         try:
             y, _, _ = newton(fun, guess, tol=1e-11 * scale, max_iter=30,
                              what="correction onto the branch")
-            if np.linalg.norm(y - x) <= 1e-6 * scale:
+            if np.linalg.norm(y - x) <= 1e-6 * scale or _same_root(system, p, x, y, scale):
                 return True
         except ConvergenceError:
             pass  # no corrected point: only the interpolation test below decides
-        if np.linalg.norm(guess - x) <= 1e-3 * seg + 1e-9 * scale:
+        if np.linalg.norm(guess - x) <= 1e-3 * seg + 1e-9 * scale \
+                or _same_root(system, p, x, guess, scale):
             return True
     return False
 
