@@ -111,3 +111,22 @@ def test_a_root_found_at_the_branch_point_is_on_the_uniform_branch() -> None:
     # and a bump at 1.5 g_c (|x| ~ 0.9) is not on it
     bump = next(e for e in find_equilibria(net, {"g": 1.5 * G_C}) if np.ptp(e.state) > 1.0)
     assert not _on_branch(net, br, 1.5 * G_C, np.asarray(bump.state), k, p0)
+
+
+def test_the_bump_branch_meets_the_uniform_state_at_a_branch_point_not_a_fold() -> None:
+    """At n = 16 the bumps are isolated equilibria (the grid breaks the rotation
+    symmetry), and a bump's branch in g turns where it meets the uniform state at g_c.
+    The parameter turns there, but the Jacobian has a two-dimensional kernel (cosine and
+    sine modes): a branch point of multiplicity 2, not a fold (it was reported as a fold
+    with a ~ 1e-6)."""
+    from dynsys import find_equilibria
+
+    net = ring.build(n=16, g=1.5 * G_C)
+    bump = next(e for e in find_equilibria(net) if np.ptp(e.state) > 1.0)
+    br = continue_equilibria(net, "g", np.asarray(bump.state), (0.5 * G_C, 1.5 * G_C))
+    near = [sp for sp in br.special_points if abs(sp.params["g"] - G_C) < 1e-3]
+    assert near, "the branch should pass the uniform state's branch point"
+    assert all(sp.type.value != "fold" for sp in near)
+    bp = next(sp for sp in near if sp.multiplicity == 2)
+    assert bp.type.value == "branch_point" and bp.located
+    assert abs(bp.params["g"] - G_C) < 1e-6 and max(abs(v) for v in bp.state.values()) < 1e-3

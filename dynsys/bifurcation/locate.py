@@ -342,7 +342,13 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
                     data["reason"] = _FAR
             except (ConvergenceError, ModelError, np.linalg.LinAlgError) as exc:
                 data["reason"] = failure_reason(exc)
-        found.append(SpecialPoint(PointType.FOLD, allp({param: a_val}),
+        kind = PointType.FOLD
+        if data.get("located") and deriv is not None:
+            mult = kernel_dimension(deriv.fx(x, p))
+            if mult >= 2:  # the parameter turns where this branch meets another one
+                kind, data["multiplicity"] = PointType.BRANCH_POINT, mult
+                data.pop("a"), data.pop("transversality")
+        found.append(SpecialPoint(kind, allp({param: a_val}),
                                   _state_dict(names, x), index=i, varied=(param,), **data))
     # Hopf points
     if n >= 2:
@@ -417,6 +423,35 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
                                              multiplicity=mult))
     found.sort(key=lambda sp: sp.index)
     return found
+
+
+#: Relative singular value below which a direction counts in :func:`kernel_dimension`.
+KERNEL_TOL = 1e-6
+#: Largest system whose located folds get the SVD of :func:`kernel_dimension`.
+KERNEL_STATES = 500
+
+
+def kernel_dimension(jac: FloatArray) -> int:
+    """How many singular values of ``jac`` are below :data:`KERNEL_TOL` of the largest
+    (1 for a system above :data:`KERNEL_STATES` states: not computed).
+
+    A fold (saddle-node) has a one-dimensional kernel. Where the parameter turns at a
+    point with a kernel of dimension 2 or more, the branch is meeting another one at a
+    multiple branch point: the bump family of a 16-unit ring attractor turns at the
+    uniform state's symmetry-breaking point g = 2 / w1 (kernel: the cosine and sine
+    modes), where its "fold" had the normal-form coefficient a ~ 1e-6, i.e. none.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kernel_dimension(np.diag([0.0, 1e-12, -1.0])), kernel_dimension(np.diag([0.0, 2.0]))
+    (2, 1)
+    """
+    n = jac.shape[0]
+    if n > KERNEL_STATES or not np.all(np.isfinite(jac)):
+        return 1
+    sv = np.linalg.svd(jac, compute_uv=False)
+    return int(np.sum(sv <= KERNEL_TOL * max(1.0, float(sv[0]))))
 
 
 def _even_real_crossings(ev: ComplexArray) -> list[tuple[int, int, int]]:

@@ -82,10 +82,13 @@ class SpecialPoint:
     multipliers : tuple of complex or None
         Their Floquet multipliers (in JSON a list of ``{"re", "im"}``).
     multiplicity : int or None
-        Branch point where an even number of real eigenvalues cross zero together (2 at
-        a symmetric network's symmetry-breaking point, e.g. the ring attractor's bump
-        onset): neither ``det J`` nor the branch-point determinant changes sign there,
-        so it is found by counting eigenvalues and located on the crossing eigenvalue.
+        Branch point with a kernel of this dimension (2 or more). Found where an even
+        number of real eigenvalues cross zero together (2 at a symmetric network's
+        symmetry-breaking point, e.g. the ring attractor's bump onset): neither ``det J``
+        nor the branch-point determinant changes sign there, so it is found by counting
+        eigenvalues and located on the crossing eigenvalue. Also where the parameter
+        turns at a point with such a kernel (the bump family meeting the uniform state
+        there): not a fold, whose kernel is one-dimensional.
 
     Fields that do not apply (None) are left out of :meth:`to_dict`.
     """
@@ -158,7 +161,8 @@ class SpecialPoint:
         if self.period is not None:
             extra.append(f"period = {self.period:.8g}")
         if self.multiplicity is not None:
-            extra.append(f"{self.multiplicity} real eigenvalues cross 0 together")
+            extra.append(f"multiplicity {self.multiplicity}: a {self.multiplicity}-dimensional "
+                         "kernel")
         if not self.located:
             why = f": {self.reason}" if self.reason else ""
             extra.append(f"NOT LOCATED (interpolated{why})")
