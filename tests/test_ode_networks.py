@@ -147,3 +147,18 @@ def test_show_notes_the_rate_network(tmp_path, capsys):
     assert (info["units"], info["gain"], info["input"]) == (5, "g", "drive")
     assert main(["show", "mutual_excitation", "--json"]) == 0  # two gains w1, w2: none
     assert "rate_network" not in json.loads(capsys.readouterr().out)
+
+
+def test_show_lists_a_sample_of_a_large_model_and_the_ode_format_all(tmp_path, capsys) -> None:
+    """A 20-unit chain: the text listing shows the first three equations and the last,
+    with how many it left out and where to get them; --format ode prints every one."""
+    path = tmp_path / "chain.ode"
+    path.write_text("x0' = -x0\nx[1..19]' = -x[j] + 0.5*tanh(x[j-1])\ndone\n")
+    assert main(["show", str(path)]) == 0
+    out = capsys.readouterr().out
+    eqs = [ln for ln in out.splitlines() if ln.strip().startswith("d")]
+    assert [ln.split("/dt")[0].strip() for ln in eqs] == ["dx0", "dx1", "dx2", "dx19"]
+    assert "... (16 more equations; --format ode, latex or json prints them all)" in out
+    assert main(["show", str(path), "--format", "ode"]) == 0
+    ode = capsys.readouterr().out
+    assert all(f"x{i}'" in ode or f"dx{i}/dt" in ode for i in range(20))

@@ -87,6 +87,28 @@ def _load(name: str) -> object:
     return model
 
 
+#: The text listing shows every equation of a model of at most this many states, else
+#: the first three and the last (``--format ode``/``latex``/``json`` give them all) ...
+SHOW_EQUATIONS = 12
+#: ... and cuts an equation longer than this many characters (a network unit's n-term sum).
+SHOW_WIDTH = 300
+
+
+def _equation_lines(form: str, equations: dict[str, str]) -> list[str]:
+    """The text listing's equation lines: all of a small model, a sample of a large one."""
+    items = list(equations.items())
+    shown = items if len(items) <= SHOW_EQUATIONS else [*items[:3], items[-1]]
+    lines = []
+    for name, rhs in shown:
+        if len(rhs) > SHOW_WIDTH:
+            rhs = f"{rhs[:SHOW_WIDTH]} ... ({len(rhs)} characters)"
+        lines.append(form.format(name, rhs))
+    if len(shown) < len(items):
+        lines.insert(3, f"  ... ({len(items) - 4} more equations; --format ode, latex or json "
+                        "prints them all)")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     # lazy: the library loads when the command runs, not for --help (start-up time)
     from dynsys.core.model import Model
@@ -120,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         info = _describe(model)
         lines = [f"model {model.name}" + (f": {model.description}" if model.description else "")]
         form = "  {}(n+1) = {}" if info["discrete"] else "  d{}/dt = {}"
-        lines += [form.format(s, e) for s, e in info["equations"].items()]
+        lines += _equation_lines(form, info["equations"])
         lines += [f"  event: {e}" for e in info["events"]]
         lines += [f"  noise on {k}: {v}" for k, v in info["noise"].items()]
         lines.append("  params: " + (", ".join(f"{k}={v:g}" for k, v in model.params.items())
