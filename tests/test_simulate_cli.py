@@ -142,3 +142,16 @@ def test_aux_trans_and_tolerances(capsys, tmp_path):
                      method=Adaptive("DOP853", rtol=1e-11, atol=1e-13)).final[0]
     assert tight == pytest.approx(exact.tolist(), rel=1e-12)
     assert run(capsys, "fitzhugh_nagumo", "--rtol", "1e-9")[0] == 2
+
+
+def test_text_of_a_network_simulation_samples_its_vectors(capsys) -> None:
+    """The 256-unit ring: the text lists the first three states and the last of each
+    vector with the count, sigma once (all equal); csv has every state."""
+    assert main(["simulate", "ring_attractor", "--t-end", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "sigma: 0 (every state);" in out
+    assert "initial (x1, x2, x3, ..., x256; 256 values)" in out
+    assert max(len(line) for line in out.splitlines()) < 200
+    assert main(["simulate", "ring_attractor", "--t-end", "1", "--format", "csv"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split(",")
+    assert header[:3] == ["run", "t", "x1"] and header[-1] == "x256" and len(header) == 258

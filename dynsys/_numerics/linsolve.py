@@ -41,9 +41,15 @@ CHUNK_BYTES = 2**28
 #: ``linear_solver="auto"`` uses Newton-Krylov from this many states on, when the
 #: system offers a matrix-free ``linear_operator``.
 KRYLOV_STATES = 64
-#: Up to this many states, a start whose GMRES misses its tolerance in one cycle is
-#: solved by dense LU instead (its dense Jacobian: 8 n^2 bytes, 32 MB at n = 2000).
+#: Up to this many states, a start whose GMRES misses its tolerance in
+#: ``1 + FALLBACK_RESTARTS`` cycles is solved by dense LU instead (its dense Jacobian:
+#: 8 n^2 bytes, 32 MB at n = 2000).
 DENSE_FALLBACK_STATES = 2000
+#: Further GMRES cycles before that fallback. With none (one cycle of 40 iterations),
+#: the built-in 1000-unit E-I network's solves missed for most starts (some need 48
+#: iterations), every later solve went to dense LU, and its search from 256 starts
+#: took 75 s; with two, 7 s (no dense solve).
+FALLBACK_RESTARTS = 2
 #: After a Krylov solve where GMRES missed its tolerance for most starts, every later
 #: solve of the search goes straight to dense LU (where a fallback exists): GMRES
 #: without a preconditioner does not suit that network (a dense random network near
@@ -341,5 +347,6 @@ def make_solver(system: Any, p: FloatArray, lo: FloatArray, width: FloatArray,
         return apply
 
     if n <= DENSE_FALLBACK_STATES:
-        return KrylovSolver(op_z, n, restarts=0, fallback=DenseSolver(jz, n, jx=jx, width=width))
+        return KrylovSolver(op_z, n, restarts=FALLBACK_RESTARTS,
+                            fallback=DenseSolver(jz, n, jx=jx, width=width))
     return KrylovSolver(op_z, n)

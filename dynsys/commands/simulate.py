@@ -96,9 +96,23 @@ def _initial_states(texts: list[str], model: object, n: int) -> list[list[float]
     return states
 
 
+#: The text listing writes vectors of more states as their first three entries and the
+#: last (a 1000-unit network's initial and final states; csv and json have them all).
+_MAX_TEXT_STATES = 8
+
+
+def _brief(items: list[str]) -> str:
+    """Comma-separated, or for more than :data:`_MAX_TEXT_STATES` entries a sample."""
+    if len(items) <= _MAX_TEXT_STATES:
+        return ", ".join(items)
+    return ", ".join([*items[:3], "...", items[-1]]) + f"; {len(items)} values"
+
+
 def _text(tr: Any, source: dict[str, str] | None = None) -> str:
     steps = tr.diagnostics.get("steps")
-    noise = ", ".join(f"{v:g}" for v in tr.sigma.reshape(-1)[: tr.n])
+    sig = tr.sigma.reshape(-1)[: tr.n]
+    noise = (f"{sig[0]:g} (every state)" if len(sig) > _MAX_TEXT_STATES and (sig == sig[0]).all()
+             else _brief([f"{v:g}" for v in sig]))
     if tr.method == "map":
         how = f"map iteration x(n+1) = F(x(n)), {steps} iterations"
         span = f"t = {tr.t[0]:g} -> {tr.t[0] + steps:g}"
@@ -116,11 +130,11 @@ def _text(tr: Any, source: dict[str, str] | None = None) -> str:
     if source:
         head.append("settings from: " + "; ".join(f"{k}: {v}" for k, v in source.items()))
     head += _event_lines(tr)
-    cols = ", ".join(tr.state_names)
+    cols = _brief(list(tr.state_names))
     rows = [f"{'run':>5}  initial ({cols}) -> final ({cols})"]
     for r in range(min(tr.runs, _MAX_TEXT_ROWS)):
-        a = ", ".join(f"{v:.6g}" for v in tr.initial[r])
-        b = ", ".join(f"{v:.6g}" for v in tr.final[r])
+        a = _brief([f"{v:.6g}" for v in tr.initial[r]])
+        b = _brief([f"{v:.6g}" for v in tr.final[r]])
         rows.append(f"{r:>5}  ({a}) -> ({b})")
     if tr.runs > _MAX_TEXT_ROWS:
         rows.append(f"  ... {tr.runs - _MAX_TEXT_ROWS} more runs (use --format csv or json)")
