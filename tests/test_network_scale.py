@@ -183,7 +183,8 @@ def test_sparse_and_dense_forms_agree_and_residuals() -> None:
 
 def test_default_budget_and_chunks() -> None:
     assert [default_starts(n) for n in (2, 3, 6, 64)] == [256, 512, 4096, 4096]
-    assert default_starts(100) == 1792 and default_starts(1000) == 2560
+    assert default_starts(100) == 1792 and default_starts(1000) == 256
+    assert default_starts(500) == 512 and default_starts(10**4) == 256
     # dense LU per start and step: the work of 256 starts at n = 200, at least 64
     assert [default_starts(n, dense=True) for n in (64, 100, 200, 256, 400, 1000)] == \
         [4096, 1792, 256, 122, 64, 64]

@@ -578,24 +578,29 @@ def default_starts(n: int, *, dense: bool = False) -> int:
 
     ``max(256, 64 * 2**n)`` capped at 4096 up to :data:`KRYLOV_STATES` (64) states (a
     small system's equilibria can number ``2**n``: one per corner of a saturating
-    network); from there on ``256 ceil(log2 n)`` (1792 at n = 100, 2560 at n = 1000):
+    network); from there on ``256 ceil(log2 n)`` (1792 at n = 100):
     a large network's equilibria are not enumerable by random starts, and every start
-    costs ``O(n^2)`` per Newton step at least. With ``dense`` linear algebra (a dense
+    costs ``O(n)`` per Newton-Krylov iteration at least, so from 200 states the budget is
+    also held to ``256000 / n`` starts (the work of 256 starts at n = 1000), never fewer
+    than 256 (the built-in 1000-unit E-I network: 80 s with 2560 starts, 8 s with 256).
+    With ``dense`` linear algebra (a dense
     LU per start and step, ``n^3 / 3`` flops) the budget is also held to a fixed amount
     of work, ``256 (200 / n)^3`` starts (that of 256 starts at n = 200, about 15 s on
     one core), but never fewer than 64: 256 at n = 200, 122 at the 256-unit ring.
 
     Examples
     --------
-    >>> [default_starts(n) for n in (2, 6, 64, 100, 1000)]
-    [256, 4096, 4096, 1792, 2560]
+    >>> [default_starts(n) for n in (2, 6, 64, 100, 500, 1000)]
+    [256, 4096, 4096, 1792, 512, 256]
     >>> [default_starts(n, dense=True) for n in (100, 200, 256, 1000)]
     [1792, 256, 122, 64]
     """
     if n <= KRYLOV_STATES:
         return min(4096, max(256, 64 * 2**min(n, 12)))
     grow = 256 * int(np.ceil(np.log2(n)))
-    return max(64, min(grow, int(256 * (200 / n) ** 3))) if dense else grow
+    if dense:
+        return max(64, min(grow, int(256 * (200 / n) ** 3)))
+    return max(256, min(grow, 256_000 // n))
 
 
 #: Grid points of the 1-D search: fewer miss roots, more do not fit in memory.
