@@ -129,3 +129,22 @@ def test_determinant_sign_from_the_sparse_lu(seed: int) -> None:
     perm = rng.permutation(40)  # a row permutation flips the sign by its parity
     assert det_sign(sps.csc_matrix(a[perm])) == np.sign(np.linalg.det(a.toarray()[perm]))
     assert det_sign(sps.csc_matrix((40, 40))) == 0.0
+
+
+def test_no_hopf_point_where_no_pair_crosses_on_the_built_in_ei_network() -> None:
+    """The built-in 1000-unit E-I network, continued in g over [1.7, 2]: from its
+    rightmost eigenvalues alone the Hopf test function changed sign twice (a complex
+    pair entering the computed set), and two Hopf points were reported. numpy's dense
+    eigenvalues (the independent check) stay left of -0.2 along the whole branch: there
+    is none, and none may be reported."""
+    from dynsys import simulate
+    from dynsys.core.loading import load_model
+
+    net = load_model("ei_network")
+    x0 = simulate(net, np.full((1, net.n), 0.5), 60.0, dt=0.05, params={"g": 1.7}).final[0]
+    br = continue_equilibria(net, "g", x0, (1.7, 2.0), params={"g": 1.7})
+    assert br.values.min() <= 1.7 + 1e-9 and br.values.max() >= 2.0 - 1e-9
+    assert not br.points("hopf")
+    for i in (0, len(br) // 2, len(br) - 1):
+        p = np.array([br.values[i], 0.0])
+        assert np.linalg.eigvals(net.jac(br.states[i], p)).real.max() < -0.2

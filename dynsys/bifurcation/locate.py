@@ -353,7 +353,17 @@ def locate_special_points(system: Any, param: str, k: int, p_base: FloatArray, u
     # Hopf points
     if n >= 2:
         gh = _hopf_test(ev)
+        # a complex pair crossing changes the count of eigenvalues right of the axis by
+        # two; the test function also changes sign at a neutral saddle (excluded below)
+        # and, on a large system's rightmost eigenvalues only, whenever a pair enters or
+        # leaves the computed set (the 1000-unit E-I network reported two Hopf points
+        # where every eigenvalue stays left of -0.27)
+        tol = 1e-12 * (1.0 + np.abs(ev))
+        right = np.sum(ev.real > tol, axis=1)  # strictly right of the axis
+        on = np.sum(ev.real >= -tol, axis=1)  # right of it or on it (a start at the point)
         for i in _sign_changes(gh):
+            if max(on[i], on[i + 1]) - min(right[i], right[i + 1]) < 2:
+                continue
             u_g, w = interp(i, gh)
             j_g = jacs[i] + w * (jacs[i + 1] - jacs[i])
             evals, evecs = np.linalg.eig(j_g)
