@@ -348,13 +348,17 @@ def euler_ends(
     return z[np.all(np.isfinite(z), axis=1)]
 
 
-def newton(fun: Callable[[FloatArray], tuple[FloatArray, FloatArray]], z0: FloatArray, *,
+def newton(fun: Callable[[FloatArray], tuple[FloatArray, Any]], z0: FloatArray, *,
            tol: float = 1e-11, max_iter: int = 20, what: str = "Newton",
-           accept: float | None = None) -> tuple[FloatArray, float, int]:
+           accept: float | None = None,
+           solve: Callable[[Any, FloatArray], FloatArray] = np.linalg.solve,
+           ) -> tuple[FloatArray, float, int]:
     """Newton's method for a square system; ``fun(z) -> (residual, jacobian)``.
 
-    The one dense Newton of the package: ``z <- z + solve(J(z), -F(z))``, with the
-    max-norm residual ``|F(z)|_inf`` checked before every step.
+    The one Newton of the package for a single point: ``z <- z + solve(J(z), -F(z))``,
+    with the max-norm residual ``|F(z)|_inf`` checked before every step (dense by
+    default; a sparse Jacobian with ``solve=`` a sparse LU, as
+    :func:`dynsys.bifurcation._bordered.sparse_newton` does).
 
     Parameters
     ----------
@@ -374,6 +378,8 @@ def newton(fun: Callable[[FloatArray], tuple[FloatArray, FloatArray]], z0: Float
         residual is at most ``accept`` is returned (its residual is returned with it,
         so the caller can report it). Never a silent best guess: the iterate returned
         is the one whose residual was checked against ``accept``.
+    solve : callable
+        ``solve(J, b)``, raising ``LinAlgError`` for a singular ``J``.
 
     Returns
     -------
@@ -395,6 +401,7 @@ def newton(fun: Callable[[FloatArray], tuple[FloatArray, FloatArray]], z0: Float
     """
     z = np.array(z0, dtype=np.float64)
     history: list[float] = []
+    singular = ""
     for it in range(max_iter + 1):
         r, jm = fun(z)
         res = float(np.max(np.abs(r))) if r.size else 0.0
@@ -408,8 +415,9 @@ def newton(fun: Callable[[FloatArray], tuple[FloatArray, FloatArray]], z0: Float
                 return z, res, it
             break
         try:
-            dz = np.linalg.solve(jm, -r)
+            dz = solve(jm, -r)
         except np.linalg.LinAlgError:
+            singular = ", singular Jacobian"
             break
         z = z + dz
         # A step that no longer moves the iterate: accept at round-off level.
@@ -417,4 +425,4 @@ def newton(fun: Callable[[FloatArray], tuple[FloatArray, FloatArray]], z0: Float
             return z, res, it + 1
     raise ConvergenceError(
         f"{what} did not converge (residual {history[-1]:.3g} after {len(history) - 1} "
-        "iterations)", last_iterate=z, history=tuple(history))
+        f"iterations{singular})", last_iterate=z, history=tuple(history))

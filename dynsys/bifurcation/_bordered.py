@@ -26,8 +26,8 @@ import numpy as np
 import scipy.sparse as sps
 from scipy.sparse.linalg import splu
 
+from dynsys._numerics.newton import newton
 from dynsys._types import FloatArray
-from dynsys.errors import ConvergenceError
 
 __all__ = [
     "LINEAR_SOLVER_NOTE",
@@ -112,27 +112,9 @@ def det_sign(a: Any) -> float:
 def sparse_newton(fun: Callable[[FloatArray], tuple[FloatArray, Any]], z0: FloatArray, *,
                   tol: float = 1e-11, max_iter: int = 20, what: str = "Newton",
                   ) -> tuple[FloatArray, float, int]:
-    """Newton's method with a sparse square Jacobian (``fun(z) -> (F, sparse F_z)``).
+    """Newton's method with a sparse square Jacobian (``fun(z) -> (F, sparse F_z)``):
+    :func:`dynsys._numerics.newton.newton` with the sparse LU :func:`lu_solve`.
 
-    Returns ``(z, residual, iterations)`` like :func:`dynsys._numerics.newton.newton`;
-    raises ConvergenceError.
+    Returns ``(z, residual, iterations)``; raises ConvergenceError.
     """
-    z = np.asarray(z0, dtype=np.float64).copy()
-    history = []
-    for it in range(max_iter + 1):
-        f, jz = fun(z)
-        res = float(np.max(np.abs(f)))
-        history.append(res)
-        if not np.isfinite(res):
-            break
-        if res <= tol:
-            return z, res, it
-        if it == max_iter:
-            break
-        try:
-            z = z - lu_solve(jz, f)
-        except np.linalg.LinAlgError:
-            raise ConvergenceError(f"{what}: singular Jacobian", last_iterate=z,
-                                   history=history) from None
-    raise ConvergenceError(f"{what}: no convergence in {max_iter} Newton steps "
-                           f"(|F| = {history[-1]:.3g})", last_iterate=z, history=history)
+    return newton(fun, z0, tol=tol, max_iter=max_iter, what=what, solve=lu_solve)
