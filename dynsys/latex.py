@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from dynsys.core.model import Model
 from dynsys.errors import ModelError
-
-if TYPE_CHECKING:  # annotations only: the analyses sit above this module and call it
-    from dynsys.analysis.equilibria import Equilibria, Equilibrium
 
 __all__ = [
     "check_structure",
@@ -87,7 +84,7 @@ def _escape(text: str) -> str:
 
 
 def stability_table(
-    equilibria: Equilibria, precision: int = 4, *, caption: str | None = None,
+    equilibria: Any, precision: int = 4, *, caption: str | None = None,
     label: str = "tab:stability", float_env: bool = True,
 ) -> str:
     """The booktabs stability table: state, eigenvalues, trace, det, classification.
@@ -208,7 +205,7 @@ def jacobian_latex(model: Any) -> str:
     return "\\begin{equation*}\nJ = " + _matrix(rows) + "\n\\end{equation*}"
 
 
-def evaluated_jacobians_latex(equilibria: Equilibria | Iterable[Equilibrium],
+def evaluated_jacobians_latex(equilibria: Iterable[Any],
                               precision: int = 4) -> str:
     """The Jacobian at each equilibrium, one display line each (``align*``)."""
     lines = []

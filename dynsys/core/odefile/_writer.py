@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import TYPE_CHECKING
+from typing import Any
 
 import sympy as sp
 from sympy.printing.str import StrPrinter
@@ -13,9 +13,6 @@ from dynsys.core.odefile._common import _FUNCTIONS, _IDENT_RE, _PRINTABLE, _RESE
 from dynsys.core.odefile._tables import grid
 from dynsys.core.tables import TableLookup
 from dynsys.errors import ModelError
-
-if TYPE_CHECKING:  # the Model sits above this module and calls it
-    from dynsys.core.model import Model
 
 
 class _OdePrinter(StrPrinter):
@@ -166,7 +163,7 @@ def _check_writable(expr: sp.Expr, where: str, names: set[str]) -> None:
                          f"(functions: {', '.join(_FUNCTIONS)})")
 
 
-def format_ode(model: Model) -> str:
+def format_ode(model: Any) -> str:
     """``format_ode(model) -> str``: the model as XPPAUT ``.ode`` text.
 
     Parameters are written with full float precision (``repr``), so
