@@ -177,9 +177,14 @@ window.addEventListener('load', function () {
     var r = el.getBoundingClientRect();
     if (r.width > 0 && (r.right > W + 1 || r.left < -1)) { bad.push(el.tagName); }
   });
+  var vs = 0;  // display math with a vertical scrollbar (content taller than its box)
+  document.querySelectorAll('div.math').forEach(function (el) {
+    var oy = getComputedStyle(el).overflowY;
+    if ((oy === 'auto' || oy === 'scroll') && el.scrollHeight > el.clientHeight) { vs += 1; }
+  });
   var p = document.createElement('pre'); p.id = 'overflow-probe';
   p.textContent = 'WIDTH=' + W + ' SCROLL=' + document.documentElement.scrollWidth +
-                  ' BAD=' + bad.length + ' ' + bad.slice(0, 8).join(',');
+                  ' VSCROLL=' + vs + ' BAD=' + bad.length + ' ' + bad.slice(0, 8).join(',');
   document.body.appendChild(p);
 });
 </script>"""
@@ -190,7 +195,8 @@ _CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 @pytest.mark.parametrize("width", [600, 1280])
 def test_html_fits_the_window(quick, tmp_path, width):
     """report.html in headless Chromium: no element reaches past the window's width (the
-    claims table pushed its Verdict column off a 600 px screen)."""
+    claims table pushed its Verdict column off a 600 px screen), and no display equation
+    gets a vertical scrollbar (the model's dr/dt fraction had one at both widths)."""
     out, _ = quick
     page = tmp_path / "probe.html"
     page.write_text((out / "report.html").read_text().replace("</body>",
@@ -199,8 +205,9 @@ def test_html_fits_the_window(quick, tmp_path, width):
                           f"--window-size={width},900", "--virtual-time-budget=5000",
                           "--dump-dom", page.as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
-    probe = re.search(r'id="overflow-probe">WIDTH=(\d+) SCROLL=(\d+) BAD=(\d+)([^<]*)', dom)
+    probe = re.search(r'id="overflow-probe">WIDTH=(\d+) SCROLL=(\d+) VSCROLL=(\d+) '
+                      r'BAD=(\d+)([^<]*)', dom)
     assert probe, dom[-500:]
-    window, scroll, bad = (int(probe.group(k)) for k in (1, 2, 3))
-    assert scroll <= window and bad == 0, probe.group(0)
+    window, scroll, vscroll, bad = (int(probe.group(k)) for k in (1, 2, 3, 4))
+    assert scroll <= window and bad == 0 and vscroll == 0, probe.group(0)
     assert 'name="viewport"' in (out / "report.html").read_text()

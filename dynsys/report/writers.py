@@ -148,7 +148,8 @@ pre,code{white-space:pre-wrap;overflow-wrap:anywhere}
 div.math,.math{overflow-wrap:anywhere}
 thead tr{border-top:2px solid #000;border-bottom:1px solid #000}
 tbody tr:last-child{border-bottom:2px solid #000}
-div.math{text-align:center;margin:.8em 0;overflow-x:auto;max-width:100%}
+div.math{text-align:center;margin:.8em 0;padding:.3em 0;max-width:100%;
+  overflow-x:auto;overflow-y:hidden}
 math{font-size:1.05em}
 .unavailable{border:2px solid #D55E00;padding:.5em;background:#fff3ec}
 .holds{color:#006b4f;font-weight:bold}.differs{color:#b34700;font-weight:bold}
